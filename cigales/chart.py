@@ -1,0 +1,92 @@
+"""The chart of accounts a club's book is opened with (domain.md §2), and its sub-accounts.
+
+Collective accounts (``postable=False``) only group one sub-account per member or investee:
+``1011-M01`` for member M01's savings, ``261-la-fabrique`` for a stake in investee
+``la-fabrique``. ``member_accounts()`` and ``investee_accounts()`` name those sub-accounts so
+that the member and investment commands open them the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class ChartAccount:
+    code: str
+    label: str
+    postable: bool = True
+
+
+CHART: tuple[ChartAccount, ...] = (
+    ChartAccount("1011", "Apports des indivisaires", postable=False),
+    ChartAccount("1018", "Résultats affectés aux indivisaires", postable=False),
+    ChartAccount("110", "Report à nouveau (solde créditeur)"),
+    ChartAccount("119", "Report à nouveau (solde débiteur)"),
+    ChartAccount("120", "Résultat de l'exercice (bénéfice)"),
+    ChartAccount("129", "Résultat de l'exercice (perte)"),
+    ChartAccount("261", "Titres de participation", postable=False),
+    ChartAccount("2671", "Avances en compte courant d'associé", postable=False),
+    ChartAccount("2718", "Titres participatifs", postable=False),
+    ChartAccount("273", "Titres immobilisés de l'activité de portefeuille", postable=False),
+    ChartAccount("274", "Prêts (prêts d'honneur)", postable=False),
+    ChartAccount("2768", "Apports avec droit de reprise", postable=False),
+    ChartAccount("2961", "Dépréciations des titres de participation"),
+    ChartAccount("2971", "Dépréciations des titres immobilisés"),
+    ChartAccount("2974", "Dépréciations des prêts"),
+    ChartAccount("2976", "Dépréciations des autres créances immobilisées"),
+    ChartAccount("4567", "Indivisaires – sommes dues", postable=False),
+    ChartAccount("471", "Compte d'attente"),
+    ChartAccount("5121", "Banque – compte courant"),
+    ChartAccount("5122", "Banque – livret"),
+    ChartAccount("6160", "Assurance"),
+    ChartAccount("6180", "Frais divers"),
+    ChartAccount("6270", "Services bancaires"),
+    ChartAccount("6281", "Cotisations (association régionale, fédération)"),
+    ChartAccount("6750", "Valeur comptable des éléments cédés"),
+    ChartAccount("6866", "Dotations aux dépréciations financières"),
+    ChartAccount("7610", "Produits de participations"),
+    ChartAccount("7620", "Produits des autres immobilisations financières"),
+    ChartAccount("7680", "Intérêts du livret"),
+    ChartAccount("7750", "Produits des cessions d'éléments d'actif"),
+    ChartAccount("7866", "Reprises sur dépréciations"),
+)
+
+# Closing: results go to 120/129, then are carried forward to 110/119 by default.
+PROFIT_ACCOUNT = "120"
+LOSS_ACCOUNT = "129"
+RETAINED_PROFIT_ACCOUNT = "110"
+RETAINED_LOSS_ACCOUNT = "119"
+BANK_ACCOUNT = "5121"
+CASH_PREFIXES = ("5121", "5122")
+
+
+def sub_account(parent: str, suffix: str) -> str:
+    return f"{parent}-{suffix}"
+
+
+def member_accounts(member_code: str) -> tuple[ChartAccount, ...]:
+    """Savings, allocated results and amounts owed for one member (labels carry no name)."""
+    return (
+        ChartAccount(sub_account("1011", member_code), f"Apports de l'indivisaire {member_code}"),
+        ChartAccount(sub_account("1018", member_code),
+                     f"Résultats affectés à l'indivisaire {member_code}"),
+        ChartAccount(sub_account("4567", member_code),
+                     f"Indivisaire {member_code} – sommes dues"),
+    )
+
+
+INVESTMENT_PARENTS = {
+    "equity": "261",
+    "shareholder_loan": "2671",
+    "participating": "2718",
+    "portfolio": "273",
+    "loan": "274",
+    "association": "2768",
+}
+
+
+def investee_account(kind: str, investee_slug: str, investee_name: str) -> ChartAccount:
+    parent = INVESTMENT_PARENTS[kind]
+    label = next(a.label for a in CHART if a.code == parent)
+    return ChartAccount(sub_account(parent, investee_slug), f"{label} – {investee_name}")

@@ -1,0 +1,1 @@
+"""The `cigales` command line. Nothing imports this package; it imports the services."""

@@ -1,0 +1,111 @@
+"""Helpers shared by the commands: global state, parsing of option values, sessions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import typer
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from cigales import clock, db, migrate
+from cigales.errors import InvalidChoice, InvalidDate, InvalidLine, InvalidMonth
+from cigales.i18n import _
+from ledger.money import Money
+
+FORMATS = ("table", "json", "csv")
+
+
+@dataclass
+class State:
+    db_url: str
+    engine: Engine | None = None
+
+    def get_engine(self) -> Engine:
+        if self.engine is None:
+            self.engine = db.make_engine(self.db_url)
+            migrate.ensure_ready(self.engine)
+        return self.engine
+
+
+def state(ctx: typer.Context) -> State:
+    obj = ctx.find_root().obj
+    assert isinstance(obj, State)
+    return obj
+
+
+@contextmanager
+def session(ctx: typer.Context, *, write: bool = True) -> Iterator[Session]:
+    with db.session_scope(state(ctx).get_engine(), write=write) as s:
+        yield s
+
+
+def today() -> dt.date:
+    return clock.today()
+
+
+def parse_date(text: str | None) -> dt.date | None:
+    if text is None:
+        return None
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+        raise InvalidDate(text=text)
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise InvalidDate(text=text) from exc
+
+
+def require_date(text: str) -> dt.date:
+    parsed = parse_date(text)
+    assert parsed is not None
+    return parsed
+
+
+def parse_month(text: str) -> tuple[int, int]:
+    match = re.fullmatch(r"(\d{4})-(\d{2})", text.strip())
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise InvalidMonth(text=text)
+    return int(match.group(1)), int(match.group(2))
+
+
+def parse_line(text: str) -> tuple[str, Money]:
+    if "=" not in text:
+        raise InvalidLine(text=text)
+    account, amount = text.split("=", 1)
+    account = account.strip()
+    if not account:
+        raise InvalidLine(text=text)
+    return account, Money.parse(amount)
+
+
+def choice(value: str, option: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise InvalidChoice(value=value, option=option, allowed=", ".join(allowed))
+    return value
+
+
+def check_format(value: str) -> str:
+    return choice(value, "--format", FORMATS)
+
+
+def format_option() -> Any:
+    return typer.Option("table", "--format", help=_("Output format: table, json or csv."))
+
+
+def output_option() -> Any:
+    return typer.Option(None, "-o", "--output", help=_("Write to this file instead of stdout."))
+
+
+def club_option() -> Any:
+    return typer.Option(..., "--club", help=_("The club's identifier (slug), e.g. les-fourmis."))
+
+
+def notice(message: str) -> None:
+    """Diagnostics go to stderr so that stdout stays pure data."""
+    print(message, file=sys.stderr)

@@ -1,0 +1,42 @@
+"""Console entry point: pick the language first (help texts are translated when the commands
+are built), then run the Typer app and render expected errors once, without a traceback."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from cigales import i18n
+
+
+def _scan_language(argv: Sequence[str]) -> str | None:
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    i18n.set_language(i18n.resolve_language(_scan_language(args)))
+    # Imported after the language is set: Typer and Click read translations at import time.
+    from typer.main import get_command
+
+    from cigales.cli.app import build_app
+    from ledger.errors import UserError
+
+    command = get_command(build_app())
+    try:
+        command.main(args=args, prog_name="cigales", standalone_mode=True)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except UserError as exc:
+        print(exc.render(i18n._), file=sys.stderr)
+        return exc.exit_code
+    return 0
+
+
+def main() -> None:
+    sys.exit(run())

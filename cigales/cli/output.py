@@ -1,0 +1,116 @@
+"""Rendering of command results as table (people), JSON or CSV (machines), to stdout or -o.
+
+Rows hold Python values (Money, date, str, int); each format decides how they become text:
+machine formats use plain amounts ("1234.50") and ISO dates, tables go through reports.fmt.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from cigales.errors import OutputNotWritable
+from ledger.money import Money
+from reports import fmt
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    key: str
+    header: str
+    numeric: bool = False
+
+
+def plain(value: Any) -> Any:
+    """Machine form of a value (JSON-ready)."""
+    if isinstance(value, Money):
+        return value.plain()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
+
+
+def human(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Money):
+        return fmt.amount(value)
+    if isinstance(value, dt.date):
+        return fmt.date(value)
+    if isinstance(value, bool):
+        return "✓" if value else ""
+    return str(value)
+
+
+def to_json(payload: Any) -> str:
+    return json.dumps(plain(payload), ensure_ascii=False, indent=2) + "\n"
+
+
+def to_csv(columns: Sequence[Column], rows: Sequence[Mapping[str, Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([c.key for c in columns])
+    for row in rows:
+        writer.writerow(["" if row.get(c.key) is None else plain(row.get(c.key))
+                         for c in columns])
+    return buffer.getvalue()
+
+
+def to_table(columns: Sequence[Column], rows: Sequence[Mapping[str, Any]], title: str | None,
+             footer: Mapping[str, Any] | None = None, width: int | None = None) -> str:
+    table = Table(title=title, show_footer=footer is not None)
+    for c in columns:
+        table.add_column(c.header, justify="right" if c.numeric else "left",
+                         footer=human(footer.get(c.key)) if footer else "")
+    for row in rows:
+        table.add_row(*(human(row.get(c.key)) for c in columns))
+    console = Console(file=io.StringIO(), width=width or 120, force_terminal=False,
+                      color_system=None)
+    console.print(table)
+    out = console.file.getvalue()  # type: ignore[attr-defined]
+    return str(out)
+
+
+def emit(
+    fmt_name: str,
+    *,
+    columns: Sequence[Column],
+    rows: Sequence[Mapping[str, Any]],
+    payload: Any,
+    output: str | None = None,
+    title: str | None = None,
+    footer: Mapping[str, Any] | None = None,
+) -> None:
+    if fmt_name == "json":
+        text = to_json(payload)
+    elif fmt_name == "csv":
+        text = to_csv(columns, rows)
+    else:
+        text = to_table(columns, rows, title, footer)
+    write(text, output)
+
+
+def write(text: str, output: str | None) -> None:
+    if output:
+        try:
+            Path(output).write_text(text, encoding="utf-8", newline="")
+        except OSError as exc:
+            raise OutputNotWritable(path=output, reason=exc.strerror or str(exc)) from exc
+    else:
+        import sys
+
+        sys.stdout.write(text)
+        sys.stdout.flush()

@@ -1,0 +1,137 @@
+"""`cigales report balance|ledger|journal`: read-only views of a club's book."""
+
+from __future__ import annotations
+
+import typer
+
+from cigales.cli import common
+from cigales.cli.output import Column, emit
+from cigales.i18n import _
+from cigales.services.clubs import get_club
+from ledger import queries
+from ledger.money import Money
+from ledger.schema import JOURNALS
+
+
+def _dc(amount: Money) -> tuple[Money, Money]:
+    return (amount if amount.cents > 0 else Money(0), -amount if amount.cents < 0 else Money(0))
+
+
+def register(app: typer.Typer) -> None:
+    report_app = typer.Typer(help=_("Reports: trial balance, general ledger, journal."),
+                             no_args_is_help=True)
+    app.add_typer(report_app, name="report")
+
+    @report_app.command("balance", help=_("Trial balance as of a date (default today)."))
+    def report_balance(
+        ctx: typer.Context,
+        club: str = common.club_option(),
+        as_of: str = typer.Option(None, "--as-of", help=_("Date, YYYY-MM-DD; default today.")),
+        prefix: str = typer.Option(None, "--account", help=_("Only accounts starting with "
+                                                             "this code.")),
+        format: str = common.format_option(),
+        output: str = common.output_option(),
+    ) -> None:
+        common.check_format(format)
+        date = common.parse_date(as_of) or common.today()
+        with common.session(ctx, write=False) as s:
+            tb = queries.trial_balance(s, get_club(s, club).book_id, date, prefix)
+        rows = [{"code": a.code, "label": a.label, "debit": a.debit, "credit": a.credit,
+                 "balance": a.balance} for a in tb.accounts]
+        emit(
+            format,
+            columns=[Column("code", _("Account")), Column("label", _("Label")),
+                     Column("debit", _("Debit"), True), Column("credit", _("Credit"), True),
+                     Column("balance", _("Balance"), True)],
+            rows=rows,
+            payload={"club": club, "as_of": date, "accounts": rows,
+                     "total_debit": tb.total_debit, "total_credit": tb.total_credit},
+            output=output,
+            title=_("Trial balance of {club} as of {date}").format(club=club,
+                                                                   date=date.isoformat()),
+            footer={"label": _("Total"), "debit": tb.total_debit, "credit": tb.total_credit,
+                    "balance": tb.total_debit - tb.total_credit},
+        )
+
+    @report_app.command("ledger", help=_("General ledger with running balance."))
+    def report_ledger(
+        ctx: typer.Context,
+        club: str = common.club_option(),
+        prefix: str = typer.Option(None, "--account", help=_("Only accounts starting with "
+                                                             "this code.")),
+        from_: str = typer.Option(None, "--from", help=_("First date, YYYY-MM-DD.")),
+        to: str = typer.Option(None, "--to", help=_("Last date, YYYY-MM-DD.")),
+        format: str = common.format_option(),
+        output: str = common.output_option(),
+    ) -> None:
+        common.check_format(format)
+        start, end = common.parse_date(from_), common.parse_date(to)
+        with common.session(ctx, write=False) as s:
+            ledgers = queries.general_ledger(s, get_club(s, club).book_id, prefix, start, end)
+        rows = []
+        accounts = []
+        for acc in ledgers:
+            lines = []
+            rows.append({"account": acc.code, "label": _("Balance brought forward"),
+                         "balance": acc.opening, "date": start})
+            for ln in acc.lines:
+                line = {"date": ln.date, "journal": ln.journal, "number": ln.number,
+                        "label": ln.label, "debit": ln.debit, "credit": ln.credit,
+                        "balance": ln.running}
+                lines.append(line)
+                rows.append({"account": acc.code, **line})
+            accounts.append({"code": acc.code, "label": acc.label, "opening": acc.opening,
+                             "lines": lines, "closing": acc.closing})
+        emit(
+            format,
+            columns=[Column("account", _("Account")), Column("date", _("Date")),
+                     Column("journal", _("Jnl")), Column("number", _("No."), True),
+                     Column("label", _("Label")), Column("debit", _("Debit"), True),
+                     Column("credit", _("Credit"), True), Column("balance", _("Balance"), True)],
+            rows=rows,
+            payload={"club": club, "from": start, "to": end, "accounts": accounts},
+            output=output,
+            title=_("General ledger of {club}").format(club=club),
+        )
+
+    @report_app.command("journal", help=_("Entries in number order with their lines."))
+    def report_journal(
+        ctx: typer.Context,
+        club: str = common.club_option(),
+        journal: str = typer.Option(None, "--journal", help=_("BQ, OD or AN; default all.")),
+        from_: str = typer.Option(None, "--from", help=_("First date, YYYY-MM-DD.")),
+        to: str = typer.Option(None, "--to", help=_("Last date, YYYY-MM-DD.")),
+        format: str = common.format_option(),
+        output: str = common.output_option(),
+    ) -> None:
+        common.check_format(format)
+        if journal is not None:
+            common.choice(journal, "--journal", JOURNALS)
+        start, end = common.parse_date(from_), common.parse_date(to)
+        with common.session(ctx, write=False) as s:
+            entries = queries.journal(s, get_club(s, club).book_id, journal, start, end)
+        rows = []
+        payload = []
+        for e in entries:
+            lines = []
+            for ln in e.lines:
+                debit, credit = _dc(ln.amount)
+                lines.append({"account": ln.account, "label": ln.label, "debit": debit,
+                              "credit": credit})
+                rows.append({"journal": e.journal, "number": e.number, "date": e.date,
+                             "entry_label": e.label, "account": ln.account, "debit": debit,
+                             "credit": credit})
+            payload.append({"journal": e.journal, "number": e.number, "date": e.date,
+                            "label": e.label, "hash": e.hash, "reverses": e.reverses,
+                            "lines": lines})
+        emit(
+            format,
+            columns=[Column("journal", _("Jnl")), Column("number", _("No."), True),
+                     Column("date", _("Date")), Column("entry_label", _("Label")),
+                     Column("account", _("Account")), Column("debit", _("Debit"), True),
+                     Column("credit", _("Credit"), True)],
+            rows=rows,
+            payload={"club": club, "entries": payload},
+            output=output,
+            title=_("Journal of {club}").format(club=club),
+        )

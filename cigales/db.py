@@ -1,0 +1,91 @@
+"""Engines, connection settings and the one place that commits.
+
+SQLite (the embedded default) gets WAL, synchronous=FULL, foreign keys and a busy timeout on
+every connection, and write transactions start with BEGIN IMMEDIATE so two writers never both
+read the chain head and then collide. PostgreSQL writers serialize on the book row instead
+(SELECT ... FOR UPDATE in ledger.post).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from cigales.errors import DatabaseUnavailable
+
+DEFAULT_URL = "sqlite:///cigales.db"
+_READ_ONLY = "cigales_read_only"
+
+
+def default_url() -> str:
+    return os.environ.get("CIGALES_DB") or DEFAULT_URL
+
+
+def normalize_url(url: str) -> str:
+    """Accept a bare file path for convenience, and prefer psycopg 3 for PostgreSQL."""
+    if "://" not in url:
+        return f"sqlite:///{url}"
+    if url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
+    url = normalize_url(url or default_url())
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        db = parsed.database
+        if db and db != ":memory:":
+            folder = Path(db).expanduser().resolve().parent
+            if not folder.is_dir():
+                raise DatabaseUnavailable(url=url, reason=f"folder {folder} does not exist")
+        engine = create_engine(url, **kwargs)
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control away from the sqlite3 module so we can BEGIN IMMEDIATE.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA busy_timeout = 10000")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA synchronous = FULL")
+        mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
+        if mode != "wal" and engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(conn: Any) -> None:
+        read_only = conn.get_execution_options().get(_READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+@contextmanager
+def session_scope(engine: Engine, *, write: bool = True) -> Iterator[Session]:
+    """A transaction: commit on success, roll back on any error. The only place that commits."""
+    bind = engine if write else engine.execution_options(**{_READ_ONLY: True})
+    factory = sessionmaker(bind=bind, expire_on_commit=False)
+    session = factory()
+    try:
+        yield session
+        if write:
+            session.commit()
+        else:
+            session.rollback()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

@@ -1,0 +1,108 @@
+"""Domain errors (clubs, dates, database) on top of the ledger's UserError family."""
+
+from __future__ import annotations
+
+from ledger.errors import N_, UserError
+
+
+class CigalesError(UserError):
+    code = "cigales_error"
+
+
+class UsageProblem(CigalesError):
+    """A value that cannot be read at all (exit code 2, like other usage errors)."""
+
+    exit_code = 2
+
+
+class InvalidDate(UsageProblem):
+    code = "invalid_date"
+    template = N_("“{text}” is not a valid date: write YYYY-MM-DD, e.g. 2025-03-31.")
+
+
+class InvalidMonth(UsageProblem):
+    code = "invalid_month"
+    template = N_("“{text}” is not a valid month: write YYYY-MM, e.g. 2025-03.")
+
+
+class InvalidLine(UsageProblem):
+    code = "invalid_line"
+    template = N_(
+        "“{text}” is not an entry line: write ACCOUNT=AMOUNT, e.g. 5121=30,00 (debit) or "
+        "1011-M01=-30,00 (credit)."
+    )
+
+
+class InvalidChoice(UsageProblem):
+    code = "invalid_choice"
+    template = N_("“{value}” is not allowed for {option}; allowed: {allowed}.")
+
+
+class DateInFuture(CigalesError):
+    code = "date_in_future"
+    template = N_("{date} is in the future; allowed: up to today ({today}).")
+
+
+class InvalidSlug(CigalesError):
+    code = "invalid_slug"
+    template = N_(
+        "“{slug}” is not a valid club identifier: lower-case letters, digits and single "
+        "hyphens, 2 to 64 characters (e.g. les-fourmis)."
+    )
+
+
+class NameRequired(CigalesError):
+    code = "name_required"
+    template = N_("A name is required.")
+
+
+class ClubExists(CigalesError):
+    code = "club_exists"
+    template = N_("A club “{slug}” already exists; choose another identifier.")
+
+
+class UnknownClub(CigalesError):
+    code = "unknown_club"
+    template = N_("There is no club “{slug}”; known clubs: {known}.")
+
+
+class DatabaseUnavailable(CigalesError):
+    code = "database_unavailable"
+    template = N_("Cannot open the database {url}: {reason}.")
+
+
+class DatabaseNeedsUpgrade(CigalesError):
+    code = "database_needs_upgrade"
+    template = N_(
+        "The database is at schema version {current}, this program needs {head}: "
+        "run `cigales db upgrade` (make a copy of the file first)."
+    )
+
+
+class DatabaseTooNew(CigalesError):
+    code = "database_too_new"
+    template = N_(
+        "The database is at schema version {current}, unknown to this program (latest {head}): "
+        "upgrade cigales."
+    )
+
+
+class NotACigalesDatabase(CigalesError):
+    code = "not_a_cigales_database"
+    template = N_("{url} holds tables but no cigales schema version; refusing to touch it.")
+
+
+class AuditFailed(CigalesError):
+    code = "audit_failed"
+    template = N_("The books of “{slug}” fail {count} integrity check(s).")
+    exit_code = 4
+
+
+class OutputNotWritable(CigalesError):
+    code = "output_not_writable"
+    template = N_("Cannot write {path}: {reason}.")
+
+
+class ConfirmationRequired(CigalesError):
+    code = "confirmation_required"
+    template = N_("{action} cannot be undone: confirm it, or pass --yes to run without asking.")

@@ -1,0 +1,64 @@
+"""Message catalogs: French by default, English available (``--lang`` or CIGALES_LANG).
+
+Message ids in the code are English; ``locale/fr`` translates them. The same catalog also
+carries French for the Click/Typer strings (usage errors, help headings), which those
+libraries look up through the standard ``gettext`` domain we bind at start-up.
+"""
+
+from __future__ import annotations
+
+import gettext
+import os
+from pathlib import Path
+
+from babel.support import NullTranslations, Translations
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+DOMAIN = "cigales"
+LANGUAGES = ("fr", "en")
+DEFAULT_LANGUAGE = "fr"
+
+_state: dict[str, object] = {"lang": DEFAULT_LANGUAGE, "translations": None}
+
+
+def resolve_language(explicit: str | None = None) -> str:
+    lang = (explicit or os.environ.get("CIGALES_LANG") or DEFAULT_LANGUAGE).strip().lower()
+    lang = lang.split("_")[0].split("-")[0]
+    return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def set_language(lang: str) -> None:
+    """Select the catalog for our messages and for Click/Typer's own gettext lookups."""
+    lang = resolve_language(lang)
+    translations = Translations.load(str(LOCALE_DIR), [lang], DOMAIN)
+    _state["lang"] = lang
+    _state["translations"] = translations
+    # Click and Typer call gettext.gettext(): point the process-wide domain at our catalog.
+    os.environ["LANGUAGE"] = lang
+    gettext.bindtextdomain(DOMAIN, str(LOCALE_DIR))
+    gettext.textdomain(DOMAIN)
+
+
+def language() -> str:
+    return str(_state["lang"])
+
+
+def _translations() -> NullTranslations:
+    current = _state["translations"]
+    if current is None:
+        set_language(resolve_language())
+        current = _state["translations"]
+    assert isinstance(current, NullTranslations)
+    return current
+
+
+def _(message: str) -> str:
+    return _translations().gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return _translations().ngettext(singular, plural, n)
+
+
+def babel_locale(lang: str | None = None) -> str:
+    return {"fr": "fr_FR", "en": "en_GB"}[lang or language()]

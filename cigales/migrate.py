@@ -1,0 +1,72 @@
+"""Schema migrations (Alembic) driven from code: create on first use, upgrade on request.
+
+The migration scripts live inside the package (cigales/migrations) rather than at the
+repository root so that they ship with a normal, non-editable install.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, inspect
+
+from cigales.errors import DatabaseNeedsUpgrade, DatabaseTooNew, NotACigalesDatabase
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def _config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def head() -> str:
+    head_rev = ScriptDirectory.from_config(_config()).get_current_head()
+    assert head_rev is not None
+    return head_rev
+
+
+def known_revisions() -> set[str]:
+    return {s.revision for s in ScriptDirectory.from_config(_config()).walk_revisions()}
+
+
+def current(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    cfg = _config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    cfg = _config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
+
+
+def ensure_ready(engine: Engine) -> None:
+    """Migrate a brand-new database; refuse one that is behind, ahead or foreign."""
+    rev = current(engine)
+    latest = head()
+    if rev == latest:
+        return
+    if rev is None:
+        with engine.connect() as conn:
+            tables = inspect(conn).get_table_names()
+        if tables:
+            raise NotACigalesDatabase(url=engine.url.render_as_string(hide_password=True))
+        upgrade(engine)
+        return
+    if rev not in known_revisions():
+        raise DatabaseTooNew(current=rev, head=latest)
+    raise DatabaseNeedsUpgrade(current=rev, head=latest)

@@ -1,0 +1,439 @@
+"""The only writers of ledger rows: post_entries(), post_entry(), reverse_entry().
+
+Writing an entry, always inside the caller's transaction:
+1. validate everything in Python (clear, typed errors before touching the database);
+2. lock the book row (the chain head) so writers to one book serialize;
+3. take the next numbers from the journal counters (gapless; no database sequence, whose
+   values are lost on rollback);
+4. compute each entry's hash = sha256(previous hash + canonical entry);
+5. insert entries unsealed, insert postings, then seal them: the database trigger refuses
+   the seal of an entry that does not balance or has fewer than two lines.
+
+Bulk posting goes through the same function with many drafts, so the fast path and the
+safe path are the same code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session
+
+from ledger import errors
+from ledger.guards import guard_code
+from ledger.money import Money
+from ledger.schema import (
+    GENESIS_HASH,
+    JOURNALS,
+    OPENING_JOURNAL,
+    Account,
+    Book,
+    Entry,
+    FiscalYear,
+    JournalCounter,
+    Posting,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One posting of a draft: signed amount, debit positive, credit negative."""
+
+    account: str
+    amount: Money
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.amount, Money):
+            raise TypeError(
+                f"Line amount must be Money, got {type(self.amount).__name__} "
+                "(floats are refused for money)"
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class EntryDraft:
+    journal: str
+    date: dt.date
+    label: str
+    lines: tuple[Line, ...]
+    key: str | None = None
+    # Set only by reverse_entry(): the id of the entry this one cancels.
+    reverses_id: int | None = field(default=None)
+
+
+@dataclass(frozen=True, slots=True)
+class PostedEntry:
+    id: int
+    journal: str
+    number: int
+    date: dt.date
+    label: str
+    hash: str
+    created: bool  # False when an idempotency key returned an existing entry
+
+
+def canonical(
+    book_code: str,
+    journal: str,
+    number: int,
+    seq: int,
+    date: dt.date,
+    label: str,
+    reverses: str | None,
+    lines: Iterable[tuple[str, int]],
+) -> str:
+    """The text that is hashed into the chain; JSON so that no separator can be forged."""
+    return json.dumps(
+        [book_code, journal, number, seq, date.isoformat(), label, reverses, list(lines)],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def chain_hash(prev_hash: str, canonical_text: str) -> str:
+    return hashlib.sha256((prev_hash + canonical_text).encode("utf-8")).hexdigest()
+
+
+def content_digest(draft_journal: str, date: dt.date, label: str, lines: Iterable[tuple[str, int]],
+                   reverses_id: int | None) -> str:
+    """What an idempotency key promises: same journal, date, label, lines (and reversal target)."""
+    payload = json.dumps(
+        [draft_journal, date.isoformat(), label, list(lines), reverses_id],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def fiscal_year_bounds(opened_on: dt.date, year: int) -> tuple[dt.date, dt.date]:
+    """Fiscal years are calendar years; the first one starts when the books are opened."""
+    start = max(opened_on, dt.date(year, 1, 1))
+    return start, dt.date(year, 12, 31)
+
+
+def ensure_fiscal_years(session: Session, book: Book, years: Iterable[int]) -> dict[int, bool]:
+    """Create missing fiscal years (open) and return {year: closed} for the requested ones."""
+    wanted = set(years)
+    existing = dict(
+        session.execute(
+            select(FiscalYear.year, FiscalYear.closed).where(
+                FiscalYear.book_id == book.id, FiscalYear.year.in_(wanted)
+            )
+        ).tuples().all()
+    )
+    for year in sorted(wanted - existing.keys()):
+        start, end = fiscal_year_bounds(book.opened_on, year)
+        session.execute(
+            insert(FiscalYear).values(
+                book_id=book.id, year=year, start_date=start, end_date=end, closed=False
+            )
+        )
+        existing[year] = False
+    return existing
+
+
+def _lock_book(session: Session, book_id: int) -> Book:
+    # FOR UPDATE serializes writers on PostgreSQL; SQLite ignores it and relies on the
+    # BEGIN IMMEDIATE that cigales.db issues for write transactions.
+    book = session.execute(
+        select(Book).where(Book.id == book_id).with_for_update()
+    ).scalar_one_or_none()
+    if book is None:
+        raise LookupError(f"no book with id {book_id}")
+    return book
+
+
+def _validate_shape(draft: EntryDraft, allow_opening: bool) -> list[tuple[str, int]]:
+    allowed = JOURNALS if allow_opening else tuple(j for j in JOURNALS if j != OPENING_JOURNAL)
+    if draft.journal not in allowed:
+        raise errors.UnknownJournal(journal=draft.journal, allowed=", ".join(allowed))
+    if not isinstance(draft.date, dt.date) or isinstance(draft.date, dt.datetime):
+        raise TypeError("entry date must be a datetime.date")
+    if not draft.label or not draft.label.strip():
+        raise errors.LabelRequired()
+    if len(draft.lines) < 2:
+        raise errors.EntryTooShort(count=len(draft.lines))
+    pairs: list[tuple[str, int]] = []
+    for i, line in enumerate(draft.lines, start=1):
+        if not isinstance(line, Line):
+            raise TypeError("entry lines must be ledger.post.Line")
+        if line.amount.is_zero():
+            raise errors.ZeroPosting(line=i, account=line.account)
+        pairs.append((line.account, line.amount.cents))
+    total = sum(c for _, c in pairs)
+    if total != 0:
+        raise errors.EntryMustBalance(difference=Money(total).plain())
+    return pairs
+
+
+def _resolve_accounts(session: Session, book_id: int, codes: set[str]) -> dict[str, int]:
+    rows = session.execute(
+        select(Account.code, Account.id, Account.postable).where(
+            Account.book_id == book_id, Account.code.in_(codes)
+        )
+    ).all()
+    found = {code: (acc_id, postable) for code, acc_id, postable in rows}
+    for code in sorted(codes):
+        if code not in found:
+            raise errors.UnknownAccount(account=code)
+        if not found[code][1]:
+            raise errors.AccountNotPostable(account=code)
+    return {code: acc_id for code, (acc_id, _) in found.items()}
+
+
+def post_entries(
+    session: Session,
+    book_id: int,
+    drafts: Sequence[EntryDraft],
+    *,
+    allow_opening: bool = False,
+) -> list[PostedEntry]:
+    """Validate and write many entries in one go; all or nothing within the transaction."""
+    if not drafts:
+        return []
+    shapes = [_validate_shape(d, allow_opening) for d in drafts]
+    book = _lock_book(session, book_id)
+    for d in drafts:
+        if d.date < book.opened_on:
+            raise errors.DateBeforeBookStart(date=d.date.isoformat(),
+                                             start=book.opened_on.isoformat())
+    closed = ensure_fiscal_years(session, book, {d.date.year for d in drafts})
+    for d in drafts:
+        if closed[d.date.year]:
+            raise errors.FiscalYearClosed(
+                date=d.date.isoformat(), year=d.date.year, next_open=_next_open_start(session, book)
+            )
+    account_ids = _resolve_accounts(session, book_id, {a for s in shapes for a, _ in s})
+
+    digests = [
+        content_digest(d.journal, d.date, d.label, shape, d.reverses_id)
+        for d, shape in zip(drafts, shapes, strict=True)
+    ]
+    results: list[PostedEntry | None] = [None] * len(drafts)
+    keyed = {d.key for d in drafts if d.key is not None}
+    if keyed:
+        existing = {
+            e.idem_key: e
+            for e in session.execute(
+                select(Entry).where(Entry.book_id == book_id, Entry.idem_key.in_(keyed))
+            ).scalars()
+        }
+    else:
+        existing = {}
+    batch_keys: dict[str, int] = {}
+    to_write: list[int] = []
+    for i, d in enumerate(drafts):
+        if d.key is not None:
+            prior = existing.get(d.key)
+            if prior is not None:
+                if prior.content_digest != digests[i]:
+                    raise errors.IdempotencyConflict(key=d.key, journal=prior.journal,
+                                                     number=prior.number)
+                results[i] = PostedEntry(prior.id, prior.journal, prior.number, prior.date,
+                                         prior.label, prior.hash, created=False)
+                continue
+            if d.key in batch_keys:
+                first = batch_keys[d.key]
+                if digests[first] != digests[i]:
+                    raise errors.IdempotencyConflict(key=d.key, journal=drafts[first].journal,
+                                                     number="?")
+                continue  # resolved after the first one is written
+            batch_keys[d.key] = i
+        to_write.append(i)
+
+    if to_write:
+        _write(session, book, drafts, shapes, digests, to_write, account_ids, results)
+    # Duplicates of a key inside the same batch return the entry written for the first one.
+    for i, d in enumerate(drafts):
+        if results[i] is None and d.key is not None:
+            first_result = results[batch_keys[d.key]]
+            assert first_result is not None
+            results[i] = PostedEntry(first_result.id, first_result.journal, first_result.number,
+                                     first_result.date, first_result.label, first_result.hash,
+                                     created=False)
+    return [r for r in results if r is not None]
+
+
+def _write(
+    session: Session,
+    book: Book,
+    drafts: Sequence[EntryDraft],
+    shapes: Sequence[list[tuple[str, int]]],
+    digests: Sequence[str],
+    to_write: Sequence[int],
+    account_ids: dict[str, int],
+    results: list[PostedEntry | None],
+) -> None:
+    journals = sorted({drafts[i].journal for i in to_write})
+    counters = dict(
+        session.execute(
+            select(JournalCounter.journal, JournalCounter.last_number).where(
+                JournalCounter.book_id == book.id, JournalCounter.journal.in_(journals)
+            )
+        ).tuples().all()
+    )
+    for j in journals:
+        if j not in counters:
+            session.execute(insert(JournalCounter).values(book_id=book.id, journal=j,
+                                                          last_number=0))
+            counters[j] = 0
+
+    reversal_refs = _reversal_refs(session, [drafts[i].reverses_id for i in to_write])
+    seq = book.chain_seq
+    head = book.head_hash or GENESIS_HASH
+    entry_rows: list[dict[str, object]] = []
+    numbered: list[tuple[int, str]] = []
+    for i in to_write:
+        d = drafts[i]
+        counters[d.journal] += 1
+        seq += 1
+        number = counters[d.journal]
+        reverses = reversal_refs.get(d.reverses_id) if d.reverses_id is not None else None
+        text = canonical(book.code, d.journal, number, seq, d.date, d.label, reverses, shapes[i])
+        digest = chain_hash(head, text)
+        entry_rows.append(
+            {
+                "book_id": book.id,
+                "journal": d.journal,
+                "number": number,
+                "seq": seq,
+                "date": d.date,
+                "label": d.label,
+                "sealed": False,
+                "prev_hash": head,
+                "hash": digest,
+                "reverses_id": d.reverses_id,
+                "idem_key": d.key,
+                "content_digest": digests[i],
+            }
+        )
+        numbered.append((number, digest))
+        head = digest
+
+    first_seq = book.chain_seq + 1
+    try:
+        ids = session.execute(
+            insert(Entry).returning(Entry.id, sort_by_parameter_order=True), entry_rows
+        ).scalars().all()
+        posting_rows = [
+            {"entry_id": entry_id, "line_no": n, "account_id": account_ids[code],
+             "amount_cents": cents}
+            for entry_id, i in zip(ids, to_write, strict=True)
+            for n, (code, cents) in enumerate(shapes[i], start=1)
+        ]
+        session.execute(insert(Posting), posting_rows)
+        session.execute(
+            update(Entry)
+            .where(and_(Entry.book_id == book.id, Entry.seq >= first_seq, Entry.seq <= seq))
+            .values(sealed=True)
+            .execution_options(synchronize_session=False)
+        )
+        session.execute(
+            update(Book).where(Book.id == book.id).values(chain_seq=seq, head_hash=head)
+            .execution_options(synchronize_session=False)
+        )
+        for j in journals:
+            session.execute(
+                update(JournalCounter)
+                .where(JournalCounter.book_id == book.id, JournalCounter.journal == j)
+                .values(last_number=counters[j])
+            )
+    except (IntegrityError, DBAPIError) as exc:
+        raise translate_db_error(exc) from exc
+    session.expire(book)
+    for entry_id, i, (number, digest) in zip(ids, to_write, numbered, strict=True):
+        d = drafts[i]
+        results[i] = PostedEntry(entry_id, d.journal, number, d.date, d.label, digest,
+                                 created=True)
+
+
+def translate_db_error(exc: DBAPIError) -> Exception:
+    """Map a guard's refusal to a typed error; anything else is a real bug and propagates."""
+    code = guard_code(str(exc.orig))
+    if code is None:
+        return exc
+    return errors.DatabaseRefused(detail=code)
+
+
+def _reversal_refs(session: Session, ids: Sequence[int | None]) -> dict[int, str]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(Entry.id, Entry.journal, Entry.number).where(Entry.id.in_(wanted))
+    ).all()
+    return {entry_id: f"{journal}:{number}" for entry_id, journal, number in rows}
+
+
+def _next_open_start(session: Session, book: Book) -> str:
+    last_closed = session.execute(
+        select(func.max(FiscalYear.year)).where(FiscalYear.book_id == book.id,
+                                                 FiscalYear.closed.is_(True))
+    ).scalar_one_or_none()
+    if last_closed is None:
+        return book.opened_on.isoformat()
+    return dt.date(last_closed + 1, 1, 1).isoformat()
+
+
+def post_entry(session: Session, book_id: int, draft: EntryDraft) -> PostedEntry:
+    return post_entries(session, book_id, [draft])[0]
+
+
+def find_entry(session: Session, book_id: int, journal: str, number: int) -> Entry:
+    entry = session.execute(
+        select(Entry).where(Entry.book_id == book_id, Entry.journal == journal,
+                            Entry.number == number)
+    ).scalar_one_or_none()
+    if entry is None:
+        raise errors.UnknownEntry(journal=journal, number=number)
+    return entry
+
+
+def reverse_entry(
+    session: Session,
+    book_id: int,
+    journal: str,
+    number: int,
+    date: dt.date,
+    *,
+    label: str | None = None,
+    key: str | None = None,
+) -> PostedEntry:
+    """Cancel an entry with its exact opposite, linked to it; the original stays untouched."""
+    original = find_entry(session, book_id, journal, number)
+    if original.reverses_id is not None:
+        raise errors.CannotReverseReversal(journal=journal, number=number)
+    if date < original.date:
+        raise errors.ReversalBeforeOriginal(journal=journal, number=number,
+                                            original=original.date.isoformat(),
+                                            date=date.isoformat())
+    lines = session.execute(
+        select(Account.code, Posting.amount_cents)
+        .join(Account, Account.id == Posting.account_id)
+        .where(Posting.entry_id == original.id)
+        .order_by(Posting.line_no)
+    ).all()
+    draft = EntryDraft(
+        journal=original.journal,
+        date=date,
+        label=label or f"Extourne {original.journal} {original.number} – {original.label}",
+        lines=tuple(Line(code, Money(-cents)) for code, cents in lines),
+        key=key,
+        reverses_id=original.id,
+    )
+    if key is None or session.execute(
+        select(Entry.id).where(Entry.book_id == book_id, Entry.idem_key == key)
+    ).first() is None:
+        by = session.execute(
+            select(Entry.journal, Entry.number).where(Entry.reverses_id == original.id)
+        ).first()
+        if by is not None:
+            raise errors.AlreadyReversed(journal=journal, number=number,
+                                         by=f"{by.journal} {by.number}")
+    return post_entry(session, book_id, draft)

@@ -1,0 +1,283 @@
+"""Read-only views of a book: balances, trial balance, general ledger, journal.
+
+All sums are SQL aggregates (and window functions for running balances), never Python loops
+over postings. Balances are cumulative from the opening of the books: the "à-nouveaux"
+entries of the AN journal restate balances the cumulative sum already contains, so they are
+excluded from every balance (they appear in the journal listing and in exports).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, Select, and_, case, func, select
+from sqlalchemy.orm import Session
+
+from ledger.money import Money
+from ledger.schema import OPENING_JOURNAL, Account, Book, Entry, Posting
+
+
+@dataclass(frozen=True, slots=True)
+class AccountBalance:
+    code: str
+    label: str
+    debit: Money
+    credit: Money
+
+    @property
+    def balance(self) -> Money:
+        return self.debit - self.credit
+
+
+@dataclass(frozen=True, slots=True)
+class TrialBalance:
+    as_of: dt.date | None
+    accounts: tuple[AccountBalance, ...]
+    total_debit: Money
+    total_credit: Money
+
+    @property
+    def balanced(self) -> bool:
+        return self.total_debit == self.total_credit
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerLine:
+    date: dt.date
+    journal: str
+    number: int
+    label: str
+    amount: Money
+    running: Money
+
+    @property
+    def debit(self) -> Money:
+        return self.amount if self.amount.cents > 0 else Money(0)
+
+    @property
+    def credit(self) -> Money:
+        return -self.amount if self.amount.cents < 0 else Money(0)
+
+
+@dataclass(frozen=True, slots=True)
+class AccountLedger:
+    code: str
+    label: str
+    opening: Money
+    lines: tuple[LedgerLine, ...]
+    closing: Money
+
+
+@dataclass(frozen=True, slots=True)
+class JournalLine:
+    account: str
+    label: str
+    amount: Money
+
+
+@dataclass(frozen=True, slots=True)
+class JournalEntry:
+    journal: str
+    number: int
+    date: dt.date
+    label: str
+    hash: str
+    reverses: str | None
+    lines: tuple[JournalLine, ...]
+
+
+def _counted(
+    book_id: int, as_of: dt.date | None, from_date: dt.date | None = None
+) -> list[ColumnElement[bool]]:
+    """Conditions selecting the postings that count in balances."""
+    conds = [Entry.book_id == book_id, Entry.journal != OPENING_JOURNAL]
+    if as_of is not None:
+        conds.append(Entry.date <= as_of)
+    if from_date is not None:
+        conds.append(Entry.date >= from_date)
+    return conds
+
+
+def _debit_credit_query(book_id: int, as_of: dt.date | None, prefix: str | None,
+                        from_date: dt.date | None = None) -> Select[str, str, int, int]:
+    debit = func.coalesce(func.sum(case((Posting.amount_cents > 0, Posting.amount_cents),
+                                        else_=0)), 0)
+    credit = func.coalesce(func.sum(case((Posting.amount_cents < 0, -Posting.amount_cents),
+                                         else_=0)), 0)
+    query = (
+        select(Account.code, Account.label, debit.label("debit"), credit.label("credit"))
+        .select_from(Posting)
+        .join(Entry, Entry.id == Posting.entry_id)
+        .join(Account, Account.id == Posting.account_id)
+        .where(*_counted(book_id, as_of, from_date))
+        .group_by(Account.code, Account.label)
+        .order_by(Account.code)
+    )
+    if prefix:
+        query = query.where(Account.code.startswith(prefix, autoescape=True))
+    return query
+
+
+def trial_balance(
+    session: Session,
+    book_id: int,
+    as_of: dt.date | None = None,
+    prefix: str | None = None,
+    from_date: dt.date | None = None,
+) -> TrialBalance:
+    """Debit and credit movements per account with any movement, up to ``as_of`` included."""
+    rows = session.execute(_debit_credit_query(book_id, as_of, prefix, from_date)).all()
+    accounts = tuple(
+        AccountBalance(code, label, Money(int(debit)), Money(int(credit)))
+        for code, label, debit, credit in rows
+    )
+    return TrialBalance(
+        as_of=as_of,
+        accounts=accounts,
+        total_debit=Money(sum(int(r[2]) for r in rows)),
+        total_credit=Money(sum(int(r[3]) for r in rows)),
+    )
+
+
+def balance(
+    session: Session,
+    book_id: int,
+    prefix: str,
+    as_of: dt.date | None = None,
+    from_date: dt.date | None = None,
+) -> Money:
+    """Signed balance (debit − credit) of all accounts whose code starts with ``prefix``."""
+    total = session.execute(
+        select(func.coalesce(func.sum(Posting.amount_cents), 0))
+        .select_from(Posting)
+        .join(Entry, Entry.id == Posting.entry_id)
+        .join(Account, Account.id == Posting.account_id)
+        .where(*_counted(book_id, as_of, from_date),
+               Account.code.startswith(prefix, autoescape=True))
+    ).scalar_one()
+    return Money(int(total))
+
+
+def balances_by_account(
+    session: Session, book_id: int, as_of: dt.date | None = None, prefix: str | None = None
+) -> dict[str, Money]:
+    """Non-zero signed balances per account code."""
+    query = (
+        select(Account.code, func.sum(Posting.amount_cents))
+        .select_from(Posting)
+        .join(Entry, Entry.id == Posting.entry_id)
+        .join(Account, Account.id == Posting.account_id)
+        .where(*_counted(book_id, as_of))
+        .group_by(Account.code)
+        .having(func.sum(Posting.amount_cents) != 0)
+        .order_by(Account.code)
+    )
+    if prefix:
+        query = query.where(Account.code.startswith(prefix, autoescape=True))
+    return {code: Money(int(total)) for code, total in session.execute(query).all()}
+
+
+def general_ledger(
+    session: Session,
+    book_id: int,
+    prefix: str | None = None,
+    from_date: dt.date | None = None,
+    to_date: dt.date | None = None,
+) -> list[AccountLedger]:
+    """Per account: balance brought forward, the period's lines with running balance, closing."""
+    openings: dict[str, Money] = {}
+    if from_date is not None:
+        openings = balances_by_account(session, book_id, from_date - dt.timedelta(days=1), prefix)
+
+    running = func.sum(Posting.amount_cents).over(
+        partition_by=Posting.account_id,
+        order_by=(Entry.date, Entry.seq, Posting.line_no),
+        rows=(None, 0),
+    )
+    conds = _counted(book_id, to_date, from_date)
+    query = (
+        select(Account.code, Entry.date, Entry.journal, Entry.number, Entry.label,
+               Posting.amount_cents, running.label("running"))
+        .select_from(Posting)
+        .join(Entry, Entry.id == Posting.entry_id)
+        .join(Account, Account.id == Posting.account_id)
+        .where(*conds)
+        .order_by(Account.code, Entry.date, Entry.seq, Posting.line_no)
+    )
+    if prefix:
+        query = query.where(Account.code.startswith(prefix, autoescape=True))
+    lines_by_code: dict[str, list[LedgerLine]] = {}
+    for code, date, journal, number, label, cents, run in session.execute(query).all():
+        opening = openings.get(code, Money(0))
+        lines_by_code.setdefault(code, []).append(
+            LedgerLine(date, journal, number, label, Money(int(cents)),
+                       Money(opening.cents + int(run)))
+        )
+    codes = sorted(set(openings) | set(lines_by_code))
+    labels = _labels(session, book_id, codes)
+    result = []
+    for code in codes:
+        lines = tuple(lines_by_code.get(code, ()))
+        opening = openings.get(code, Money(0))
+        closing = lines[-1].running if lines else opening
+        result.append(AccountLedger(code, labels.get(code, ""), opening, lines, closing))
+    return result
+
+
+def _labels(session: Session, book_id: int, codes: list[str]) -> dict[str, str]:
+    if not codes:
+        return {}
+    return dict(
+        session.execute(
+            select(Account.code, Account.label).where(Account.book_id == book_id,
+                                                      Account.code.in_(codes))
+        ).tuples().all()
+    )
+
+
+def journal(
+    session: Session,
+    book_id: int,
+    journal_code: str | None = None,
+    from_date: dt.date | None = None,
+    to_date: dt.date | None = None,
+) -> list[JournalEntry]:
+    """Entries in number order with their lines (all journals, AN included)."""
+    original = select(Entry.id, Entry.journal, Entry.number).subquery("original")
+    conds = [Entry.book_id == book_id]
+    if journal_code:
+        conds.append(Entry.journal == journal_code)
+    if from_date is not None:
+        conds.append(Entry.date >= from_date)
+    if to_date is not None:
+        conds.append(Entry.date <= to_date)
+    rows = session.execute(
+        select(Entry.id, Entry.journal, Entry.number, Entry.date, Entry.label, Entry.hash,
+               original.c.journal, original.c.number, Account.code, Account.label,
+               Posting.amount_cents)
+        .select_from(Entry)
+        .join(Posting, Posting.entry_id == Entry.id)
+        .join(Account, Account.id == Posting.account_id)
+        .outerjoin(original, original.c.id == Entry.reverses_id)
+        .where(and_(*conds))
+        .order_by(Entry.journal, Entry.number, Posting.line_no)
+    ).all()
+    entries: list[JournalEntry] = []
+    for row in rows:
+        line = JournalLine(row[8], row[9], Money(int(row[10])))
+        if entries and entries[-1].journal == row[1] and entries[-1].number == row[2]:
+            last = entries[-1]
+            entries[-1] = JournalEntry(last.journal, last.number, last.date, last.label,
+                                       last.hash, last.reverses, (*last.lines, line))
+        else:
+            reverses = f"{row[6]} {row[7]}" if row[6] is not None else None
+            entries.append(JournalEntry(row[1], row[2], row[3], row[4], row[5], reverses,
+                                        (line,)))
+    return entries
+
+
+def chain_head(session: Session, book_id: int) -> tuple[int, str]:
+    """(number of entries in the chain, hash of the last one)."""
+    row = session.execute(select(Book.chain_seq, Book.head_hash).where(Book.id == book_id)).one()
+    return int(row[0]), str(row[1])

@@ -1,0 +1,53 @@
+"""The only place where numbers and dates become text for people (Babel).
+
+Machine formats (JSON, CSV, FEC) never come here: they use ``Money.plain()`` and ISO dates.
+French uses U+202F (narrow no-break space) between thousands, which the standard PDF fonts
+lack; ``pdf_safe()`` maps it to U+00A0 for PDF output only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from fractions import Fraction
+
+from babel.dates import format_date as _babel_date
+from babel.numbers import format_currency, format_decimal, format_percent
+
+from cigales.i18n import babel_locale
+from ledger.money import CURRENCY, Money
+
+
+def money(amount: Money, lang: str | None = None) -> str:
+    """"1 234,50 €" in French, "€1,234.50" in English."""
+    return format_currency(amount.to_decimal(), CURRENCY, locale=babel_locale(lang))
+
+
+def amount(value: Money, lang: str | None = None, *, blank_zero: bool = False) -> str:
+    """Amount without currency sign, two decimals: "1 234,50" / "1,234.50"."""
+    if blank_zero and value.is_zero():
+        return ""
+    return format_decimal(value.to_decimal(), format="#,##0.00", locale=babel_locale(lang))
+
+
+def date(value: dt.date, lang: str | None = None) -> str:
+    """31/12/2025 in French, 31 Dec 2025 in English."""
+    fmt = "dd/MM/yyyy" if babel_locale(lang) == "fr_FR" else "d MMM yyyy"
+    return _babel_date(value, format=fmt, locale=babel_locale(lang))
+
+
+def long_date(value: dt.date, lang: str | None = None) -> str:
+    return _babel_date(value, format="long", locale=babel_locale(lang))
+
+
+def share(value: Fraction | Decimal, lang: str | None = None, digits: int = 2) -> str:
+    """A fraction as a percentage: "12,50 %"."""
+    dec = Decimal(value.numerator) / Decimal(value.denominator) if isinstance(
+        value, Fraction) else value
+    pattern = "#,##0." + "0" * digits + " %" if digits else "#,##0 %"
+    return format_percent(dec, format=pattern, locale=babel_locale(lang))
+
+
+def pdf_safe(text: str) -> str:
+    """Replace glyphs missing from the base-14 PDF fonts (narrow no-break space)."""
+    return text.replace("\u202f", "\u00a0")
