@@ -19,9 +19,9 @@ from cigales.errors import DatabaseNeedsUpgrade, DatabaseTooNew, NotACigalesData
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def _config() -> Config:
+def _config(script_location: Path = MIGRATIONS) -> Config:
     cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("script_location", str(script_location))
     return cfg
 
 
@@ -40,8 +40,9 @@ def current(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    cfg = _config()
+def upgrade(engine: Engine, revision: str = "head", *,
+            script_location: Path = MIGRATIONS) -> None:
+    cfg = _config(script_location)
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)

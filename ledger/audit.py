@@ -112,7 +112,7 @@ def _check_numbering(session: Session, book_id: int) -> list[AuditIssue]:
             select(JournalCounter.journal, JournalCounter.last_number).where(
                 JournalCounter.book_id == book_id
             )
-        ).tuples().all()
+        ).all()
     )
     for journal, count, low, high in rows:
         if low != 1 or high != count:
@@ -242,7 +242,7 @@ def _check_fiscal_years(session: Session, book_id: int) -> list[AuditIssue]:
                 .join(Account, Account.id == Posting.account_id)
                 .where(Posting.entry_id == opening.id)
                 .group_by(Account.code)
-            ).tuples().all()
+            ).all()
         )
         if {k: v.cents for k, v in expected.items()} != {k: int(v) for k, v in stated.items()}:
             issues.append(AuditIssue("opening_entry_mismatch",

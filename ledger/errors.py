@@ -38,6 +38,7 @@ class LedgerError(UserError):
 
 class InvalidAmount(LedgerError):
     code = "invalid_amount"
+    exit_code = 2  # a value that cannot be read is a usage error
     template = N_(
         "“{text}” is not an amount: write euros with at most two decimals, "
         "e.g. 1234.56, 1 234,56 or -30,00."
@@ -88,6 +89,7 @@ class AccountNotPostable(LedgerError):
 
 class InvalidAccountCode(LedgerError):
     code = "invalid_account_code"
+    exit_code = 2
     template = N_(
         "“{account}” is not a valid account code: digits, optionally followed by “-” and a "
         "sub-account code of letters, digits, “.” or “_” (e.g. 5121, 1011-M01)."

@@ -38,6 +38,7 @@ from ledger.schema import (
     FiscalYear,
     JournalCounter,
     Posting,
+    metadata,
 )
 
 
@@ -125,7 +126,7 @@ def ensure_fiscal_years(session: Session, book: Book, years: Iterable[int]) -> d
             select(FiscalYear.year, FiscalYear.closed).where(
                 FiscalYear.book_id == book.id, FiscalYear.year.in_(wanted)
             )
-        ).tuples().all()
+        ).all()
     )
     for year in sorted(wanted - existing.keys()):
         start, end = fiscal_year_bounds(book.opened_on, year)
@@ -199,18 +200,6 @@ def post_entries(
         return []
     shapes = [_validate_shape(d, allow_opening) for d in drafts]
     book = _lock_book(session, book_id)
-    for d in drafts:
-        if d.date < book.opened_on:
-            raise errors.DateBeforeBookStart(date=d.date.isoformat(),
-                                             start=book.opened_on.isoformat())
-    closed = ensure_fiscal_years(session, book, {d.date.year for d in drafts})
-    for d in drafts:
-        if closed[d.date.year]:
-            raise errors.FiscalYearClosed(
-                date=d.date.isoformat(), year=d.date.year, next_open=_next_open_start(session, book)
-            )
-    account_ids = _resolve_accounts(session, book_id, {a for s in shapes for a, _ in s})
-
     digests = [
         content_digest(d.journal, d.date, d.label, shape, d.reverses_id)
         for d, shape in zip(drafts, shapes, strict=True)
@@ -248,6 +237,20 @@ def post_entries(
         to_write.append(i)
 
     if to_write:
+        # Replays of an idempotency key were answered above, even if their year has been
+        # closed since; only new entries are checked against dates and accounts.
+        new = [drafts[i] for i in to_write]
+        for d in new:
+            if d.date < book.opened_on:
+                raise errors.DateBeforeBookStart(date=d.date.isoformat(),
+                                                 start=book.opened_on.isoformat())
+        closed = ensure_fiscal_years(session, book, {d.date.year for d in new})
+        for d in new:
+            if closed[d.date.year]:
+                raise errors.FiscalYearClosed(date=d.date.isoformat(), year=d.date.year,
+                                              next_open=_next_open_start(session, book))
+        account_ids = _resolve_accounts(session, book_id,
+                                        {a for i in to_write for a, _ in shapes[i]})
         _write(session, book, drafts, shapes, digests, to_write, account_ids, results)
     # Duplicates of a key inside the same batch return the entry written for the first one.
     for i, d in enumerate(drafts):
@@ -276,7 +279,7 @@ def _write(
             select(JournalCounter.journal, JournalCounter.last_number).where(
                 JournalCounter.book_id == book.id, JournalCounter.journal.in_(journals)
             )
-        ).tuples().all()
+        ).all()
     )
     for j in journals:
         if j not in counters:
@@ -318,16 +321,26 @@ def _write(
 
     first_seq = book.chain_seq + 1
     try:
-        ids = session.execute(
-            insert(Entry).returning(Entry.id, sort_by_parameter_order=True), entry_rows
-        ).scalars().all()
+        # Performance: plain Core inserts on the tables skip the ORM bulk-insert bookkeeping
+        # (per-row state we never use), and RETURNING (id, seq) replaces
+        # sort_by_parameter_order=True, which made SQLAlchemy fall back on SQLite to one
+        # INSERT statement per entry. Unordered RETURNING is batched into multi-row INSERTs;
+        # seq is unique per book (and the book is locked), so it maps each returned id back
+        # to its draft without relying on the order of the returned rows.
+        returned: dict[int, int] = dict(
+            session.execute(
+                insert(_ENTRY_TABLE).returning(_ENTRY_TABLE.c.seq, _ENTRY_TABLE.c.id),
+                entry_rows,
+            ).all()
+        )
+        ids = [returned[s] for s in range(first_seq, seq + 1)]
         posting_rows = [
             {"entry_id": entry_id, "line_no": n, "account_id": account_ids[code],
              "amount_cents": cents}
             for entry_id, i in zip(ids, to_write, strict=True)
             for n, (code, cents) in enumerate(shapes[i], start=1)
         ]
-        session.execute(insert(Posting), posting_rows)
+        session.execute(insert(_POSTING_TABLE), posting_rows)
         session.execute(
             update(Entry)
             .where(and_(Entry.book_id == book.id, Entry.seq >= first_seq, Entry.seq <= seq))
@@ -351,6 +364,11 @@ def _write(
         d = drafts[i]
         results[i] = PostedEntry(entry_id, d.journal, number, d.date, d.label, digest,
                                  created=True)
+
+
+# The Core tables behind the mapped classes, for the bulk inserts in _write().
+_ENTRY_TABLE = metadata.tables[Entry.__tablename__]
+_POSTING_TABLE = metadata.tables[Posting.__tablename__]
 
 
 def translate_db_error(exc: DBAPIError) -> Exception:

@@ -232,7 +232,7 @@ def _labels(session: Session, book_id: int, codes: list[str]) -> dict[str, str]:
         session.execute(
             select(Account.code, Account.label).where(Account.book_id == book_id,
                                                       Account.code.in_(codes))
-        ).tuples().all()
+        ).all()
     )
 
 

@@ -33,7 +33,8 @@ def run(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except UserError as exc:
-        print(exc.render(i18n._), file=sys.stderr)
+        # The stable code in brackets lets scripts and tests match the rule, not the wording.
+        print(f"{exc.render(i18n._)} [{exc.code}]", file=sys.stderr)
         return exc.exit_code
     return 0
 

@@ -17,6 +17,26 @@ def _dc(amount: Money) -> tuple[Money, Money]:
     return (amount if amount.cents > 0 else Money(0), -amount if amount.cents < 0 else Money(0))
 
 
+def show_trial_balance(club: str, tb: queries.TrialBalance, format: str,
+                       output: str | None = None) -> None:
+    rows = [{"code": a.code, "label": a.label, "debit": a.debit, "credit": a.credit,
+             "balance": a.balance} for a in tb.accounts]
+    as_of = tb.as_of.isoformat() if tb.as_of else ""
+    emit(
+        format,
+        columns=[Column("code", _("Account")), Column("label", _("Label")),
+                 Column("debit", _("Debit"), True), Column("credit", _("Credit"), True),
+                 Column("balance", _("Balance"), True)],
+        rows=rows,
+        payload={"club": club, "as_of": tb.as_of, "accounts": rows,
+                 "total_debit": tb.total_debit, "total_credit": tb.total_credit},
+        output=output,
+        title=_("Trial balance of {club} as of {date}").format(club=club, date=as_of),
+        footer={"label": _("Total"), "debit": tb.total_debit, "credit": tb.total_credit,
+                "balance": tb.total_debit - tb.total_credit},
+    )
+
+
 def register(app: typer.Typer) -> None:
     report_app = typer.Typer(help=_("Reports: trial balance, general ledger, journal."),
                              no_args_is_help=True)
@@ -36,22 +56,7 @@ def register(app: typer.Typer) -> None:
         date = common.parse_date(as_of) or common.today()
         with common.session(ctx, write=False) as s:
             tb = queries.trial_balance(s, get_club(s, club).book_id, date, prefix)
-        rows = [{"code": a.code, "label": a.label, "debit": a.debit, "credit": a.credit,
-                 "balance": a.balance} for a in tb.accounts]
-        emit(
-            format,
-            columns=[Column("code", _("Account")), Column("label", _("Label")),
-                     Column("debit", _("Debit"), True), Column("credit", _("Credit"), True),
-                     Column("balance", _("Balance"), True)],
-            rows=rows,
-            payload={"club": club, "as_of": date, "accounts": rows,
-                     "total_debit": tb.total_debit, "total_credit": tb.total_credit},
-            output=output,
-            title=_("Trial balance of {club} as of {date}").format(club=club,
-                                                                   date=date.isoformat()),
-            footer={"label": _("Total"), "debit": tb.total_debit, "credit": tb.total_credit,
-                    "balance": tb.total_debit - tb.total_credit},
-        )
+        show_trial_balance(club, tb, format, output)
 
     @report_app.command("ledger", help=_("General ledger with running balance."))
     def report_ledger(

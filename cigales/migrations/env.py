@@ -1,7 +1,9 @@
 """Alembic environment. Migrations run on a connection handed over by cigales.migrate.
 
-After every run the ledger guards are (re)installed: SQLite table rebuilds made by
-``batch_alter_table`` silently drop triggers, and the books must never be left unguarded.
+The ledger guards are lifted for the migration and re-installed at the end of the same
+transaction: SQLite table rebuilds (``batch_alter_table``) fail while triggers of other tables
+refer to the table being renamed, and silently drop the table's own triggers. Doing it here,
+for every run, means no migration can forget it and the books are never left unguarded.
 """
 
 from __future__ import annotations
@@ -23,5 +25,6 @@ context.configure(
     compare_type=True,
 )
 with context.begin_transaction():
+    guards.drop(connection)
     context.run_migrations()
     guards.install(connection)

@@ -1,0 +1,29 @@
+"""`cigales example`: build the short scripted example club and show its trial balance."""
+
+from __future__ import annotations
+
+import typer
+
+from cigales.cli import common
+from cigales.cli.reports import show_trial_balance
+from cigales.i18n import _
+from cigales.services import bookkeeping
+from cigales.services.example import SLUG, build_example
+from ledger import queries
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("example", help=_("Create a small example club with a year of entries, "
+                                   "close its first year and print its trial balance "
+                                   "(safe to re-run: nothing is posted twice)."))
+    def example(ctx: typer.Context, format: str = common.format_option()) -> None:
+        common.check_format(format)
+        today = common.today()
+        with common.session(ctx) as s:
+            result = build_example(s, today=today)
+            tb = queries.trial_balance(s, result.club.book_id, today)
+            problems = bookkeeping.audit(s, result.club)
+        common.notice(_("Example club “{slug}”: {count} new entries; integrity check: "
+                        "{issues} issue(s).").format(slug=SLUG, count=result.entries_written,
+                                                     issues=len(problems)))
+        show_trial_balance(SLUG, tb, format)

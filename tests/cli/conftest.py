@@ -1,0 +1,70 @@
+"""CLI fixtures: run the real command line in-process and capture code, stdout, stderr."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, inspect, text
+
+from cigales.cli.entry import run
+from cigales.db import normalize_url
+
+
+@dataclass
+class Result:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def error_code(self) -> str | None:
+        """The stable rule code the CLI prints in brackets after an error message."""
+        match = re.search(r"\[([a-z_]+)\]\s*$", self.stderr.strip())
+        return match.group(1) if match else None
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+
+@pytest.fixture
+def cli(database_url: str, capsys: pytest.CaptureFixture[str]):
+    def invoke(*args: str, db: str | None = database_url) -> Result:
+        capsys.readouterr()
+        argv = (["--db", db] if db else []) + list(args)
+        code = run(argv)
+        out, err = capsys.readouterr()
+        return Result(code, out, err)
+
+    return invoke
+
+
+def snapshot(url: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, to prove that a refused command wrote nothing."""
+    engine = create_engine(normalize_url(url))
+    try:
+        with engine.connect() as conn:
+            tables = sorted(inspect(conn).get_table_names())
+            return {t: [tuple(r) for r in conn.execute(text(f"SELECT * FROM {t} ORDER BY 1"))]
+                    for t in tables}
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def club_cli(cli, database_url):
+    """A CLI bound to a database that already holds the club les-fourmis and two entries."""
+    assert cli("club", "create", "les-fourmis", "--name", "Les Fourmis",
+               "--founded", "2021-03-15").exit_code == 0
+    assert cli("account", "add", "--club", "les-fourmis", "--code", "1011-M01",
+               "--label", "Apports M01").exit_code == 0
+    assert cli("entry", "add", "--club", "les-fourmis", "--date", "2021-04-05",
+               "--label", "Versement M01", "--journal", "BQ",
+               "--line", "5121=30,00", "--line", "1011-M01=-30,00").exit_code == 0
+    assert cli("entry", "add", "--club", "les-fourmis", "--date", "2021-04-28",
+               "--label", "Frais", "--journal", "BQ",
+               "--line", "6270=4", "--line", "5121=-4").exit_code == 0
+    return cli

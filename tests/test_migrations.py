@@ -1,0 +1,137 @@
+"""Schema migrations: created on first use, upgraded on request, guards always re-installed."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from sqlalchemy import text
+
+from cigales import db, migrate
+from cigales.cli.entry import run
+from cigales.errors import DatabaseNeedsUpgrade, DatabaseTooNew, NotACigalesDatabase
+from ledger import guards
+from tests.helpers import make_club
+
+
+def test_new_database_is_migrated_on_first_use(database_url):
+    engine = db.make_engine(database_url)
+    assert migrate.current(engine) is None
+    migrate.ensure_ready(engine)
+    assert migrate.current(engine) == migrate.head()
+    with engine.connect() as conn:
+        assert guards.missing(conn) == []
+    engine.dispose()
+
+
+def test_sqlite_file_created_with_wal(tmp_path, capsys):
+    path = tmp_path / "new.db"
+    assert run(["--db", str(path), "club", "list", "--format", "json"]) == 0
+    assert capsys.readouterr().out.strip() == "[]"
+    assert path.exists()
+    engine = db.make_engine(f"sqlite:///{path}")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+    engine.dispose()
+
+
+def test_old_schema_is_refused_until_upgraded(database_url, capsys):
+    engine = db.make_engine(database_url)
+    migrate.upgrade(engine, "0001")
+    with pytest.raises(DatabaseNeedsUpgrade):
+        migrate.ensure_ready(engine)
+    assert run(["--db", database_url, "club", "list"]) == 1
+    assert "[database_needs_upgrade]" in capsys.readouterr().err
+    assert run(["--db", database_url, "db", "upgrade"]) == 0
+    assert migrate.current(engine) == migrate.head()
+    assert run(["--db", database_url, "db", "status"]) == 0
+    assert capsys.readouterr().out.strip() == f"{migrate.head()} / {migrate.head()}"
+    engine.dispose()
+
+
+REBUILD_MIGRATION = '''"""Test-only migration: rebuild the ledger tables like batch operations."""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "9000"
+down_revision = "{head}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    if op.get_bind().dialect.name == "sqlite":
+        for table in ("posting", "entry", "fiscal_year"):
+            with op.batch_alter_table(table, recreate="always"):
+                pass
+    else:
+        for table in ("posting", "entry", "fiscal_year"):
+            op.add_column(table, sa.Column("scratch", sa.Integer()))
+            op.drop_column(table, "scratch")
+
+
+def downgrade():
+    pass
+'''
+
+
+def test_guards_survive_a_table_rebuild(engine, tmp_path):
+    club = make_club(engine)
+    scripts = tmp_path / "migrations"
+    shutil.copytree(migrate.MIGRATIONS, scripts,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    (scripts / "versions" / "9000_rebuild.py").write_text(
+        REBUILD_MIGRATION.format(head=migrate.head()), encoding="utf-8")
+    migrate.upgrade(engine, script_location=scripts)
+    assert migrate.current(engine) == "9000"
+    with engine.connect() as conn:
+        assert guards.missing(conn) == []
+    # The rebuilt tables are still guarded: an unbalanced seal is refused.
+    with pytest.raises(Exception, match="entry_needs_two_lines"), engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO entry (book_id, journal, number, seq, date, label, sealed, prev_hash,"
+            " hash, content_digest) VALUES (:b, 'OD', 1, 1, '2022-01-01', 'x', :f, 'p', 'h',"
+            " 'd')"), {"b": club.book_id, "f": False})
+        conn.execute(text("UPDATE entry SET sealed = :t WHERE book_id = :b"),
+                     {"t": True, "b": club.book_id})
+
+
+def test_db_upgrade_restores_dropped_guards(engine, capsys):
+    with engine.begin() as conn:
+        guards.drop(conn)
+    url = engine.url.render_as_string(hide_password=False)
+    assert run(["--db", url, "db", "upgrade"]) == 0
+    with engine.connect() as conn:
+        assert guards.missing(conn) == []
+
+
+def test_downgrade_and_upgrade_round_trip(engine):
+    migrate.downgrade(engine, "0001")
+    assert migrate.current(engine) == "0001"
+    migrate.upgrade(engine)
+    with engine.connect() as conn:
+        assert guards.missing(conn) == []
+    make_club(engine)
+
+
+def test_foreign_and_newer_databases_are_refused(database_url):
+    engine = db.make_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE something_else (id INTEGER)"))
+    with pytest.raises(NotACigalesDatabase):
+        migrate.ensure_ready(engine)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE something_else"))
+    migrate.ensure_ready(engine)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    with pytest.raises(DatabaseTooNew):
+        migrate.ensure_ready(engine)
+    engine.dispose()
+
+
+def test_missing_folder_is_a_clear_error(tmp_path, capsys):
+    assert run(["--db", str(tmp_path / "nowhere" / "x.db"), "club", "list"]) == 1
+    assert "[database_unavailable]" in capsys.readouterr().err
