@@ -48,6 +48,7 @@ CHART: tuple[ChartAccount, ...] = (
     ChartAccount("7610", "Produits de participations"),
     ChartAccount("7620", "Produits des autres immobilisations financières"),
     ChartAccount("7680", "Intérêts du livret"),
+    ChartAccount("7580", "Produits divers de gestion courante"),
     ChartAccount("7750", "Produits des cessions d'éléments d'actif"),
     ChartAccount("7866", "Reprises sur dépréciations"),
 )

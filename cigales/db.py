@@ -82,8 +82,8 @@ def session_scope(engine: Engine, *, write: bool = True) -> Iterator[Session]:
         yield session
         if write:
             session.commit()
-        else:
-            session.rollback()
+        # A read-only scope just closes: the transaction ends without expiring the objects
+        # the caller still holds.
     except BaseException:
         session.rollback()
         raise

@@ -51,6 +51,11 @@ class InvalidSlug(CigalesError):
     )
 
 
+class InvalidDepartment(UsageProblem):
+    code = "invalid_department"
+    template = N_("“{department}” is not a French department number: 01–95, 2A, 2B or 971–976.")
+
+
 class NameRequired(CigalesError):
     code = "name_required"
     template = N_("A name is required.")

@@ -72,7 +72,11 @@ def close_year(
         raise errors.FiscalYearNotEnded(year=year, end=end.isoformat())
     years = ensure_fiscal_years(session, book, range(book.opened_on.year, year + 1))
     if years[year]:
-        next_year = next((y for y in sorted(years) if not years[y]), year + 1)
+        every_year = dict(session.execute(
+            select(FiscalYear.year, FiscalYear.closed).where(FiscalYear.book_id == book_id)
+        ).all())
+        next_year = min((y for y, closed in every_year.items() if not closed),
+                        default=max(every_year) + 1)
         raise errors.FiscalYearAlreadyClosed(year=year, next=next_year)
     still_open = [y for y in range(book.opened_on.year, year) if not years[y]]
     if still_open:

@@ -16,6 +16,12 @@ def N_(message: str) -> str:
     return message
 
 
+class Msg(str):
+    """A message parameter that is itself translatable (a word such as "savings")."""
+
+    __slots__ = ()
+
+
 class UserError(Exception):
     """Base of every error a user can fix; rendered once by the CLI, never as a traceback."""
 
@@ -29,7 +35,8 @@ class UserError(Exception):
         super().__init__(self.render(lambda s: s))
 
     def render(self, translate: Any) -> str:
-        return str(translate(self.template)).format(**self.params)
+        params = {k: translate(v) if isinstance(v, Msg) else v for k, v in self.params.items()}
+        return str(translate(self.template)).format(**params)
 
 
 class LedgerError(UserError):

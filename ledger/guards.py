@@ -24,6 +24,16 @@ _SQLITE: dict[str, str] = {
         CREATE TRIGGER IF NOT EXISTS trg_entry_insert_unsealed BEFORE INSERT ON entry
         WHEN NEW.sealed <> 0
         BEGIN SELECT RAISE(ABORT, 'entry_must_be_inserted_unsealed'); END""",
+    "trg_entry_date_format": """
+        CREATE TRIGGER IF NOT EXISTS trg_entry_date_format BEFORE INSERT ON entry
+        WHEN NEW.date NOT GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]'
+        BEGIN SELECT RAISE(ABORT, 'invalid_entry_date'); END""",
+    "trg_entry_redate_guard": """
+        CREATE TRIGGER IF NOT EXISTS trg_entry_redate_guard BEFORE UPDATE OF date ON entry
+        WHEN NEW.date NOT GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]'
+          OR EXISTS (SELECT 1 FROM fiscal_year fy WHERE fy.book_id = NEW.book_id
+                     AND fy.closed <> 0 AND NEW.date BETWEEN fy.start_date AND fy.end_date)
+        BEGIN SELECT RAISE(ABORT, 'fiscal_year_closed'); END""",
     "trg_entry_seal_balanced": """
         CREATE TRIGGER IF NOT EXISTS trg_entry_seal_balanced BEFORE UPDATE OF sealed ON entry
         WHEN NEW.sealed <> 0 AND OLD.sealed = 0
@@ -58,8 +68,11 @@ _SQLITE: dict[str, str] = {
         CREATE TRIGGER IF NOT EXISTS trg_posting_no_update_sealed BEFORE UPDATE ON posting
         WHEN (SELECT sealed FROM entry WHERE id = OLD.entry_id) <> 0
           OR (SELECT sealed FROM entry WHERE id = NEW.entry_id) <> 0
-          OR NEW.amount_cents = 0
         BEGIN SELECT RAISE(ABORT, 'sealed_entry_immutable'); END""",
+    "trg_posting_update_not_zero": """
+        CREATE TRIGGER IF NOT EXISTS trg_posting_update_not_zero BEFORE UPDATE ON posting
+        WHEN NEW.amount_cents = 0
+        BEGIN SELECT RAISE(ABORT, 'posting_must_not_be_zero'); END""",
     "trg_posting_no_delete_sealed": """
         CREATE TRIGGER IF NOT EXISTS trg_posting_no_delete_sealed BEFORE DELETE ON posting
         WHEN (SELECT sealed FROM entry WHERE id = OLD.entry_id) <> 0
@@ -95,6 +108,10 @@ DECLARE
 BEGIN
   IF OLD.sealed THEN
     RAISE EXCEPTION 'sealed_entry_immutable' USING ERRCODE = 'check_violation';
+  END IF;
+  IF EXISTS (SELECT 1 FROM fiscal_year fy WHERE fy.book_id = NEW.book_id AND fy.closed
+             AND NEW.date BETWEEN fy.start_date AND fy.end_date) THEN
+    RAISE EXCEPTION 'fiscal_year_closed' USING ERRCODE = 'check_violation';
   END IF;
   IF NEW.sealed THEN
     SELECT COUNT(*), COALESCE(SUM(amount_cents), 0) INTO n, total
@@ -135,6 +152,11 @@ BEGIN
   RETURN OLD;
 END $$;
 
+CREATE OR REPLACE FUNCTION ledger_no_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'sealed_entry_immutable' USING ERRCODE = 'check_violation';
+END $$;
+
 CREATE OR REPLACE FUNCTION ledger_fiscal_year_write() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF OLD.closed THEN
@@ -165,6 +187,17 @@ _PG_TRIGGERS: dict[str, str] = {
         "BEFORE UPDATE OR DELETE ON fiscal_year FOR EACH ROW "
         "EXECUTE FUNCTION ledger_fiscal_year_write()"
     ),
+    # Row triggers do not fire on TRUNCATE: refuse it outright on the ledger's tables.
+    "trg_entry_truncate": (
+        "BEFORE TRUNCATE ON entry FOR EACH STATEMENT EXECUTE FUNCTION ledger_no_truncate()"
+    ),
+    "trg_posting_truncate": (
+        "BEFORE TRUNCATE ON posting FOR EACH STATEMENT EXECUTE FUNCTION ledger_no_truncate()"
+    ),
+    "trg_fiscal_year_truncate": (
+        "BEFORE TRUNCATE ON fiscal_year FOR EACH STATEMENT "
+        "EXECUTE FUNCTION ledger_no_truncate()"
+    ),
 }
 
 _PG_TRIGGER_TABLES = {
@@ -173,10 +206,14 @@ _PG_TRIGGER_TABLES = {
     "trg_entry_delete": "entry",
     "trg_posting_write": "posting",
     "trg_fiscal_year_write": "fiscal_year",
+    "trg_entry_truncate": "entry",
+    "trg_posting_truncate": "posting",
+    "trg_fiscal_year_truncate": "fiscal_year",
 }
 
 GUARD_CODES = (
     "entry_must_be_inserted_unsealed",
+    "invalid_entry_date",
     "entry_needs_two_lines",
     "entry_must_balance",
     "sealed_entry_immutable",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 from fractions import Fraction
 from typing import SupportsIndex
 
@@ -21,7 +21,7 @@ CURRENCY = "EUR"
 # Spaces that people and spreadsheets put between thousands: plain, no-break, narrow no-break,
 # thin. A dot is only accepted as the decimal point; a comma likewise (French style).
 _GROUP_SPACES = " \u00a0\u202f\u2009'"
-_AMOUNT_RE = re.compile(r"^(?P<sign>[+-]?)(?P<int>\d+)(?:[.,](?P<frac>\d*))?$")
+_AMOUNT_RE = re.compile(r"^(?P<sign>[+-]?)(?P<int>[0-9]+)(?:[.,](?P<frac>[0-9]*))?$")
 
 
 @dataclass(frozen=True, order=True, slots=True)
@@ -143,22 +143,25 @@ class Money:
 
 
 def round_half_up(value: Decimal | Fraction) -> Money:
-    """Round an exact euro amount to the cent, half away from zero (the domain's rounding)."""
+    """Round an exact euro amount to the cent, half away from zero (the domain's rounding).
+
+    Decimals go through Fraction so that no intermediate context rounding happens first.
+    """
     if isinstance(value, float):
         raise TypeError("floats are refused for money")
-    if isinstance(value, Fraction):
-        cents_frac = value * 100
-        sign = -1 if cents_frac < 0 else 1
-        magnitude = abs(cents_frac)
-        whole, rest = divmod(magnitude.numerator, magnitude.denominator)
-        if 2 * rest >= magnitude.denominator:
-            whole += 1
-        return Money(sign * whole)
-    try:
-        cents = (value * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-    except InvalidOperation as exc:  # NaN / infinity
-        raise InvalidAmount(text=str(value)) from exc
-    return Money(int(cents))
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise InvalidAmount(text=str(value))
+        value = Fraction(value)
+    if not isinstance(value, Fraction):
+        raise TypeError(f"round_half_up needs a Decimal or Fraction, got {type(value).__name__}")
+    cents_frac = value * 100
+    sign = -1 if cents_frac < 0 else 1
+    magnitude = abs(cents_frac)
+    whole, rest = divmod(magnitude.numerator, magnitude.denominator)
+    if 2 * rest >= magnitude.denominator:
+        whole += 1
+    return Money(sign * whole)
 
 
 def allocate(
@@ -211,6 +214,8 @@ def allocate(
     return parts
 
 
-def _sort_key(key: Hashable) -> tuple[str, str]:
-    # Keys of mixed types must still sort deterministically.
-    return (type(key).__name__, str(key) if not isinstance(key, int) else f"{key:020d}")
+def _sort_key(key: Hashable) -> tuple[int, int, str]:
+    # Integers sort numerically (negative ones too), anything else by its text.
+    if isinstance(key, int) and not isinstance(key, bool):
+        return (0, key, "")
+    return (1, 0, str(key))

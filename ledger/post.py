@@ -79,6 +79,12 @@ class PostedEntry:
     created: bool  # False when an idempotency key returned an existing entry
 
 
+# Performance: json.dumps() with options builds a new JSONEncoder on every call; one shared
+# encoder with the same options produces byte-identical text (dumps is exactly
+# JSONEncoder(**options).encode), so hashes and digests are unchanged.
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def canonical(
     book_code: str,
     journal: str,
@@ -90,10 +96,8 @@ def canonical(
     lines: Iterable[tuple[str, int]],
 ) -> str:
     """The text that is hashed into the chain; JSON so that no separator can be forged."""
-    return json.dumps(
-        [book_code, journal, number, seq, date.isoformat(), label, reverses, list(lines)],
-        ensure_ascii=False,
-        separators=(",", ":"),
+    return _JSON.encode(
+        [book_code, journal, number, seq, date.isoformat(), label, reverses, list(lines)]
     )
 
 
@@ -104,11 +108,7 @@ def chain_hash(prev_hash: str, canonical_text: str) -> str:
 def content_digest(draft_journal: str, date: dt.date, label: str, lines: Iterable[tuple[str, int]],
                    reverses_id: int | None) -> str:
     """What an idempotency key promises: same journal, date, label, lines (and reversal target)."""
-    payload = json.dumps(
-        [draft_journal, date.isoformat(), label, list(lines), reverses_id],
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
+    payload = _JSON.encode([draft_journal, date.isoformat(), label, list(lines), reverses_id])
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -322,16 +322,18 @@ def _write(
     first_seq = book.chain_seq + 1
     try:
         # Performance: plain Core inserts on the tables skip the ORM bulk-insert bookkeeping
-        # (per-row state we never use), and RETURNING (id, seq) replaces
-        # sort_by_parameter_order=True, which made SQLAlchemy fall back on SQLite to one
-        # INSERT statement per entry. Unordered RETURNING is batched into multi-row INSERTs;
-        # seq is unique per book (and the book is locked), so it maps each returned id back
-        # to its draft without relying on the order of the returned rows.
+        # (per-row state we never use), and the entries go in as one executemany() without
+        # RETURNING: the former RETURNING ... sort_by_parameter_order=True made SQLAlchemy
+        # fall back on SQLite to one INSERT statement per entry. The ids are then read back
+        # in one query by seq, which is unique per book and known for every row written
+        # here (the book row is locked, so nobody else can be writing this seq range).
+        session.execute(insert(_ENTRY_TABLE), entry_rows)
         returned: dict[int, int] = dict(
             session.execute(
-                insert(_ENTRY_TABLE).returning(_ENTRY_TABLE.c.seq, _ENTRY_TABLE.c.id),
-                entry_rows,
-            ).all()
+                select(Entry.seq, Entry.id).where(
+                    Entry.book_id == book.id, Entry.seq >= first_seq, Entry.seq <= seq
+                )
+            ).tuples().all()
         )
         ids = [returned[s] for s in range(first_seq, seq + 1)]
         posting_rows = [

@@ -7,7 +7,7 @@ import typer
 from cigales.cli import common
 from cigales.cli.output import Column, emit
 from cigales.i18n import _
-from cigales.services import accounts, clubs
+from cigales.services import accounts, clubs, lifecycle
 
 
 def register(app: typer.Typer) -> None:
@@ -26,15 +26,37 @@ def register(app: typer.Typer) -> None:
                                     help=_("Date the convention was signed (T0), YYYY-MM-DD.")),
         region: str = typer.Option(None, "--region", help=_("Regional association.")),
         department: str = typer.Option(None, "--department", help=_("Department number.")),
+        share_method: str = typer.Option(
+            "prorata", "--share-method",
+            help=_("How members' shares are computed: prorata (of net contributions, default) "
+                   "or units (savings buy units at the club's value per unit).")),
+        phase2_savings: bool = typer.Option(
+            False, "--phase2-savings/--no-phase2-savings",
+            help=_("Whether members keep saving in the management phase (default: no).")),
+        phase2_investments: bool = typer.Option(
+            False, "--phase2-investments/--no-phase2-investments",
+            help=_("Whether new investments are allowed in the management phase "
+                   "(default: no).")),
+        result_allocation: str = typer.Option(
+            "carry_forward", "--result-allocation",
+            help=_("Where the year's result goes at closing: carry_forward (110/119, default) "
+                   "or members (1018 accounts, pro rata of shares).")),
         format: str = common.format_option(),
     ) -> None:
         common.check_format(format)
         founded_on = common.require_date(founded)
         with common.session(ctx) as s:
             club = clubs.create_club(s, slug, name, founded_on, today=common.today(),
-                                     region=region, department=department)
+                                     region=region, department=department,
+                                     share_method=share_method, phase2_savings=phase2_savings,
+                                     phase2_investments=phase2_investments,
+                                     result_allocation=result_allocation)
             payload = {"slug": club.slug, "name": club.name, "founded": club.founded,
-                       "region": club.region, "department": club.department}
+                       "region": club.region, "department": club.department,
+                       "share_method": club.share_method,
+                       "phase2_savings": club.phase2_savings,
+                       "phase2_investments": club.phase2_investments,
+                       "result_allocation": club.result_allocation}
         if format == "table":
             print(_("Club “{slug}” created; books opened on {date}.").format(
                 slug=slug, date=founded_on.isoformat()))
@@ -62,6 +84,89 @@ def register(app: typer.Typer) -> None:
                       Column("entries", _("Entries"), numeric=True),
                       Column("cash", _("Cash"), numeric=True)],
              rows=rows, payload=rows, output=output, title=_("Clubs"))
+
+    @club_app.command("show", help=_("Phase, key dates, members, cash, net assets and alerts "
+                                     "of a club on a date."))
+    def club_show(
+        ctx: typer.Context,
+        club: str = common.club_option(),
+        as_of: str = typer.Option(None, "--as-of", help=_("Date, YYYY-MM-DD; default today.")),
+        format: str = common.format_option(),
+        output: str = common.output_option(),
+    ) -> None:
+        common.check_format(format)
+        date = common.parse_date(as_of) or common.today()
+        with common.session(ctx, write=False) as s:
+            st = lifecycle.status(s, clubs.get_club(s, club), date)
+        c = st.club
+        alerts = [{"code": a.code, "message": a.render(_)} for a in st.alerts]
+        payload = {
+            "slug": c.slug, "name": c.name, "region": c.region, "department": c.department,
+            "founded": c.founded, "as_of": st.as_of, "phase": st.phase,
+            "phase_ends": st.phase_ends, "life_ends": st.life_ends,
+            "prorogation": st.prorogation.date if st.prorogation else None,
+            "share_method": c.share_method, "phase2_savings": c.phase2_savings,
+            "phase2_investments": c.phase2_investments,
+            "result_allocation": c.result_allocation,
+            "members_active": st.members_active, "cash": st.cash,
+            "net_assets": st.net_assets, "alerts": alerts,
+        }
+        if format == "json":
+            emit(format, columns=[], rows=[], payload=payload, output=output)
+            return
+        rows = [{"field": k, "value": v} for k, v in payload.items() if k != "alerts"]
+        rows += [{"field": _("alert"), "value": a["message"]} for a in alerts]
+        emit(format, columns=[Column("field", _("Field")), Column("value", _("Value"))],
+             rows=rows, payload=payload, output=output, title=c.name)
+
+    @club_app.command("extend", help=_("Record the prorogation into the management phase "
+                                       "(once, in the 12 months before the end of phase 1)."))
+    def club_extend(
+        ctx: typer.Context,
+        club: str = common.club_option(),
+        date: str = typer.Option(..., "--date", help=_("Date of the decision, YYYY-MM-DD.")),
+        late: bool = typer.Option(False, "--late", help=_("Accept a decision taken after the "
+                                                          "investment phase ended.")),
+    ) -> None:
+        decided = common.require_date(date)
+        with common.session(ctx) as s:
+            event = lifecycle.extend(s, clubs.get_club(s, club), decided, late=late,
+                                     today=common.today())
+        print(_("Prorogation recorded on {date}.").format(date=event.date.isoformat()))
+
+    @club_app.command("liquidate", help=_("Final distribution of the cash pro rata of final "
+                                          "shares, payments to members, club closed."))
+    def club_liquidate(
+        ctx: typer.Context,
+        club: str = common.club_option(),
+        date: str = typer.Option(..., "--date", help=_("Date of the distribution, "
+                                                       "YYYY-MM-DD.")),
+        dry_run: bool = typer.Option(False, "--dry-run", help=_("Show the plan, write "
+                                                                "nothing.")),
+        yes: bool = typer.Option(False, "--yes", help=_("Do not ask for confirmation.")),
+        format: str = common.format_option(),
+    ) -> None:
+        common.check_format(format)
+        when = common.require_date(date)
+        if not dry_run:
+            common.confirm(yes, _("Liquidating the club"))
+        with common.session(ctx, write=not dry_run) as s:
+            plan = lifecycle.liquidate(s, clubs.get_club(s, club), when,
+                                       today=common.today(), dry_run=dry_run)
+        rows = [{"member": p.member, "share": p.share, "amount": p.amount,
+                 "owed_before": p.owed_before} for p in plan.distribution]
+        emit(format,
+             columns=[Column("member", _("Member")), Column("share", _("Share"), True),
+                      Column("amount", _("Amount"), True),
+                      Column("owed_before", _("Already owed"), True)],
+             rows=rows,
+             payload={"date": plan.date, "dry_run": dry_run, "cash": plan.cash,
+                      "owed_to_leavers": plan.owed_to_leavers,
+                      "distributable": plan.distributable, "distribution": rows},
+             title=_("Liquidation of {club} on {date} – cash {cash}").format(
+                 club=club, date=when.isoformat(), cash=plan.cash.plain()),
+             footer={"member": _("Total"), "amount": plan.distributable,
+                     "owed_before": plan.owed_to_leavers})
 
     @account_app.command("add", help=_("Open an account or sub-account (e.g. 1011-M01)."))
     def account_add(

@@ -15,7 +15,13 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from cigales import clock, db, migrate
-from cigales.errors import InvalidChoice, InvalidDate, InvalidLine, InvalidMonth
+from cigales.errors import (
+    ConfirmationRequired,
+    InvalidChoice,
+    InvalidDate,
+    InvalidLine,
+    InvalidMonth,
+)
 from cigales.i18n import _
 from ledger.money import Money
 
@@ -104,6 +110,16 @@ def output_option() -> Any:
 
 def club_option() -> Any:
     return typer.Option(..., "--club", help=_("The club's identifier (slug), e.g. les-fourmis."))
+
+
+def confirm(yes: bool, action: str) -> None:
+    """Irreversible steps ask first; without a terminal they need --yes."""
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise ConfirmationRequired(action=action)
+    if not typer.confirm(_("{action} cannot be undone. Continue?").format(action=action)):
+        raise ConfirmationRequired(action=action)
 
 
 def notice(message: str) -> None:

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-
 import typer
 
 from cigales.cli import common
 from cigales.cli.output import Column, emit
-from cigales.errors import ConfirmationRequired
 from cigales.i18n import _
 from cigales.services import bookkeeping
 from cigales.services.clubs import get_club
@@ -88,12 +85,7 @@ def register(app: typer.Typer) -> None:
         format: str = common.format_option(),
     ) -> None:
         common.check_format(format)
-        if not yes:
-            action = _("Closing fiscal year {year}").format(year=year)
-            if not sys.stdin.isatty():
-                raise ConfirmationRequired(action=action)
-            if not typer.confirm(_("{action} cannot be undone. Continue?").format(action=action)):
-                raise ConfirmationRequired(action=action)
+        common.confirm(yes, _("Closing fiscal year {year}").format(year=year))
         with common.session(ctx) as s:
             result = bookkeeping.close(s, get_club(s, club), year, today=common.today())
         entries = [f"{e.journal} {e.number}" for e in result.closing_entries]

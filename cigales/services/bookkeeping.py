@@ -1,7 +1,8 @@
 """Entries, reversals, year closing and audit for one club, on top of the ledger core.
 
 The ledger enforces accounting invariants; this layer adds the club's rules: no operation
-dated after today, and the club's closing policy (result carried forward to 110/119).
+dated after today or outside the club's life, nothing once the club is closed, and the club's
+closing policy (result carried forward to 110/119, or allocated to members' 1018 accounts).
 """
 
 from __future__ import annotations
@@ -12,17 +13,13 @@ from collections.abc import Sequence
 from sqlalchemy.orm import Session
 
 from cigales import chart
-from cigales.errors import DateInFuture
 from cigales.models import Club
+from cigales.services.lifecycle import lifecycle, not_in_future
+from cigales.shares import positions
 from ledger.audit import AuditIssue, check_book
-from ledger.closing import ClosingResult, carry_forward, close_year
-from ledger.money import Money
+from ledger.closing import Allocation, ClosingResult, carry_forward, close_year
+from ledger.money import Money, allocate
 from ledger.post import EntryDraft, Line, PostedEntry, post_entry, reverse_entry
-
-
-def _not_future(date: dt.date, today: dt.date) -> None:
-    if date > today:
-        raise DateInFuture(date=date.isoformat(), today=today.isoformat())
 
 
 def add_entry(
@@ -36,7 +33,8 @@ def add_entry(
     key: str | None = None,
     today: dt.date,
 ) -> PostedEntry:
-    _not_future(date, today)
+    not_in_future(date, today)
+    lifecycle(session, club).check_writable(date)
     draft = EntryDraft(journal=journal, date=date, label=label.strip(),
                        lines=tuple(Line(code, amount) for code, amount in lines), key=key)
     return post_entry(session, club.book_id, draft)
@@ -52,18 +50,42 @@ def reverse(
     today: dt.date,
     key: str | None = None,
 ) -> PostedEntry:
-    _not_future(date, today)
+    not_in_future(date, today)
+    lifecycle(session, club).check_writable(date)
     return reverse_entry(session, club.book_id, journal, number, date, key=key)
 
 
+def members_allocation(session: Session, club: Club, year_end: dt.date) -> Allocation:
+    """Allocation of the result to 1018-CODE pro rata of the shares at year end."""
+
+    def lines(result: Money, result_account: str) -> Sequence[Line]:
+        table = positions(session, club, year_end)
+        holders = [p for p in table.positions if p.share > 0]
+        if not holders:
+            # Nobody to allocate to: keep the club-level carry-forward.
+            return carry_forward(chart.RETAINED_PROFIT_ACCOUNT,
+                                 chart.RETAINED_LOSS_ACCOUNT)(result, result_account)
+        parts = allocate(result, [p.share for p in holders], keys=[p.code for p in holders])
+        out = [Line(result_account, result)]
+        out += [Line(f"1018-{p.code}", -part) for p, part in zip(holders, parts, strict=True)
+                if not part.is_zero()]
+        return out
+
+    return lines
+
+
 def close(session: Session, club: Club, year: int, *, today: dt.date) -> ClosingResult:
+    year_end = dt.date(year, 12, 31)
+    allocation = (members_allocation(session, club, year_end)
+                  if club.result_allocation == "members"
+                  else carry_forward(chart.RETAINED_PROFIT_ACCOUNT, chart.RETAINED_LOSS_ACCOUNT))
     return close_year(
         session,
         club.book_id,
         year,
         profit_account=chart.PROFIT_ACCOUNT,
         loss_account=chart.LOSS_ACCOUNT,
-        allocation=carry_forward(chart.RETAINED_PROFIT_ACCOUNT, chart.RETAINED_LOSS_ACCOUNT),
+        allocation=allocation,
         today=today,
     )
 

@@ -10,13 +10,23 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from cigales import chart
-from cigales.errors import ClubExists, DateInFuture, InvalidSlug, NameRequired, UnknownClub
-from cigales.models import Club
+from cigales.errors import (
+    ClubExists,
+    DateInFuture,
+    InvalidChoice,
+    InvalidDepartment,
+    InvalidSlug,
+    NameRequired,
+    UnknownClub,
+)
+from cigales.models import RESULT_ALLOCATIONS, SHARE_METHODS, Club
 from ledger.money import Money
 from ledger.queries import balance
 from ledger.schema import Account, Book
 
 _SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# French departments: 01–95, 2A/2B (Corsica), 971–976 (overseas).
+_DEPARTMENT_RE = re.compile(r"^(?:0[1-9]|[1-8][0-9]|9[0-5]|2[AB]|97[1-6])$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,8 +55,20 @@ def create_club(
     today: dt.date,
     region: str | None = None,
     department: str | None = None,
+    share_method: str = "prorata",
+    phase2_savings: bool = False,
+    phase2_investments: bool = False,
+    result_allocation: str = "carry_forward",
 ) -> Club:
     validate_slug(slug)
+    if share_method not in SHARE_METHODS:
+        raise InvalidChoice(value=share_method, option="--share-method",
+                            allowed=", ".join(SHARE_METHODS))
+    if result_allocation not in RESULT_ALLOCATIONS:
+        raise InvalidChoice(value=result_allocation, option="--result-allocation",
+                            allowed=", ".join(RESULT_ALLOCATIONS))
+    if department is not None and not _DEPARTMENT_RE.match(department):
+        raise InvalidDepartment(department=department)
     if not name or not name.strip():
         raise NameRequired()
     if founded > today:
@@ -63,7 +85,9 @@ def create_club(
          for a in chart.CHART],
     )
     club = Club(slug=slug, name=name.strip(), founded=founded, region=region,
-                department=department, book_id=book_id)
+                department=department, book_id=book_id, share_method=share_method,
+                phase2_savings=phase2_savings, phase2_investments=phase2_investments,
+                result_allocation=result_allocation)
     session.add(club)
     session.flush()
     return club

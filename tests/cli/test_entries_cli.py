@@ -54,7 +54,8 @@ def test_bad_lines_are_refused_and_write_nothing(club_cli, database_url, lines, 
     [
         ("2021-02-30", "invalid_date", 2),
         ("31/12/2021", "invalid_date", 2),
-        ("2021-03-14", "date_before_book_start", 1),
+        ("2021-03-14", "date_outside_club_life", 1),
+        ("2031-03-15", "date_in_future", 1),
         ("2027-01-01", "date_in_future", 1),
     ],
 )

@@ -1,0 +1,194 @@
+"""The club's life cycle in the database: events, status, prorogation, liquidation, closure."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from fractions import Fraction
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from cigales import chart
+from cigales.errors import CigalesError, DateInFuture
+from cigales.models import Club, ClubEvent, Member
+from cigales.phases import Alert, EventKind, Lifecycle, PhaseEvent, Settings
+from cigales.shares import NET_ASSET_CLASSES, net_assets, positions, share_text
+from ledger.errors import N_
+from ledger.money import Money, allocate
+from ledger.post import EntryDraft, Line, post_entries
+from ledger.queries import balances_by_account
+from ledger.schema import Account
+
+
+def lifecycle(session: Session, club: Club) -> Lifecycle:
+    rows = session.execute(
+        select(ClubEvent.kind, ClubEvent.date, ClubEvent.late).where(ClubEvent.club_id == club.id)
+    ).all()
+    return Lifecycle(
+        founded=club.founded,
+        events=tuple(PhaseEvent(EventKind(kind), date, bool(late)) for kind, date, late in rows),
+        settings=Settings(phase2_savings=club.phase2_savings,
+                          phase2_investments=club.phase2_investments),
+    )
+
+
+def not_in_future(date: dt.date, today: dt.date) -> None:
+    if date > today:
+        raise DateInFuture(date=date.isoformat(), today=today.isoformat())
+
+
+def record(session: Session, club: Club, event: PhaseEvent) -> None:
+    session.execute(insert(ClubEvent).values(club_id=club.id, kind=event.kind.value,
+                                             date=event.date, late=event.late))
+
+
+def active_members(session: Session, club: Club, date: dt.date) -> int:
+    return int(session.execute(
+        select(func.count()).select_from(Member).where(
+            Member.club_id == club.id, Member.joined <= date,
+            (Member.left_on.is_(None)) | (Member.left_on > date))
+    ).scalar_one())
+
+
+@dataclass(frozen=True, slots=True)
+class ClubStatus:
+    club: Club
+    as_of: dt.date
+    phase: str
+    phase_ends: dt.date | None
+    life_ends: dt.date
+    prorogation: PhaseEvent | None
+    members_active: int
+    cash: Money
+    net_assets: Money
+    alerts: tuple[Alert, ...]
+
+
+def status(session: Session, club: Club, as_of: dt.date) -> ClubStatus:
+    life = lifecycle(session, club)
+    count = active_members(session, club, as_of)
+    cash = Money(sum(m.cents for code, m in balances_by_account(
+        session, club.book_id, as_of).items() if code in chart.CASH_PREFIXES))
+    return ClubStatus(
+        club=club,
+        as_of=as_of,
+        phase=life.phase_at(as_of).value,
+        phase_ends=life.phase_ends(as_of),
+        life_ends=life.life_end - dt.timedelta(days=1),
+        prorogation=life.prorogation,
+        members_active=count,
+        cash=cash,
+        net_assets=net_assets(session, club, as_of),
+        alerts=tuple(life.alerts(as_of, count)),
+    )
+
+
+def extend(session: Session, club: Club, date: dt.date, *, late: bool,
+           today: dt.date) -> PhaseEvent:
+    not_in_future(date, today)
+    event = lifecycle(session, club).extend(date, late=late)
+    record(session, club, event)
+    return event
+
+
+# -- liquidation ----------------------------------------------------------------------------------
+
+class HoldingsRemain(CigalesError):
+    code = "holdings_remain"
+    template = N_("The club still holds {holdings}: sell, collect or write them off before the "
+                  "final distribution (only bank accounts and amounts owed to members may "
+                  "remain).")
+
+
+class NothingToDistribute(CigalesError):
+    code = "nothing_to_distribute"
+    template = N_("No member holds a share on {date}: there is nobody to distribute {cash} to.")
+
+
+@dataclass(frozen=True, slots=True)
+class Payout:
+    member: str
+    share: str
+    amount: Money  # this member's part of the distribution
+    owed_before: Money  # already owed (members who left with a deferred settlement)
+
+
+@dataclass(frozen=True, slots=True)
+class LiquidationPlan:
+    date: dt.date
+    cash: Money
+    owed_to_leavers: Money
+    distributable: Money
+    distribution: tuple[Payout, ...]
+
+
+def holdings(session: Session, club: Club, as_of: dt.date) -> dict[str, Money]:
+    """Balances other than bank and amounts owed to members: what blocks the final split."""
+    balances = balances_by_account(session, club.book_id, as_of)
+    return {code: amount for code, amount in balances.items()
+            if code[:1] in NET_ASSET_CLASSES and code not in chart.CASH_PREFIXES
+            and not code.startswith("4567-")}
+
+
+def plan_liquidation(session: Session, club: Club, date: dt.date) -> LiquidationPlan:
+    remaining = holdings(session, club, date)
+    if remaining:
+        labels = dict(session.execute(select(Account.code, Account.label).where(
+            Account.book_id == club.book_id, Account.code.in_(list(remaining)))).all())
+        raise HoldingsRemain(holdings="; ".join(
+            f"{code} {labels.get(code, '')} ({amount.plain()})"
+            for code, amount in remaining.items()))
+    balances = balances_by_account(session, club.book_id, date)
+    cash = Money(sum(balances.get(code, Money(0)).cents for code in chart.CASH_PREFIXES))
+    owed = {code.split("-", 1)[1]: -amount for code, amount in balances.items()
+            if code.startswith("4567-")}
+    owed_total = Money(sum(m.cents for m in owed.values()))
+    distributable = cash - owed_total
+    table = positions(session, club, date)
+    holders = [p for p in table.positions if p.share > 0]
+    if not holders and not distributable.is_zero():
+        raise NothingToDistribute(date=date.isoformat(), cash=distributable.plain())
+    amounts = (allocate(distributable, [p.share for p in holders], keys=[p.code for p in holders])
+               if holders else [])
+    payouts = {p.code: Payout(p.code, share_text(p.share), amount, owed.get(p.code, Money(0)))
+               for p, amount in zip(holders, amounts, strict=True)}
+    for code, amount in owed.items():
+        if code not in payouts:
+            payouts[code] = Payout(code, share_text(Fraction(0)), Money(0), amount)
+    return LiquidationPlan(date, cash, owed_total, distributable,
+                           tuple(payouts[c] for c in sorted(payouts)))
+
+
+def liquidate(session: Session, club: Club, date: dt.date, *, today: dt.date,
+              dry_run: bool = False) -> LiquidationPlan:
+    """Final distribution: equity → 4567 per member → bank, then the club is closed."""
+    not_in_future(date, today)
+    life = lifecycle(session, club)
+    life.check_in_life(date)
+    if life.liquidation is None:
+        life.liquidate(date)  # guards only
+    plan = plan_liquidation(session, club, date)
+    if dry_run:
+        return plan
+    balances = balances_by_account(session, club.book_id, date)
+    # Every equity and unclosed result balance is emptied into what is owed to each member.
+    lines = [Line(code, -amount) for code, amount in balances.items()
+             if code[:1] in ("1", "6", "7")]
+    lines += [Line(f"4567-{p.member}", -p.amount) for p in plan.distribution
+              if not p.amount.is_zero()]
+    drafts = []
+    if len(lines) >= 2:
+        drafts.append(EntryDraft("OD", date, "Liquidation – répartition entre les indivisaires",
+                                 tuple(lines)))
+    for p in plan.distribution:
+        total = p.amount + p.owed_before
+        if total.cents > 0:
+            drafts.append(EntryDraft("BQ", date, f"Liquidation – paiement à {p.member}",
+                                     (Line(f"4567-{p.member}", total),
+                                      Line(chart.BANK_ACCOUNT, -total))))
+    post_entries(session, club.book_id, drafts)
+    if life.liquidation is None:
+        record(session, club, PhaseEvent(EventKind.LIQUIDATION, date))
+    record(session, club, PhaseEvent(EventKind.CLOSURE, date))
+    return plan

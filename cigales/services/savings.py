@@ -1,0 +1,190 @@
+"""Members' savings (versements): one payment, a whole month, arrears, the yearly cap."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from cigales import chart, policy
+from cigales.errors import CigalesError
+from cigales.models import CapitalMovement, Club, Member
+from cigales.phases import Lifecycle
+from cigales.services.lifecycle import lifecycle, not_in_future
+from cigales.services.members import MemberNotActive, get_member
+from ledger.errors import N_
+from ledger.money import Money
+from ledger.post import EntryDraft, Line, PostedEntry, post_entry
+
+
+class SavingNotPositive(CigalesError):
+    code = "saving_must_be_positive"
+    template = N_("A saving must be a positive amount; got {amount}. To give money back to a "
+                  "member, use `member leave` or reverse the entry.")
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    code: str
+    template: str
+    params: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class SavingResult:
+    member: str
+    entry: PostedEntry
+    warnings: tuple[Notice, ...]
+
+
+def _check_member_window(member: Member, date: dt.date) -> None:
+    if not member.active_on(date):
+        left = f", left {member.left_on.isoformat()}" if member.left_on else ""
+        raise MemberNotActive(member=member.code, date=date.isoformat(),
+                              joined=member.joined.isoformat(), left=left)
+
+
+def paid_in_year(session: Session, member: Member, year: int) -> Money:
+    total = session.execute(
+        select(func.coalesce(func.sum(CapitalMovement.amount_cents), 0)).where(
+            CapitalMovement.member_id == member.id, CapitalMovement.kind == "saving",
+            CapitalMovement.date >= dt.date(year, 1, 1),
+            CapitalMovement.date <= dt.date(year, 12, 31))
+    ).scalar_one()
+    return Money(int(total))
+
+
+def add_saving(
+    session: Session,
+    club: Club,
+    *,
+    member_code: str,
+    date: dt.date,
+    amount: Money,
+    reference: str | None = None,
+    key: str | None = None,
+    today: dt.date,
+    life: Lifecycle | None = None,
+) -> SavingResult:
+    if amount.cents <= 0:
+        raise SavingNotPositive(amount=amount.plain())
+    not_in_future(date, today)
+    (life or lifecycle(session, club)).check_savings(date)
+    member = get_member(session, club, member_code)
+    _check_member_window(member, date)
+    label = f"Versement {member.code}" + (f" – {reference}" if reference else "")
+    entry = post_entry(session, club.book_id, EntryDraft(
+        "BQ", date, label, (Line(chart.BANK_ACCOUNT, amount), Line(f"1011-{member.code}", -amount)),
+        key=key))
+    warnings: list[Notice] = []
+    if entry.created:
+        session.execute(insert(CapitalMovement).values(
+            club_id=club.id, member_id=member.id, date=date, kind="saving",
+            amount_cents=amount.cents, entry_id=entry.id))
+        year_total = paid_in_year(session, member, date.year)
+        if year_total > policy.YEARLY_SAVING_CAP:
+            warnings.append(Notice(
+                "yearly_cap_exceeded",
+                N_("{member} has paid {total} in {year}, above the {cap} yearly cap for "
+                   "investment clubs."),
+                {"member": member.code, "total": year_total.plain(), "year": str(date.year),
+                 "cap": policy.YEARLY_SAVING_CAP.plain()}))
+    return SavingResult(member.code, entry, tuple(warnings))
+
+
+def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
+    return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+@dataclass(frozen=True, slots=True)
+class CollectResult:
+    date: dt.date
+    recorded: tuple[SavingResult, ...]
+    already: tuple[str, ...]  # members whose saving for the month was already recorded
+    skipped: tuple[str, ...]  # members not active on that date or without a plan
+
+
+def collect_month(session: Session, club: Club, year: int, month: int, *,
+                  date: dt.date | None = None, today: dt.date) -> CollectResult:
+    """Record every active member's planned saving for the month, once per member and month."""
+    first, last = month_bounds(year, month)
+    when = date or min(last, today)
+    if not first <= when <= last:
+        raise DateNotInMonth(date=when.isoformat(), month=f"{year:04d}-{month:02d}",
+                             first=first.isoformat(), last=last.isoformat())
+    not_in_future(when, today)
+    life = lifecycle(session, club)
+    life.check_savings(when)
+    members = session.execute(select(Member).where(Member.club_id == club.id)
+                              .order_by(Member.code)).scalars().all()
+    recorded: list[SavingResult] = []
+    already: list[str] = []
+    skipped: list[str] = []
+    for member in members:
+        if member.monthly_cents <= 0 or not member.active_on(when):
+            if member.joined <= last and (member.left_on is None or member.left_on > first):
+                skipped.append(member.code)
+            continue
+        result = add_saving(
+            session, club, member_code=member.code, date=when,
+            amount=Money(member.monthly_cents), reference=f"{year:04d}-{month:02d}",
+            key=f"collect:{member.code}:{year:04d}-{month:02d}", today=today, life=life)
+        if result.entry.created:
+            recorded.append(result)
+        else:
+            already.append(member.code)
+    return CollectResult(when, tuple(recorded), tuple(already), tuple(skipped))
+
+
+class DateNotInMonth(CigalesError):
+    code = "date_not_in_month"
+    template = N_("{date} is not in {month}: choose a date from {first} to {last}.")
+
+
+@dataclass(frozen=True, slots=True)
+class Arrears:
+    member: str
+    monthly: Money
+    months_expected: int
+    expected: Money
+    paid: Money
+    behind: Money  # expected − paid when positive, else zero
+    months_behind: int
+
+
+def arrears(session: Session, club: Club, as_of: dt.date) -> list[Arrears]:
+    """Expected savings (plan × months the member could save) against what was paid."""
+    life = lifecycle(session, club)
+    paid = dict(session.execute(
+        select(CapitalMovement.member_id, func.sum(CapitalMovement.amount_cents))
+        .where(CapitalMovement.club_id == club.id, CapitalMovement.kind == "saving",
+               CapitalMovement.date <= as_of)
+        .group_by(CapitalMovement.member_id)).all())
+    result = []
+    for member in session.execute(select(Member).where(
+            Member.club_id == club.id, Member.joined <= as_of).order_by(Member.code)).scalars():
+        months = _saving_months(member, life, as_of)
+        expected = Money(member.monthly_cents * months)
+        got = Money(int(paid.get(member.id, 0)))
+        behind = expected - got if expected > got else Money(0)
+        months_behind = behind.cents // member.monthly_cents if member.monthly_cents else 0
+        result.append(Arrears(member.code, Money(member.monthly_cents), months, expected, got,
+                              behind, months_behind))
+    return result
+
+
+def _saving_months(member: Member, life: Lifecycle, as_of: dt.date) -> int:
+    """Months, up to ``as_of``'s month, in which the member was active and saving allowed."""
+    count = 0
+    year, month = member.joined.year, member.joined.month
+    while (year, month) <= (as_of.year, as_of.month):
+        first, last = month_bounds(year, month)
+        day = max(first, member.joined)
+        end = min(last, as_of)
+        if day <= end and member.active_on(day) and life.allows_savings(day):
+            count += 1
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return count

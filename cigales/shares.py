@@ -1,0 +1,181 @@
+"""Members' quote-parts (shares) and values, as of any date, under both methods.
+
+- ``prorata`` (default): share = member's net contributions ÷ all members' net contributions,
+  where net contributions = savings paid − capital repaid = the credit balance of 1011-CODE.
+- ``units``: each saving buys units at the club's value per unit on the previous evening
+  (net assets ÷ units outstanding; 10.00 EUR for the very first unit); a leaver's units are
+  redeemed, a transfer moves them. Units are recomputed from the dated capital movements
+  every time, so a saving recorded late still buys at the price of its own date.
+
+Shares are exact fractions. Values split the club's net assets with ``allocate()``, so they
+sum to net assets to the cent whatever the rounding.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from fractions import Fraction
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cigales.models import CapitalMovement, Club, Member
+from ledger.money import Money, allocate
+from ledger.queries import balances_by_account
+from ledger.schema import OPENING_JOURNAL, Account, Entry, Posting
+
+FIRST_UNIT_PRICE_CENTS = 1000  # 10.00 EUR
+NET_ASSET_CLASSES = ("2", "3", "4", "5")
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    code: str
+    contributed: Money  # net contributions: credit balance of 1011-CODE
+    book_capital: Money  # 1011 + 1018: what the books say the member put in and was allotted
+    share: Fraction
+    value: Money  # share × net assets, allocated to the cent
+    units: Fraction | None  # units method only
+
+
+@dataclass(frozen=True, slots=True)
+class SharesTable:
+    as_of: dt.date
+    method: str
+    net_assets: Money
+    positions: tuple[Position, ...]
+
+    def by_code(self) -> dict[str, Position]:
+        return {p.code: p for p in self.positions}
+
+    @property
+    def units_outstanding(self) -> Fraction:
+        return sum((p.units or Fraction(0) for p in self.positions), Fraction(0))
+
+
+def net_assets(session: Session, club: Club, as_of: dt.date) -> Money:
+    """Assets minus liabilities to third parties (classes 2–5), i.e. the members' equity."""
+    total = session.execute(
+        select(func.coalesce(func.sum(Posting.amount_cents), 0))
+        .select_from(Posting)
+        .join(Entry, Entry.id == Posting.entry_id)
+        .join(Account, Account.id == Posting.account_id)
+        .where(Entry.book_id == club.book_id, Entry.journal != OPENING_JOURNAL,
+               Entry.date <= as_of, func.substr(Account.code, 1, 1).in_(NET_ASSET_CLASSES))
+    ).scalar_one()
+    return Money(int(total))
+
+
+def _daily_net_asset_changes(session: Session, club: Club,
+                             as_of: dt.date) -> tuple[list[dt.date], list[int]]:
+    """Dates with a net-asset change and the cumulative net assets at the end of each."""
+    rows = session.execute(
+        select(Entry.date, func.sum(Posting.amount_cents))
+        .select_from(Posting)
+        .join(Entry, Entry.id == Posting.entry_id)
+        .join(Account, Account.id == Posting.account_id)
+        .where(Entry.book_id == club.book_id, Entry.journal != OPENING_JOURNAL,
+               Entry.date <= as_of, func.substr(Account.code, 1, 1).in_(NET_ASSET_CLASSES))
+        .group_by(Entry.date)
+        .order_by(Entry.date)
+    ).all()
+    dates: list[dt.date] = []
+    cumulative: list[int] = []
+    running = 0
+    for date, delta in rows:
+        running += int(delta)
+        dates.append(date)
+        cumulative.append(running)
+    return dates, cumulative
+
+
+def _net_assets_before(dates: list[dt.date], cumulative: list[int], day: dt.date) -> int:
+    i = bisect.bisect_left(dates, day)
+    return cumulative[i - 1] if i > 0 else 0
+
+
+def units_held(session: Session, club: Club, as_of: dt.date) -> dict[str, Fraction]:
+    """Replay the capital movements day by day (one pricing per day, at the previous close)."""
+    codes = dict(session.execute(select(Member.id, Member.code).where(
+        Member.club_id == club.id)).all())
+    movements = session.execute(
+        select(CapitalMovement.date, CapitalMovement.kind, CapitalMovement.member_id,
+               CapitalMovement.counterpart_id, CapitalMovement.amount_cents)
+        .where(CapitalMovement.club_id == club.id, CapitalMovement.date <= as_of)
+        .order_by(CapitalMovement.date, CapitalMovement.id)
+    ).all()
+    dates, cumulative = _daily_net_asset_changes(session, club, as_of)
+    units: dict[str, Fraction] = defaultdict(Fraction)
+    day: dt.date | None = None
+    price = Fraction(FIRST_UNIT_PRICE_CENTS)
+    for date, kind, member_id, counterpart_id, amount in movements:
+        if date != day:
+            day = date
+            outstanding = sum(units.values(), Fraction(0))
+            before = _net_assets_before(dates, cumulative, date)
+            # No units yet, or a club whose net assets were wiped out: start again at 10.00.
+            price = (Fraction(before) / outstanding if outstanding > 0 and before > 0
+                     else Fraction(FIRST_UNIT_PRICE_CENTS))
+        code = codes[member_id]
+        if kind == "saving":
+            units[code] += Fraction(int(amount)) / price
+        elif kind == "redemption":
+            units[code] = Fraction(0)
+        elif kind == "transfer" and counterpart_id is not None:
+            units[codes[counterpart_id]] += units[code]
+            units[code] = Fraction(0)
+    return {code: units.get(code, Fraction(0)) for code in sorted(codes.values())}
+
+
+def positions(session: Session, club: Club, as_of: dt.date) -> SharesTable:
+    members = session.execute(
+        select(Member.code).where(Member.club_id == club.id, Member.joined <= as_of)
+        .order_by(Member.code)
+    ).scalars().all()
+    capital = balances_by_account(session, club.book_id, as_of, "1011-")
+    allotted = balances_by_account(session, club.book_id, as_of, "1018-")
+    contributed = {code: -capital.get(f"1011-{code}", Money(0)) for code in members}
+    book_capital = {code: contributed[code] - allotted.get(f"1018-{code}", Money(0))
+                    for code in members}
+    assets = net_assets(session, club, as_of)
+
+    units: dict[str, Fraction] | None = None
+    if club.share_method == "units":
+        held = units_held(session, club, as_of)
+        units = {code: held.get(code, Fraction(0)) for code in members}
+        weights = dict(units)
+    else:
+        # A member whose capital was repaid beyond their savings cannot weigh negatively.
+        weights = {code: Fraction(max(contributed[code].cents, 0)) for code in members}
+
+    total = sum(weights.values(), Fraction(0))
+    if total > 0:
+        shares = {code: weights[code] / total for code in members}
+        values = dict(zip(members, allocate(assets, [weights[c] for c in members],
+                                            keys=list(members)), strict=True))
+    else:
+        shares = {code: Fraction(0) for code in members}
+        values = {code: Money(0) for code in members}
+    return SharesTable(
+        as_of=as_of,
+        method=club.share_method,
+        net_assets=assets,
+        positions=tuple(
+            Position(code, contributed[code], book_capital[code], shares[code], values[code],
+                     units[code] if units is not None else None)
+            for code in members
+        ),
+    )
+
+
+def share_text(share: Fraction, places: int = 6) -> str:
+    """Decimal string with a fixed number of places, rounded half-up (for display/JSON)."""
+    scaled = share * 10**places
+    whole, rest = divmod(scaled.numerator, scaled.denominator)
+    if 2 * rest >= scaled.denominator:
+        whole += 1
+    text = str(whole).rjust(places + 1, "0")
+    return f"{text[:-places]}.{text[-places:]}"
