@@ -24,9 +24,11 @@ def run(argv: Sequence[str] | None = None) -> int:
     # Imported after the language is set: Typer and Click read translations at import time.
     from typer.main import get_command
 
+    from cigales.cli import click_i18n
     from cigales.cli.app import build_app
     from ledger.errors import UserError
 
+    click_i18n.install()
     command = get_command(build_app())
     try:
         command.main(args=args, prog_name="cigales", standalone_mode=True)
