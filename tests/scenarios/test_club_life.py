@@ -231,3 +231,60 @@ def test_whole_club_life(club_engine):
             flows.add_expense(s, club, date=dt.date(2026, 7, 1), amount=euros("1"),
                               kind="bank_fees", label="x", today=TODAY)
         assert closed.value.code == "club_closed"
+
+
+def test_units_club_allocating_results_to_members(engine):
+    """Units method and results allocated to members' 1018 accounts.
+
+    M01..M05 found the club on 1 March 2021. On 31 March each pays 100 € and buys 10 units
+    (first price 10.00). On 1 April the club earns 50 € (other income): 550 € for 50 units,
+    11.00 a unit. On 30 April M06 joins and pays 110 €: 10 units at 11.00. The year closes
+    with a 50 € profit, allocated to the 1018 accounts pro rata of units at 31 December.
+    """
+    day = dt.date
+    with db.session_scope(engine) as s:
+        club = clubs.create_club(s, "unites", "Club à parts", day(2021, 3, 1), today=TODAY,
+                                 share_method="units", result_allocation="members")
+        for i in range(1, 6):
+            members.add_member(s, club, code=f"M0{i}", name=f"Membre {i}",
+                               joined=day(2021, 3, 1), today=TODAY)
+            savings.add_saving(s, club, member_code=f"M0{i}", date=day(2021, 3, 31),
+                               amount=euros("100"), today=TODAY)
+        flows.add_income(s, club, date=day(2021, 4, 1), amount=euros("50"), kind="other",
+                         label="Don", today=TODAY)
+        members.add_member(s, club, code="M06", name="Membre 6", joined=day(2021, 4, 10),
+                           today=TODAY)
+        savings.add_saving(s, club, member_code="M06", date=day(2021, 4, 30),
+                           amount=euros("110"), today=TODAY)
+    with db.session_scope(engine, write=False) as s:
+        club = clubs.get_club(s, "unites")
+        table = positions(s, club, day(2021, 12, 31))
+        assert [p.units for p in table.positions] == [Fraction(10)] * 6
+        assert table.net_assets == euros("660")
+        assert [p.value for p in table.positions] == [euros("110")] * 6
+        # M06 paid 110 for the same value the founders reached with 100 + their part of 50.
+        assert table.by_code()["M06"].book_capital == euros("110")
+    with db.session_scope(engine) as s:
+        club = clubs.get_club(s, "unites")
+        result = bookkeeping.close(s, club, 2021, today=TODAY)
+        assert result.result == euros("50")
+    with db.session_scope(engine, write=False) as s:
+        club = clubs.get_club(s, "unites")
+        bal = balances(s, club, day(2021, 12, 31))
+        # 50 € split in six equal parts: 8.34 × 2 + 8.33 × 4 (leftover cents by member code).
+        assert {k: v for k, v in bal.items() if k.startswith("1018-")} == {
+            "1018-M01": "-8.34", "1018-M02": "-8.34", "1018-M03": "-8.33",
+            "1018-M04": "-8.33", "1018-M05": "-8.33", "1018-M06": "-8.33"}
+        assert "120" not in bal and "110" not in bal
+        # Book capital now includes the allocation, value is unchanged: 6 × 110.
+        table = positions(s, club, day(2022, 1, 1))
+        assert table.by_code()["M01"].book_capital == euros("108.34")
+        assert table.by_code()["M06"].book_capital == euros("118.33")
+        assert [p.value for p in table.positions] == [euros("110")] * 6
+    with db.session_scope(engine) as s:
+        club = clubs.get_club(s, "unites")
+        plan = lifecycle.liquidate(s, club, day(2022, 2, 1), today=TODAY)
+        # Liquidation settles on value, not on book capital.
+        assert {p.member: p.amount for p in plan.distribution} == {
+            f"M0{i}": euros("110") for i in range(1, 7)}
+        assert balances(s, club, day(2022, 2, 1)) == {}
