@@ -66,6 +66,15 @@ def sub_account(parent: str, suffix: str) -> str:
     return f"{parent}-{suffix}"
 
 
+# Parents of the per-member sub-accounts: written only by the member and saving commands, so
+# that the capital movements behind the shares always match the books.
+MEMBER_PARENTS = ("1011", "1018", "4567")
+
+
+def is_member_account(code: str) -> bool:
+    return code.split("-", 1)[0] in MEMBER_PARENTS and "-" in code
+
+
 def member_accounts(member_code: str) -> tuple[ChartAccount, ...]:
     """Savings, allocated results and amounts owed for one member (labels carry no name)."""
     return (

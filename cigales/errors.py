@@ -97,6 +97,23 @@ class NotACigalesDatabase(CigalesError):
     template = N_("{url} holds tables but no cigales schema version; refusing to touch it.")
 
 
+class MemberAccountReserved(CigalesError):
+    code = "member_account_reserved"
+    template = N_(
+        "Account {account} belongs to a member: it is written only by `member add`, "
+        "`saving add`, `saving collect` and `member leave`, so that shares always match the "
+        "books."
+    )
+
+
+class DepartureNotReversible(CigalesError):
+    code = "departure_not_reversible"
+    template = N_(
+        "Entry {journal} {number} settles a member's departure and cannot be reversed; "
+        "record the correction with new entries."
+    )
+
+
 class AuditFailed(CigalesError):
     code = "audit_failed"
     template = N_("The books of “{slug}” fail {count} integrity check(s).")

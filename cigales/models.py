@@ -137,5 +137,6 @@ class CapitalMovement(Base):
 
     __table_args__ = (
         CheckConstraint("kind IN ('saving', 'redemption', 'transfer')", name="kind_known"),
-        CheckConstraint("amount_cents >= 0", name="amount_not_negative"),
+        # A reversed saving is recorded as a negative saving on the reversal date.
+        CheckConstraint("kind = 'saving' OR amount_cents >= 0", name="amount_not_negative"),
     )

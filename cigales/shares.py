@@ -121,7 +121,8 @@ def units_held(session: Session, club: Club, as_of: dt.date) -> dict[str, Fracti
                      else Fraction(FIRST_UNIT_PRICE_CENTS))
         code = codes[member_id]
         if kind == "saving":
-            units[code] += Fraction(int(amount)) / price
+            # A negative saving (a reversed one) gives back units at the day's price.
+            units[code] = max(units[code] + Fraction(int(amount)) / price, Fraction(0))
         elif kind == "redemption":
             units[code] = Fraction(0)
         elif kind == "transfer" and counterpart_id is not None:

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from cigales import chart
+from cigales.errors import MemberAccountReserved
 from cigales.models import Club
 from ledger import errors
 from ledger.schema import Account
@@ -39,6 +41,8 @@ def open_account(session: Session, club: Club, code: str, label: str) -> Account
     )
     if code in existing:
         raise errors.DuplicateAccount(account=code)
+    if chart.is_member_account(code):
+        raise MemberAccountReserved(account=code)
     if "-" in code:
         parent = code.split("-", 1)[0]
     else:

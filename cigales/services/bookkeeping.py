@@ -10,16 +10,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from cigales import chart
-from cigales.models import Club
+from cigales.errors import DepartureNotReversible, MemberAccountReserved
+from cigales.models import CapitalMovement, Club
 from cigales.services.lifecycle import lifecycle, not_in_future
 from cigales.shares import positions
 from ledger.audit import AuditIssue, check_book
 from ledger.closing import Allocation, ClosingResult, carry_forward, close_year
 from ledger.money import Money, allocate
-from ledger.post import EntryDraft, Line, PostedEntry, post_entry, reverse_entry
+from ledger.post import EntryDraft, Line, PostedEntry, find_entry, post_entry, reverse_entry
 
 
 def add_entry(
@@ -35,6 +37,9 @@ def add_entry(
 ) -> PostedEntry:
     not_in_future(date, today)
     lifecycle(session, club).check_writable(date)
+    for code, _amount in lines:
+        if chart.is_member_account(code):
+            raise MemberAccountReserved(account=code)
     draft = EntryDraft(journal=journal, date=date, label=label.strip(),
                        lines=tuple(Line(code, amount) for code, amount in lines), key=key)
     return post_entry(session, club.book_id, draft)
@@ -52,7 +57,20 @@ def reverse(
 ) -> PostedEntry:
     not_in_future(date, today)
     lifecycle(session, club).check_writable(date)
-    return reverse_entry(session, club.book_id, journal, number, date, key=key)
+    original = find_entry(session, club.book_id, journal, number)
+    movement = session.execute(
+        select(CapitalMovement).where(CapitalMovement.entry_id == original.id)
+    ).scalar_one_or_none()
+    if movement is not None and movement.kind != "saving":
+        raise DepartureNotReversible(journal=journal, number=number)
+    posted = reverse_entry(session, club.book_id, journal, number, date, key=key)
+    if movement is not None and posted.created:
+        # The saving is undone on the reversal date: a negative saving, which under the units
+        # method redeems units at that day's price.
+        session.execute(insert(CapitalMovement).values(
+            club_id=club.id, member_id=movement.member_id, date=date, kind="saving",
+            amount_cents=-movement.amount_cents, entry_id=posted.id))
+    return posted
 
 
 def members_allocation(session: Session, club: Club, year_end: dt.date) -> Allocation:

@@ -59,11 +59,10 @@ def club_cli(cli, database_url):
     """A CLI bound to a database that already holds the club les-fourmis and two entries."""
     assert cli("club", "create", "les-fourmis", "--name", "Les Fourmis",
                "--founded", "2021-03-15").exit_code == 0
-    assert cli("account", "add", "--club", "les-fourmis", "--code", "1011-M01",
-               "--label", "Apports M01").exit_code == 0
-    assert cli("entry", "add", "--club", "les-fourmis", "--date", "2021-04-05",
-               "--label", "Versement M01", "--journal", "BQ",
-               "--line", "5121=30,00", "--line", "1011-M01=-30,00").exit_code == 0
+    assert cli("member", "add", "--club", "les-fourmis", "--code", "M01",
+               "--name", "Anne Martin", "--joined", "2021-03-15").exit_code == 0
+    assert cli("saving", "add", "--club", "les-fourmis", "--member", "M01",
+               "--date", "2021-04-05", "--amount", "30,00").exit_code == 0
     assert cli("entry", "add", "--club", "les-fourmis", "--date", "2021-04-28",
                "--label", "Frais", "--journal", "BQ",
                "--line", "6270=4", "--line", "5121=-4").exit_code == 0

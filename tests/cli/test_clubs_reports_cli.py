@@ -67,7 +67,7 @@ def test_account_add_and_list(club_cli):
     collective = club_cli("account", "list", *CLUB, "--account", "1011", "--format", "json").json()
     assert collective == [
         {"code": "1011", "label": "Apports des indivisaires", "postable": False},
-        {"code": "1011-M01", "label": "Apports M01", "postable": True},
+        {"code": "1011-M01", "label": "Apports de l'indivisaire M01", "postable": True},
     ]
 
 
@@ -77,7 +77,7 @@ def test_balance_json_shape_and_values(club_cli):
         "club": "les-fourmis",
         "as_of": "2021-12-31",
         "accounts": [
-            {"code": "1011-M01", "label": "Apports M01", "debit": "0.00", "credit": "30.00",
+            {"code": "1011-M01", "label": "Apports de l'indivisaire M01", "debit": "0.00", "credit": "30.00",
              "balance": "-30.00"},
             {"code": "5121", "label": "Banque – compte courant", "debit": "30.00",
              "credit": "4.00", "balance": "26.00"},

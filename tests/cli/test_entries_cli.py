@@ -130,3 +130,35 @@ def test_reverse_once(club_cli, database_url):
                           "--date", "2021-05-02")
     assert bad_number.exit_code == 2
     assert snapshot(database_url) == before
+
+
+def test_member_accounts_are_reserved_to_member_commands(club_cli, database_url):
+    before = snapshot(database_url)
+    r = add(club_cli, "5121=10", "1011-M01=-10")
+    assert (r.exit_code, r.error_code) == (1, "member_account_reserved")
+    r = club_cli("account", "add", *CLUB, "--code", "1018-M07", "--label", "x")
+    assert (r.exit_code, r.error_code) == (1, "member_account_reserved")
+    assert snapshot(database_url) == before
+
+
+def test_reversing_a_saving_gives_the_contribution_back(club_cli):
+    listed = club_cli("member", "list", *CLUB, "--format", "json").json()
+    assert (listed[0]["paid"], listed[0]["contributed"]) == ("30.00", "30.00")
+    r = club_cli("entry", "reverse", *CLUB, "--journal", "BQ", "--number", "1",
+                 "--date", "2021-05-01")
+    assert r.exit_code == 0
+    listed = club_cli("member", "list", *CLUB, "--format", "json").json()
+    assert (listed[0]["paid"], listed[0]["contributed"], listed[0]["share"]) == (
+        "0.00", "0.00", "0.000000")
+
+
+def test_a_departure_cannot_be_reversed(club_cli, database_url):
+    assert club_cli("member", "leave", *CLUB, "--member", "M01", "--date", "2021-05-01",
+                    "--settlement", "deferred").exit_code == 0
+    journal = club_cli("report", "journal", *CLUB, "--journal", "OD", "--format", "json").json()
+    departure = journal["entries"][-1]
+    before = snapshot(database_url)
+    r = club_cli("entry", "reverse", *CLUB, "--journal", "OD", "--number",
+                 str(departure["number"]), "--date", "2021-05-02")
+    assert (r.exit_code, r.error_code) == (1, "departure_not_reversible")
+    assert snapshot(database_url) == before

@@ -101,7 +101,8 @@ def upgrade() -> None:
             name=op.f("ck_capital_movement_kind_known"),
         ),
         sa.CheckConstraint(
-            "amount_cents >= 0", name=op.f("ck_capital_movement_amount_not_negative")
+            "kind = 'saving' OR amount_cents >= 0",
+            name=op.f("ck_capital_movement_amount_not_negative"),
         ),
         sa.ForeignKeyConstraint(
             ["club_id"], ["club.id"], name=op.f("fk_capital_movement_club_id_club")
