@@ -77,8 +77,8 @@ def test_balance_json_shape_and_values(club_cli):
         "club": "les-fourmis",
         "as_of": "2021-12-31",
         "accounts": [
-            {"code": "1011-M01", "label": "Apports de l'indivisaire M01", "debit": "0.00", "credit": "30.00",
-             "balance": "-30.00"},
+            {"code": "1011-M01", "label": "Apports de l'indivisaire M01", "debit": "0.00",
+             "credit": "30.00", "balance": "-30.00"},
             {"code": "5121", "label": "Banque – compte courant", "debit": "30.00",
              "credit": "4.00", "balance": "26.00"},
             {"code": "6270", "label": "Services bancaires", "debit": "4.00", "credit": "0.00",

@@ -275,7 +275,8 @@ def test_units_club_allocating_results_to_members(engine):
         assert {k: v for k, v in bal.items() if k.startswith("1018-")} == {
             "1018-M01": "-8.34", "1018-M02": "-8.34", "1018-M03": "-8.33",
             "1018-M04": "-8.33", "1018-M05": "-8.33", "1018-M06": "-8.33"}
-        assert "120" not in bal and "110" not in bal
+        assert "120" not in bal
+        assert "110" not in bal
         # Book capital now includes the allocation, value is unchanged: 6 × 110.
         table = positions(s, club, day(2022, 1, 1))
         assert table.by_code()["M01"].book_capital == euros("108.34")
