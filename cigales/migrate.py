@@ -6,6 +6,7 @@ repository root so that they ship with a normal, non-editable install.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from alembic import command
@@ -25,14 +26,16 @@ def _config(script_location: Path = MIGRATIONS) -> Config:
     return cfg
 
 
+@functools.cache
 def head() -> str:
     head_rev = ScriptDirectory.from_config(_config()).get_current_head()
     assert head_rev is not None
     return head_rev
 
 
-def known_revisions() -> set[str]:
-    return {s.revision for s in ScriptDirectory.from_config(_config()).walk_revisions()}
+@functools.cache
+def known_revisions() -> frozenset[str]:
+    return frozenset(s.revision for s in ScriptDirectory.from_config(_config()).walk_revisions())
 
 
 def current(engine: Engine) -> str | None:
