@@ -193,24 +193,32 @@ class Lifecycle:
 
     # -- guards -----------------------------------------------------------------------------------
     def check_in_life(self, date: dt.date) -> None:
+        # Once closed, the books are read-only whatever the date of the operation.
+        closure = self.closure
+        if closure is not None:
+            raise ClubClosed(date=closure.date.isoformat())
         if date < self.founded or date >= self.life_end:
             raise DateOutsideLife(date=date.isoformat(), founded=self.founded.isoformat(),
                                   life_end=(self.life_end - dt.timedelta(days=1)).isoformat())
-        closure = self.closure
-        if closure is not None and date >= closure.date:
-            raise ClubClosed(date=closure.date.isoformat())
 
     def check_writable(self, date: dt.date) -> None:
         """Any booking: inside the club's life and before closure."""
         self.check_in_life(date)
 
+    def in_life(self, date: dt.date) -> bool:
+        return self.founded <= date < self.life_end
+
     def allows_savings(self, date: dt.date) -> bool:
+        if not self.in_life(date):
+            return False
         phase = self.phase_at(date)
         if phase == Phase.INVESTMENT:
             return not self.lapsed(date)
         return phase == Phase.MANAGEMENT and self.settings.phase2_savings
 
     def allows_investments(self, date: dt.date) -> bool:
+        if not self.in_life(date):
+            return False
         phase = self.phase_at(date)
         if phase == Phase.INVESTMENT:
             return not self.lapsed(date)
@@ -282,7 +290,12 @@ class Lifecycle:
         if phase == Phase.CLOSED:
             return found
         end = self.phase_ends(date)
-        if (phase in (Phase.INVESTMENT, Phase.MANAGEMENT) and end is not None
+        if date >= self.life_end:
+            found.append(Alert(
+                "life_ended",
+                N_("The club's life ended on {end} (T0 + 10 years): it must be liquidated."),
+                {"end": (self.life_end - dt.timedelta(days=1)).isoformat()}))
+        elif (phase in (Phase.INVESTMENT, Phase.MANAGEMENT) and end is not None
                 and not self.lapsed(date) and date > add_months(end, -ALERT_MONTHS)):
             found.append(Alert("phase_ends_soon",
                                N_("The {phase} phase ends on {end}."),

@@ -18,7 +18,7 @@ from ledger.errors import N_
 from ledger.money import Money, allocate
 from ledger.post import EntryDraft, Line, post_entries
 from ledger.queries import balances_by_account
-from ledger.schema import Account
+from ledger.schema import Account, Entry
 
 
 def lifecycle(session: Session, club: Club) -> Lifecycle:
@@ -101,6 +101,12 @@ class HoldingsRemain(CigalesError):
                   "remain).")
 
 
+class LiquidationBeforeLastEntry(CigalesError):
+    code = "liquidation_before_last_entry"
+    template = N_("The books hold entries up to {last}: the final distribution cannot be dated "
+                  "earlier ({date}). Allowed: from {last}.")
+
+
 class NothingToDistribute(CigalesError):
     code = "nothing_to_distribute"
     template = N_("No member holds a share on {date}: there is nobody to distribute {cash} to.")
@@ -168,6 +174,10 @@ def liquidate(session: Session, club: Club, date: dt.date, *, today: dt.date,
     life.check_in_life(date)
     if life.liquidation is None:
         life.liquidate(date)  # guards only
+    last = session.execute(select(func.max(Entry.date)).where(
+        Entry.book_id == club.book_id)).scalar_one_or_none()
+    if last is not None and last > date:
+        raise LiquidationBeforeLastEntry(date=date.isoformat(), last=last.isoformat())
     plan = plan_liquidation(session, club, date)
     if dry_run:
         return plan
@@ -178,6 +188,12 @@ def liquidate(session: Session, club: Club, date: dt.date, *, today: dt.date,
     lines += [Line(f"4567-{p.member}", -p.amount) for p in plan.distribution
               if not p.amount.is_zero()]
     drafts = []
+    # Members are paid from the current account: bring the livret back to it first.
+    livret = balances.get(chart.SAVINGS_ACCOUNT, Money(0))
+    if livret.cents > 0:
+        drafts.append(EntryDraft("BQ", date, "Virement du livret vers le compte courant",
+                                 (Line(chart.BANK_ACCOUNT, livret),
+                                  Line(chart.SAVINGS_ACCOUNT, -livret))))
     if len(lines) >= 2:
         drafts.append(EntryDraft("OD", date, "Liquidation – répartition entre les indivisaires",
                                  tuple(lines)))

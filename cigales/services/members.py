@@ -75,8 +75,9 @@ class TransferToSelf(CigalesError):
 
 class NotEnoughCash(CigalesError):
     code = "not_enough_cash"
-    template = N_("Paying {member} {amount} needs more than the {cash} in the bank on {date}; "
-                  "use --settlement deferred to pay at liquidation, or a transfer.")
+    template = N_("Paying {member} {amount} needs more than the {cash} on the current account "
+                  "(5121) on {date}; move money from the livret first, or use --settlement "
+                  "deferred to pay at liquidation, or a transfer.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,8 +220,8 @@ def leave(
     else:
         value = position.value
         if settlement == "payout":
-            cash = Money(sum(balance(session, club.book_id, p, date).cents
-                             for p in chart.CASH_PREFIXES))
+            # Payouts leave from the current account; money on the livret must be moved first.
+            cash = balance(session, club.book_id, chart.BANK_ACCOUNT, date)
             if value > cash:
                 raise NotEnoughCash(member=code, amount=value.plain(), cash=cash.plain(),
                                     date=date.isoformat())

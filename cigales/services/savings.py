@@ -18,6 +18,7 @@ from cigales.services.members import MemberNotActive, get_member
 from ledger.errors import N_
 from ledger.money import Money
 from ledger.post import EntryDraft, Line, PostedEntry, post_entry
+from ledger.schema import Entry
 
 
 class SavingNotPositive(CigalesError):
@@ -120,6 +121,10 @@ def collect_month(session: Session, club: Club, year: int, month: int, *,
     life.check_savings(when)
     members = session.execute(select(Member).where(Member.club_id == club.id)
                               .order_by(Member.code)).scalars().all()
+    keys = {m.code: f"collect:{m.code}:{year:04d}-{month:02d}" for m in members}
+    # A month collected before (perhaps on another date) is not collected again.
+    done = set(session.execute(select(Entry.idem_key).where(
+        Entry.book_id == club.book_id, Entry.idem_key.in_(list(keys.values())))).scalars())
     recorded: list[SavingResult] = []
     already: list[str] = []
     skipped: list[str] = []
@@ -128,10 +133,13 @@ def collect_month(session: Session, club: Club, year: int, month: int, *,
             if member.joined <= last and (member.left_on is None or member.left_on > first):
                 skipped.append(member.code)
             continue
+        if keys[member.code] in done:
+            already.append(member.code)
+            continue
         result = add_saving(
             session, club, member_code=member.code, date=when,
             amount=Money(member.monthly_cents), reference=f"{year:04d}-{month:02d}",
-            key=f"collect:{member.code}:{year:04d}-{month:02d}", today=today, life=life)
+            key=keys[member.code], today=today, life=life)
         if result.entry.created:
             recorded.append(result)
         else:
