@@ -159,6 +159,20 @@ def balance(
     return Money(int(total))
 
 
+def account_balance(
+    session: Session, book_id: int, code: str, as_of: dt.date | None = None
+) -> Money:
+    """Signed balance of exactly one account (``balance()`` sums a whole prefix)."""
+    total = session.execute(
+        select(func.coalesce(func.sum(Posting.amount_cents), 0))
+        .select_from(Posting)
+        .join(Entry, Entry.id == Posting.entry_id)
+        .join(Account, Account.id == Posting.account_id)
+        .where(*_counted(book_id, as_of), Account.code == code)
+    ).scalar_one()
+    return Money(int(total))
+
+
 def balances_by_account(
     session: Session, book_id: int, as_of: dt.date | None = None, prefix: str | None = None
 ) -> dict[str, Money]:
