@@ -19,7 +19,7 @@ from cigales.shares import SharesTable, positions
 from ledger.errors import N_
 from ledger.money import Money
 from ledger.post import EntryDraft, Line, PostedEntry, post_entry
-from ledger.queries import balance
+from ledger.queries import account_balance
 
 _CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_]{0,15}$")
 SETTLEMENTS = ("payout", "transfer", "deferred")
@@ -56,6 +56,12 @@ class MemberNotActive(CigalesError):
 class MemberAlreadyLeft(CigalesError):
     code = "member_already_left"
     template = N_("Member {member} already left on {date}.")
+
+
+class LaterOperationsExist(CigalesError):
+    code = "member_has_later_operations"
+    template = N_("Member {member} has savings recorded up to {last}: a departure cannot be "
+                  "dated earlier ({date}). Allowed: from {last}.")
 
 
 class TransferTargetRequired(CigalesError):
@@ -182,6 +188,12 @@ def leave(
     if not member.active_on(date):
         raise MemberNotActive(member=code, date=date.isoformat(), joined=member.joined.isoformat(),
                               left="")
+    last_movement = session.execute(select(func.max(CapitalMovement.date)).where(
+        CapitalMovement.member_id == member.id)).scalar_one_or_none()
+    if last_movement is not None and last_movement > date:
+        # The share is valued on the departure date: later savings would stay unsettled.
+        raise LaterOperationsExist(member=code, date=date.isoformat(),
+                                   last=last_movement.isoformat())
     if settlement == "transfer" and to is None:
         raise TransferTargetRequired()
     if settlement != "transfer" and to is not None:
@@ -199,8 +211,9 @@ def leave(
 
     table = positions(session, club, date)
     position = table.by_code()[code]
-    capital = -balance(session, club.book_id, f"1011-{code}", date)
-    allotted = -balance(session, club.book_id, f"1018-{code}", date)
+    # Exact accounts: a prefix query for M1 would also sum M10, M11...
+    capital = -account_balance(session, club.book_id, f"1011-{code}", date)
+    allotted = -account_balance(session, club.book_id, f"1018-{code}", date)
     label_who = "décès" if deceased else "départ"
     entries: list[PostedEntry] = []
     if settlement == "transfer":
@@ -221,7 +234,7 @@ def leave(
         value = position.value
         if settlement == "payout":
             # Payouts leave from the current account; money on the livret must be moved first.
-            cash = balance(session, club.book_id, chart.BANK_ACCOUNT, date)
+            cash = account_balance(session, club.book_id, chart.BANK_ACCOUNT, date)
             if value > cash:
                 raise NotEnoughCash(member=code, amount=value.plain(), cash=cash.plain(),
                                     date=date.isoformat())

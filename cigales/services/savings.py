@@ -14,7 +14,7 @@ from cigales.errors import CigalesError
 from cigales.models import CapitalMovement, Club, Member
 from cigales.phases import Lifecycle
 from cigales.services.lifecycle import lifecycle, not_in_future
-from cigales.services.members import MemberNotActive, get_member
+from cigales.services.members import MemberAlreadyLeft, MemberNotActive, get_member
 from ledger.errors import N_
 from ledger.money import Money
 from ledger.post import EntryDraft, Line, PostedEntry, post_entry
@@ -42,6 +42,9 @@ class SavingResult:
 
 
 def _check_member_window(member: Member, date: dt.date) -> None:
+    if member.left_on is not None:
+        # A departed member's share is settled: any saving, even backdated, would be unsettled.
+        raise MemberAlreadyLeft(member=member.code, date=member.left_on.isoformat())
     if not member.active_on(date):
         left = f", left {member.left_on.isoformat()}" if member.left_on else ""
         raise MemberNotActive(member=member.code, date=date.isoformat(),
