@@ -49,6 +49,7 @@ CHART: tuple[ChartAccount, ...] = (
     ChartAccount("7620", "Produits des autres immobilisations financières"),
     ChartAccount("7680", "Intérêts du livret"),
     ChartAccount("7580", "Produits divers de gestion courante"),
+    ChartAccount("7718", "Autres produits exceptionnels"),
     ChartAccount("7750", "Produits des cessions d'éléments d'actif"),
     ChartAccount("7866", "Reprises sur dépréciations"),
 )
@@ -87,14 +88,22 @@ def member_accounts(member_code: str) -> tuple[ChartAccount, ...]:
     )
 
 
+# Investment kind -> collective account of its sub-accounts (domain.md §2).
 INVESTMENT_PARENTS = {
     "equity": "261",
-    "shareholder_loan": "2671",
+    "shareholder": "2671",
     "participating": "2718",
-    "portfolio": "273",
-    "loan": "274",
+    "honour": "274",
     "association": "2768",
 }
+IMPAIRMENT_ACCOUNT = "2961"
+DISPOSAL_COST_ACCOUNT = "6750"
+DISPOSAL_PROCEEDS_ACCOUNT = "7750"
+IMPAIRMENT_CHARGE_ACCOUNT = "6866"
+IMPAIRMENT_REVERSAL_ACCOUNT = "7866"
+DIVIDEND_ACCOUNT = "7610"
+LOAN_INTEREST_ACCOUNT = "7620"
+RECOVERY_ACCOUNT = "7718"
 
 
 def investee_account(kind: str, investee_slug: str, investee_name: str) -> ChartAccount:

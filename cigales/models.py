@@ -28,8 +28,15 @@ __all__ = [
     "CapitalMovement",
     "Club",
     "ClubEvent",
+    "Investee",
+    "InvesteeJobs",
+    "Investment",
+    "InvestmentEvent",
+    "LoanInstalment",
+    "LoanSchedule",
     "Member",
     "MemberIdentity",
+    "MemberKey",
     "metadata",
 ]
 
@@ -139,4 +146,152 @@ class CapitalMovement(Base):
         CheckConstraint("kind IN ('saving', 'redemption', 'transfer')", name="kind_known"),
         # A reversed saving is recorded as a negative saving on the reversal date.
         CheckConstraint("kind = 'saving' OR amount_cents >= 0", name="amount_not_negative"),
+    )
+
+
+LEGAL_FORMS = ("SCOP", "SCIC", "SARL", "SAS", "SA", "EURL", "SASU", "association", "EI", "other")
+INVESTMENT_KINDS = ("equity", "shareholder", "honour", "association", "participating")
+
+
+class Investee(Base):
+    """A company or association the club finances (no personal data: a legal entity)."""
+
+    __tablename__ = "investee"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    club_id: Mapped[int] = mapped_column(ForeignKey("club.id"))
+    slug: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200))
+    legal_form: Mapped[str] = mapped_column(String(12))
+    siren: Mapped[str | None] = mapped_column(String(9))
+    esus: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    capital_cents: Mapped[int | None] = mapped_column(BigInteger)
+    sector: Mapped[str | None] = mapped_column(String(100))
+
+    __table_args__ = (
+        UniqueConstraint("club_id", "slug"),
+        CheckConstraint(
+            "legal_form IN ('SCOP', 'SCIC', 'SARL', 'SAS', 'SA', 'EURL', 'SASU', "
+            "'association', 'EI', 'other')", name="legal_form_known"),
+        CheckConstraint("capital_cents IS NULL OR capital_cents > 0", name="capital_positive"),
+    )
+
+
+class InvesteeJobs(Base):
+    """Jobs created or kept at an investee, as reported on a date (for the federation)."""
+
+    __tablename__ = "investee_jobs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    investee_id: Mapped[int] = mapped_column(ForeignKey("investee.id"))
+    date: Mapped[dt.date] = mapped_column(Date)
+    created: Mapped[int] = mapped_column(Integer)
+    kept: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (
+        UniqueConstraint("investee_id", "date"),
+        CheckConstraint("created >= 0 AND kept >= 0", name="jobs_not_negative"),
+    )
+
+
+class Investment(Base):
+    """Money that left for an investee: an equity subscription or a loan of some kind."""
+
+    __tablename__ = "investment"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    club_id: Mapped[int] = mapped_column(ForeignKey("club.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    investee_id: Mapped[int] = mapped_column(ForeignKey("investee.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    date: Mapped[dt.date] = mapped_column(Date)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    shares: Mapped[int | None] = mapped_column(Integer)
+    unit_price_cents: Mapped[int | None] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(12), default="active", server_default="active")
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id"))
+
+    __table_args__ = (
+        UniqueConstraint("club_id", "number"),
+        CheckConstraint("amount_cents > 0", name="amount_positive"),
+        CheckConstraint(
+            "kind IN ('equity', 'shareholder', 'honour', 'association', 'participating')",
+            name="kind_known"),
+        CheckConstraint("status IN ('active', 'closed', 'written_off')", name="status_known"),
+    )
+
+
+class LoanSchedule(Base):
+    """One version of a loan's terms; a reschedule adds a version, the old one stays."""
+
+    __tablename__ = "loan_schedule"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    investment_id: Mapped[int] = mapped_column(ForeignKey("investment.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    start: Mapped[dt.date] = mapped_column(Date)
+    principal_cents: Mapped[int] = mapped_column(BigInteger)
+    rate: Mapped[str] = mapped_column(String(12))  # exact Decimal as text, e.g. "0.025"
+    instalments: Mapped[int] = mapped_column(Integer)
+    deferral: Mapped[int] = mapped_column(Integer)
+    frequency: Mapped[str] = mapped_column(String(10))
+    method: Mapped[str] = mapped_column(String(10))
+    term: Mapped[dt.date | None] = mapped_column(Date)  # single-term loans only
+
+    __table_args__ = (UniqueConstraint("investment_id", "version"),)
+
+
+class LoanInstalment(Base):
+    __tablename__ = "loan_instalment"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    schedule_id: Mapped[int] = mapped_column(ForeignKey("loan_schedule.id"))
+    n: Mapped[int] = mapped_column(Integer)
+    due: Mapped[dt.date] = mapped_column(Date)
+    principal_cents: Mapped[int] = mapped_column(BigInteger)
+    interest_cents: Mapped[int] = mapped_column(BigInteger)
+    outstanding_after_cents: Mapped[int] = mapped_column(BigInteger)
+    interest_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+    __table_args__ = (UniqueConstraint("schedule_id", "n"),)
+
+
+class InvestmentEvent(Base):
+    """What happened to an investment after the money left, with the entry that booked it."""
+
+    __tablename__ = "investment_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    investment_id: Mapped[int] = mapped_column(ForeignKey("investment.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    date: Mapped[dt.date] = mapped_column(Date)
+    shares: Mapped[int | None] = mapped_column(Integer)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)  # money in or out, or value
+    principal_cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    interest_cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    entry_id: Mapped[int | None] = mapped_column(ForeignKey("entry.id"))
+
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('dividend', 'sale', 'redemption', 'impairment', 'impairment_reversal', "
+            "'write_off', 'recovery', 'repayment', 'valuation', 'reschedule')",
+            name="kind_known"),
+    )
+
+
+class MemberKey(Base):
+    """Each member's share frozen on the day money left for an investment (exact fraction)."""
+
+    __tablename__ = "member_key"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    investment_id: Mapped[int] = mapped_column(ForeignKey("investment.id"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    numerator: Mapped[int] = mapped_column(BigInteger)
+    denominator: Mapped[int] = mapped_column(BigInteger)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)  # the member's part of the payment
+
+    __table_args__ = (
+        UniqueConstraint("investment_id", "member_id"),
+        CheckConstraint("numerator >= 0 AND denominator > 0", name="fraction_valid"),
     )

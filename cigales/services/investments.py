@@ -1,0 +1,544 @@
+"""Investees and equity stakes: subscription (with caps and frozen member keys), dividends,
+sales and redemptions, impairments, write-offs and valuations.
+
+Every money movement is a balanced bank or OD entry; the investment tables say what it meant
+(how many shares are left, what they cost, who financed them) so that the portfolio, the
+members' tax sheets and the federation return never have to guess from postings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+from stdnum.exceptions import ValidationError
+from stdnum.fr import siren as siren_number
+
+from cigales import chart, policy
+from cigales.errors import CigalesError, InvalidChoice, NameRequired
+from cigales.models import (
+    LEGAL_FORMS,
+    Club,
+    Investee,
+    InvesteeJobs,
+    Investment,
+    InvestmentEvent,
+    Member,
+    MemberKey,
+)
+from cigales.services.accounts import ensure_accounts
+from cigales.services.lifecycle import lifecycle, not_in_future
+from cigales.shares import positions
+from ledger.errors import N_
+from ledger.money import Money, allocate, round_half_up
+from ledger.post import EntryDraft, Line, PostedEntry, post_entries, post_entry
+from ledger.queries import account_balance
+
+_SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+# -- errors ---------------------------------------------------------------------------------------
+
+class InvalidInvesteeSlug(CigalesError):
+    code = "invalid_investee_slug"
+    template = N_("“{slug}” is not a valid investee identifier: lower-case letters, digits and "
+                  "single hyphens, up to 40 characters (e.g. la-fabrique).")
+    exit_code = 2
+
+
+class InvalidSiren(CigalesError):
+    code = "invalid_siren"
+    template = N_("“{siren}” is not a valid SIREN number: 9 digits with a valid check digit.")
+    exit_code = 2
+
+
+class InvesteeExists(CigalesError):
+    code = "investee_exists"
+    template = N_("Investee “{slug}” already exists in this club.")
+
+
+class UnknownInvestee(CigalesError):
+    code = "unknown_investee"
+    template = N_("There is no investee “{slug}” in this club; investees: {known}.")
+
+
+class NotPositive(CigalesError):
+    code = "value_must_be_positive"
+    template = N_("{what} must be positive; got {value}.")
+
+
+class NoShareCapital(CigalesError):
+    code = "no_share_capital"
+    template = N_("A {legal_form} has no share capital: finance it with a loan or a "
+                  "contribution instead of equity.")
+
+
+class EquityCapExceeded(CigalesError):
+    code = "equity_cap_exceeded"
+    template = N_("After this subscription the club would hold {held} of {investee}'s {capital} "
+                  "capital ({percent} %), above the {cap} % allowed for a {legal_form}: at most "
+                  "{allowed} more.")
+
+
+class NotEnoughCashToInvest(CigalesError):
+    code = "not_enough_cash"
+    template = N_("The current account (5121) holds {cash} on {date}: {amount} cannot leave "
+                  "for {investee}.")
+
+
+class NotEnoughShares(CigalesError):
+    code = "not_enough_shares"
+    template = N_("The club holds {held} shares of {investee} on {date}: it cannot sell or "
+                  "redeem {shares}.")
+
+
+class NothingHeld(CigalesError):
+    code = "no_stake_held"
+    template = N_("The club holds no stake in {investee} on {date}.")
+
+
+class ImpairmentTooLarge(CigalesError):
+    code = "impairment_exceeds_value"
+    template = N_("An impairment of {amount} on {investee} would exceed its remaining cost "
+                  "{cost} less existing impairments {impaired}: at most {allowed}.")
+
+
+class ReversalTooLarge(CigalesError):
+    code = "reversal_exceeds_impairment"
+    template = N_("{investee} carries {impaired} of impairments: a reversal of {amount} is too "
+                  "large.")
+
+
+class InvalidJobs(CigalesError):
+    code = "invalid_jobs"
+    template = N_("Jobs created and kept are whole numbers, zero or more.")
+
+
+# -- results --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    code: str
+    template: str
+    params: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class InvestmentResult:
+    number: int
+    entry: PostedEntry | None
+    notices: tuple[Notice, ...]
+
+
+# -- investees ------------------------------------------------------------------------------------
+
+def validate_siren(value: str) -> str:
+    try:
+        return str(siren_number.validate(value))
+    except ValidationError as exc:
+        raise InvalidSiren(siren=value) from exc
+
+
+def add_investee(session: Session, club: Club, *, slug: str, name: str, legal_form: str,
+                 siren: str | None = None, esus: bool = False, capital: Money | None = None,
+                 sector: str | None = None) -> Investee:
+    if not (1 <= len(slug) <= 40) or not _SLUG_RE.match(slug):
+        raise InvalidInvesteeSlug(slug=slug)
+    if not name.strip():
+        raise NameRequired()
+    if legal_form not in LEGAL_FORMS:
+        raise InvalidChoice(value=legal_form, option="--legal-form", allowed=", ".join(LEGAL_FORMS))
+    number = validate_siren(siren) if siren else None
+    if capital is not None and capital.cents <= 0:
+        raise NotPositive(what="capital", value=capital.plain())
+    lifecycle(session, club).check_writable(club.founded)  # a closed club takes nothing new
+    if session.execute(select(Investee.id).where(Investee.club_id == club.id,
+                                                 Investee.slug == slug)).first():
+        raise InvesteeExists(slug=slug)
+    investee = Investee(club_id=club.id, slug=slug, name=name.strip(), legal_form=legal_form,
+                        siren=number, esus=esus,
+                        capital_cents=capital.cents if capital is not None else None,
+                        sector=sector)
+    session.add(investee)
+    session.flush()
+    return investee
+
+
+def get_investee(session: Session, club: Club, slug: str) -> Investee:
+    investee = session.execute(select(Investee).where(
+        Investee.club_id == club.id, Investee.slug == slug)).scalar_one_or_none()
+    if investee is None:
+        known = session.execute(select(Investee.slug).where(Investee.club_id == club.id)
+                                .order_by(Investee.slug)).scalars().all()
+        raise UnknownInvestee(slug=slug, known=", ".join(known) or "—")
+    return investee
+
+
+def record_jobs(session: Session, investee: Investee, *, date: dt.date,
+                created: int, kept: int, today: dt.date) -> None:
+    if created < 0 or kept < 0:
+        raise InvalidJobs()
+    not_in_future(date, today)
+    existing = session.execute(select(InvesteeJobs.id).where(
+        InvesteeJobs.investee_id == investee.id, InvesteeJobs.date == date)).scalar()
+    if existing is not None:
+        session.execute(update(InvesteeJobs).where(InvesteeJobs.id == existing)
+                        .values(created=created, kept=kept))
+    else:
+        session.execute(insert(InvesteeJobs).values(investee_id=investee.id, date=date,
+                                                    created=created, kept=kept))
+
+
+def investee_account(investee: Investee, kind: str) -> str:
+    return chart.sub_account(chart.INVESTMENT_PARENTS[kind], investee.slug)
+
+
+def open_investee_account(session: Session, club: Club, investee: Investee, kind: str) -> str:
+    account = chart.investee_account(kind, investee.slug, investee.name)
+    ensure_accounts(session, club, [(account.code, account.label)])
+    return account.code
+
+
+# -- shared helpers -------------------------------------------------------------------------------
+
+def bank_balance(session: Session, club: Club, date: dt.date) -> Money:
+    return account_balance(session, club.book_id, chart.BANK_ACCOUNT, date)
+
+
+def next_number(session: Session, club: Club) -> int:
+    last = session.execute(select(func.max(Investment.number)).where(
+        Investment.club_id == club.id)).scalar_one_or_none()
+    return int(last or 0) + 1
+
+
+def freeze_keys(session: Session, club: Club, investment_id: int, date: dt.date,
+                amount: Money) -> None:
+    """Store each member's share on the day money leaves (exact, parts summing to amount)."""
+    table = positions(session, club, date)
+    holders = [p for p in table.positions if p.share > 0]
+    if not holders:
+        return
+    ids = dict(session.execute(select(Member.code, Member.id).where(
+        Member.club_id == club.id)).all())
+    parts = allocate(amount, [p.share for p in holders], keys=[p.code for p in holders])
+    session.execute(insert(MemberKey), [
+        {"investment_id": investment_id, "member_id": ids[p.code],
+         "numerator": p.share.numerator, "denominator": p.share.denominator,
+         "amount_cents": part.cents}
+        for p, part in zip(holders, parts, strict=True)
+    ])
+
+
+def create_investment(session: Session, club: Club, investee: Investee, *, kind: str,
+                      date: dt.date, amount: Money, entry: PostedEntry,
+                      shares: int | None = None, unit_price: Money | None = None) -> Investment:
+    investment = Investment(
+        club_id=club.id, number=next_number(session, club), investee_id=investee.id, kind=kind,
+        date=date, amount_cents=amount.cents, shares=shares,
+        unit_price_cents=unit_price.cents if unit_price is not None else None,
+        status="active", entry_id=entry.id)
+    session.add(investment)
+    session.flush()
+    freeze_keys(session, club, investment.id, date, amount)
+    return investment
+
+
+def add_event(session: Session, investment: Investment, kind: str, date: dt.date, *,
+              amount: Money, shares: int | None = None, principal: Money | None = None,
+              interest: Money | None = None, entry: PostedEntry | None = None) -> None:
+    session.execute(insert(InvestmentEvent).values(
+        investment_id=investment.id, kind=kind, date=date, shares=shares,
+        amount_cents=amount.cents, principal_cents=(principal or Money(0)).cents,
+        interest_cents=(interest or Money(0)).cents,
+        entry_id=entry.id if entry is not None else None))
+
+
+def _event_sum(session: Session, investment_id: int, kinds: tuple[str, ...], column: str,
+               as_of: dt.date | None = None) -> int:
+    col = getattr(InvestmentEvent, column)
+    query = select(func.coalesce(func.sum(col), 0)).where(
+        InvestmentEvent.investment_id == investment_id, InvestmentEvent.kind.in_(kinds))
+    if as_of is not None:
+        query = query.where(InvestmentEvent.date <= as_of)
+    return int(session.execute(query).scalar_one())
+
+
+def _tenths(value: Fraction) -> str:
+    """A percentage with one decimal, rounded half-up, without floats."""
+    tenths = int(value * 10 + Fraction(1, 2))
+    return f"{tenths // 10}.{tenths % 10}"
+
+
+# -- equity ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class StakeLot:
+    """One subscription still (partly) held: FIFO unit of sales and tax lock-ups."""
+
+    investment: Investment
+    shares_held: int
+    cost_left: Money  # cost of the shares still held
+    impaired: Money  # impairments booked on it and not reversed
+
+
+def stake_lots(session: Session, club: Club, investee: Investee,
+               as_of: dt.date | None = None) -> list[StakeLot]:
+    query = select(Investment).where(
+        Investment.club_id == club.id, Investment.investee_id == investee.id,
+        Investment.kind == "equity").order_by(Investment.date, Investment.number)
+    if as_of is not None:
+        query = query.where(Investment.date <= as_of)
+    lots = []
+    for inv in session.execute(query).scalars():
+        out = _event_sum(session, inv.id, ("sale", "redemption", "write_off"), "shares", as_of)
+        cost_out = _event_sum(session, inv.id, ("sale", "redemption", "write_off"),
+                              "principal_cents", as_of)
+        impaired = (_event_sum(session, inv.id, ("impairment",), "amount_cents", as_of)
+                    - _event_sum(session, inv.id, ("impairment_reversal",), "amount_cents",
+                                 as_of))
+        held = int(inv.shares or 0) - out
+        if held > 0 or impaired:
+            lots.append(StakeLot(inv, held, Money(inv.amount_cents - cost_out), Money(impaired)))
+    return lots
+
+
+def subscribe(session: Session, club: Club, investee: Investee, *, date: dt.date, shares: int,
+              unit_price: Money, today: dt.date) -> InvestmentResult:
+    if shares <= 0:
+        raise NotPositive(what="shares", value=str(shares))
+    if unit_price.cents <= 0:
+        raise NotPositive(what="unit price", value=unit_price.plain())
+    not_in_future(date, today)
+    life = lifecycle(session, club)
+    life.check_investments(date)
+    if investee.legal_form in policy.NO_SHARE_CAPITAL:
+        raise NoShareCapital(legal_form=investee.legal_form)
+    amount = unit_price * shares
+    notices: list[Notice] = []
+    cap = policy.EQUITY_CAPS.get(investee.legal_form)
+    if investee.capital_cents and cap is not None:
+        held_nominal = sum(
+            lot.shares_held * int(lot.investment.unit_price_cents or 0)
+            for lot in stake_lots(session, club, investee, date))
+        after = held_nominal + amount.cents
+        if Fraction(after, investee.capital_cents) > cap:
+            allowed = max(int(cap * investee.capital_cents) - held_nominal, 0)
+            raise EquityCapExceeded(
+                held=Money(after).plain(), investee=investee.name,
+                capital=Money(investee.capital_cents).plain(),
+                percent=_tenths(Fraction(after * 100, investee.capital_cents)),
+                cap=str(int(cap * 100)), legal_form=investee.legal_form,
+                allowed=Money(allowed).plain())
+    elif cap is not None:
+        notices.append(Notice("cap_not_checked",
+                              N_("{investee}'s share capital is unknown: the {cap} % cap was "
+                                 "not checked."),
+                              {"investee": investee.name, "cap": str(int(cap * 100))}))
+    cash = bank_balance(session, club, date)
+    if amount > cash:
+        raise NotEnoughCashToInvest(cash=cash.plain(), date=date.isoformat(),
+                                    amount=amount.plain(), investee=investee.name)
+    account = open_investee_account(session, club, investee, "equity")
+    entry = post_entry(session, club.book_id, EntryDraft(
+        "BQ", date, f"Souscription {shares} parts {investee.name}",
+        (Line(account, amount), Line(chart.BANK_ACCOUNT, -amount))))
+    investment = create_investment(session, club, investee, kind="equity", date=date,
+                                   amount=amount, entry=entry, shares=shares,
+                                   unit_price=unit_price)
+    lock_end = policy.lock_up_end(date)
+    if lock_end >= life.life_end:
+        notices.append(Notice("lock_up_after_life_end",
+                              N_("The tax lock-up of this subscription ends on {lock}, after "
+                                 "the club's life ends on {end}."),
+                              {"lock": lock_end.isoformat(),
+                               "end": (life.life_end - dt.timedelta(days=1)).isoformat()}))
+    return InvestmentResult(investment.number, entry, tuple(notices))
+
+
+def dividend(session: Session, club: Club, investee: Investee, *, date: dt.date, amount: Money,
+             today: dt.date) -> InvestmentResult:
+    if amount.cents <= 0:
+        raise NotPositive(what="amount", value=amount.plain())
+    not_in_future(date, today)
+    lifecycle(session, club).check_writable(date)
+    lots = [lot for lot in stake_lots(session, club, investee, date) if lot.shares_held > 0]
+    if not lots:
+        raise NothingHeld(investee=investee.name, date=date.isoformat())
+    entry = post_entry(session, club.book_id, EntryDraft(
+        "BQ", date, f"Dividende {investee.name}",
+        (Line(chart.BANK_ACCOUNT, amount), Line(chart.DIVIDEND_ACCOUNT, -amount))))
+    # Split over the lots by shares held so each subscription's financers get their part.
+    parts = allocate(amount, [lot.shares_held for lot in lots],
+                     keys=[lot.investment.number for lot in lots])
+    for lot, part in zip(lots, parts, strict=True):
+        if part.cents:
+            add_event(session, lot.investment, "dividend", date, amount=part, entry=entry)
+    return InvestmentResult(lots[0].investment.number, entry, ())
+
+
+def dispose(session: Session, club: Club, investee: Investee, *, date: dt.date, shares: int,
+            proceeds: Money | None, kind: str, today: dt.date) -> InvestmentResult:
+    """Sell (``proceeds`` given) or redeem at nominal (``proceeds`` None) shares, FIFO."""
+    if shares <= 0:
+        raise NotPositive(what="shares", value=str(shares))
+    if proceeds is not None and proceeds.cents < 0:
+        raise NotPositive(what="price", value=proceeds.plain())
+    not_in_future(date, today)
+    lifecycle(session, club).check_writable(date)
+    lots = [lot for lot in stake_lots(session, club, investee, date) if lot.shares_held > 0]
+    held = sum(lot.shares_held for lot in lots)
+    if shares > held:
+        raise NotEnoughShares(held=held, investee=investee.name, date=date.isoformat(),
+                              shares=shares)
+    account = investee_account(investee, "equity")
+    remaining = shares
+    taken: list[tuple[StakeLot, int, Money]] = []
+    for lot in lots:
+        if remaining == 0:
+            break
+        n = min(remaining, lot.shares_held)
+        # Cost of the shares leaving: pro rata of what is left, the last share takes the rest.
+        cost = (lot.cost_left if n == lot.shares_held
+                else round_half_up(Fraction(lot.cost_left.cents, 100) * n / lot.shares_held))
+        taken.append((lot, n, cost))
+        remaining -= n
+    if proceeds is None:
+        proceeds = Money(sum(n * int(lot.investment.unit_price_cents or 0)
+                             for lot, n, _ in taken))
+    total_cost = Money(sum(c.cents for _, _, c in taken))
+    verb = "Cession" if kind == "sale" else "Remboursement"
+    label = f"{verb} de {shares} parts {investee.name}"
+    lines: list[Line] = []
+    if proceeds.cents:
+        lines += [Line(chart.BANK_ACCOUNT, proceeds),
+                  Line(chart.DISPOSAL_PROCEEDS_ACCOUNT, -proceeds)]
+    if total_cost.cents:
+        lines += [Line(chart.DISPOSAL_COST_ACCOUNT, total_cost), Line(account, -total_cost)]
+    entry = post_entry(session, club.book_id, EntryDraft("BQ" if proceeds.cents else "OD",
+                                                         date, label, tuple(lines)))
+    proceeds_parts = allocate(proceeds, [n for _, n, _ in taken],
+                              keys=[lot.investment.number for lot, _, _ in taken])
+    notices: list[Notice] = []
+    for (lot, n, cost), part in zip(taken, proceeds_parts, strict=True):
+        add_event(session, lot.investment, kind, date, amount=part, shares=n, principal=cost,
+                  entry=entry)
+        if n == lot.shares_held and lot.impaired.is_zero():
+            session.execute(update(Investment).where(Investment.id == lot.investment.id)
+                            .values(status="closed"))
+        notices += clawback_notices(lot.investment, investee, date, kind)
+    return InvestmentResult(taken[0][0].investment.number, entry, tuple(notices))
+
+
+def clawback_notices(investment: Investment, investee: Investee, date: dt.date,
+                     kind: str) -> list[Notice]:
+    """Selling before the lock-up ends, or a capital repayment before year + 7, claws back."""
+    notices = []
+    lock_end = policy.lock_up_end(investment.date)
+    if date <= lock_end:
+        notices.append(Notice(
+            "ir_pme_clawback",
+            N_("Investment {number} in {investee} was paid on {paid}: disposing of it before "
+               "{lock} claws back the members' IR-PME tax reduction (except death, "
+               "invalidity or court-ordered liquidation)."),
+            {"number": str(investment.number), "investee": investee.name,
+             "paid": investment.date.isoformat(), "lock": lock_end.isoformat()}))
+    elif kind == "redemption" and date <= policy.capital_repayment_end(investment.date):
+        notices.append(Notice(
+            "ir_pme_clawback",
+            N_("Investment {number} in {investee} was paid on {paid}: a repayment of capital "
+               "before {end} claws back the members' IR-PME tax reduction."),
+            {"number": str(investment.number), "investee": investee.name,
+             "paid": investment.date.isoformat(),
+             "end": policy.capital_repayment_end(investment.date).isoformat()}))
+    return notices
+
+
+def impair(session: Session, club: Club, investee: Investee, *, date: dt.date, amount: Money,
+           reverse: bool, today: dt.date) -> InvestmentResult:
+    """Impairment (6866 / 2961) or its reversal (2961 / 7866), spread over the lots FIFO."""
+    if amount.cents <= 0:
+        raise NotPositive(what="amount", value=amount.plain())
+    not_in_future(date, today)
+    lifecycle(session, club).check_writable(date)
+    lots = stake_lots(session, club, investee, date)
+    if not lots:
+        raise NothingHeld(investee=investee.name, date=date.isoformat())
+    if reverse:
+        impaired = Money(sum(lot.impaired.cents for lot in lots))
+        if amount > impaired:
+            raise ReversalTooLarge(investee=investee.name, impaired=impaired.plain(),
+                                   amount=amount.plain())
+        room = [lot.impaired for lot in lots]
+        lines = (Line(chart.IMPAIRMENT_ACCOUNT, amount),
+                 Line(chart.IMPAIRMENT_REVERSAL_ACCOUNT, -amount))
+        label, kind = f"Reprise de dépréciation {investee.name}", "impairment_reversal"
+    else:
+        cost = Money(sum(lot.cost_left.cents for lot in lots))
+        impaired = Money(sum(lot.impaired.cents for lot in lots))
+        allowed = cost - impaired
+        if amount > allowed:
+            raise ImpairmentTooLarge(amount=amount.plain(), investee=investee.name,
+                                     cost=cost.plain(), impaired=impaired.plain(),
+                                     allowed=allowed.plain())
+        room = [lot.cost_left - lot.impaired for lot in lots]
+        lines = (Line(chart.IMPAIRMENT_CHARGE_ACCOUNT, amount),
+                 Line(chart.IMPAIRMENT_ACCOUNT, -amount))
+        label, kind = f"Dépréciation {investee.name}", "impairment"
+    entry = post_entry(session, club.book_id, EntryDraft("OD", date, label, lines))
+    left = amount
+    for lot, space in zip(lots, room, strict=True):
+        part = min(left, space)
+        if part.cents > 0:
+            add_event(session, lot.investment, kind, date, amount=part, entry=entry)
+            left -= part
+    return InvestmentResult(lots[0].investment.number, entry, ())
+
+
+def write_off(session: Session, club: Club, investee: Investee, *, date: dt.date,
+              today: dt.date) -> InvestmentResult:
+    """The company is liquidated: remaining cost to 6750, impairments reversed (2961 / 7866)."""
+    not_in_future(date, today)
+    lifecycle(session, club).check_writable(date)
+    lots = [lot for lot in stake_lots(session, club, investee, date)
+            if lot.shares_held > 0 or lot.impaired.cents]
+    if not lots:
+        raise NothingHeld(investee=investee.name, date=date.isoformat())
+    account = investee_account(investee, "equity")
+    cost = Money(sum(lot.cost_left.cents for lot in lots))
+    impaired = Money(sum(lot.impaired.cents for lot in lots))
+    drafts = [EntryDraft("OD", date, f"Annulation des titres {investee.name} (liquidation)",
+                         (Line(chart.DISPOSAL_COST_ACCOUNT, cost), Line(account, -cost)))]
+    if impaired.cents:
+        drafts.append(EntryDraft("OD", date, f"Reprise de dépréciation {investee.name}",
+                                 (Line(chart.IMPAIRMENT_ACCOUNT, impaired),
+                                  Line(chart.IMPAIRMENT_REVERSAL_ACCOUNT, -impaired))))
+    entries = post_entries(session, club.book_id, drafts)
+    for lot in lots:
+        add_event(session, lot.investment, "write_off", date, amount=Money(0),
+                  shares=lot.shares_held, principal=lot.cost_left, entry=entries[0])
+        if lot.impaired.cents:
+            add_event(session, lot.investment, "impairment_reversal", date, amount=lot.impaired,
+                      entry=entries[-1])
+        session.execute(update(Investment).where(Investment.id == lot.investment.id)
+                        .values(status="written_off"))
+    return InvestmentResult(lots[0].investment.number, entries[0], ())
+
+
+def record_valuation(session: Session, club: Club, investee: Investee, *, date: dt.date,
+                     value: Money, today: dt.date) -> None:
+    """A dated value of the whole stake (used by the units share method), no entry."""
+    if value.cents < 0:
+        raise NotPositive(what="value", value=value.plain())
+    not_in_future(date, today)
+    lifecycle(session, club).check_writable(date)
+    lots = [lot for lot in stake_lots(session, club, investee, date) if lot.shares_held > 0]
+    if not lots:
+        raise NothingHeld(investee=investee.name, date=date.isoformat())
+    parts = allocate(value, [lot.shares_held for lot in lots],
+                     keys=[lot.investment.number for lot in lots])
+    for lot, part in zip(lots, parts, strict=True):
+        add_event(session, lot.investment, "valuation", date, amount=part)

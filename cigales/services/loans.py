@@ -1,0 +1,487 @@
+"""Loans: honour loans (274), shareholder loans (2671, only beside a stake), contributions to
+associations (2768) and participating titles (2718).
+
+The schedule arithmetic lives in ``cigales.schedules`` (pure functions); this module stores
+the terms and instalments, books grants, repayments (principal to the loan account, interest
+to 7620), write-offs (6750) and recoveries (7718), and keeps old schedules as history when a
+loan is rescheduled.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from cigales import chart, schedules
+from cigales.errors import CigalesError, InvalidChoice
+from cigales.models import Club, Investee, Investment, InvestmentEvent, LoanInstalment, LoanSchedule
+from cigales.services.investments import (
+    InvestmentResult,
+    NotEnoughCashToInvest,
+    Notice,
+    NotPositive,
+    add_event,
+    bank_balance,
+    create_investment,
+    open_investee_account,
+    stake_lots,
+)
+from cigales.services.lifecycle import lifecycle, not_in_future
+from ledger.errors import N_, IdempotencyConflict
+from ledger.money import Money
+from ledger.post import EntryDraft, Line, PostedEntry, post_entry
+from ledger.schema import Account, Entry, Posting
+
+LOAN_KINDS = ("honour", "shareholder", "association", "participating")
+SINGLE_TERM_KINDS = ("association", "participating")
+
+
+class InvalidRate(CigalesError):
+    code = "invalid_rate"
+    template = N_("“{rate}” is not a valid annual rate: a decimal from 0 to 0.5, e.g. 0.02 for "
+                  "2 %.")
+    exit_code = 2
+
+
+class InvalidTerms(CigalesError):
+    code = "invalid_loan_terms"
+    template = N_("Invalid loan terms: {detail}.")
+
+
+class ShareholderLoanNeedsStake(CigalesError):
+    code = "shareholder_loan_needs_stake"
+    template = N_("A shareholder loan (CCA) to {investee} needs an equity stake held by the "
+                  "club; subscribe first.")
+
+
+class TermRequired(CigalesError):
+    code = "term_required"
+    template = N_("A {kind} has a single repayment date: give --term (participating titles: "
+                  "no earlier than {minimum}).")
+
+
+class TermTooEarly(CigalesError):
+    code = "term_too_early"
+    template = N_("Participating titles cannot be redeemed before seven years: term {term} is "
+                  "earlier than {minimum}.")
+
+
+class PaymentBeforeGrant(CigalesError):
+    code = "payment_before_grant"
+    template = N_("Loan {number} was granted on {granted}: a repayment cannot be dated {date}.")
+
+
+class UnknownLoan(CigalesError):
+    code = "unknown_loan"
+    template = N_("There is no loan number {number} in this club; loans: {known}.")
+
+
+class LoanWrittenOff(CigalesError):
+    code = "loan_written_off"
+    template = N_("Loan {number} was written off on {date}: record money received with "
+                  "`cigales loan recover`.")
+
+
+class LoanNotWrittenOff(CigalesError):
+    code = "loan_not_written_off"
+    template = N_("Loan {number} was not written off: record repayments with "
+                  "`cigales loan repay`.")
+
+
+class LoanSettled(CigalesError):
+    code = "loan_settled"
+    template = N_("Loan {number} is fully repaid; nothing more is due.")
+
+
+class OverPaymentRefused(CigalesError):
+    code = "overpayment"
+    template = N_("{amount} is more than loan {number} can take on {date}: at most {maximum} "
+                  "(the amount that settles it early).")
+
+
+class RecoveryTooLarge(CigalesError):
+    code = "recovery_exceeds_loss"
+    template = N_("Loan {number} lost {lost}, of which {recovered} was already recovered: "
+                  "{amount} is too much.")
+
+
+class PaymentsAfterDate(CigalesError):
+    code = "payments_after_date"
+    template = N_("Loan {number} has repayments recorded after {date}: reschedule or write it "
+                  "off from {last} at the earliest.")
+
+
+@dataclass(frozen=True, slots=True)
+class LoanView:
+    investment: Investment
+    investee: Investee
+    schedule: LoanSchedule
+    instalments: tuple[schedules.Instalment, ...]
+    statuses: tuple[schedules.InstalmentStatus, ...]
+    arrears: schedules.LoanArrears
+    written_off_on: dt.date | None
+    repaid: Money  # principal repaid over the loan's whole life
+    interest_paid: Money
+    outstanding: Money  # principal still owed (0 once written off)
+
+
+def parse_rate(text: str) -> Decimal:
+    try:
+        rate = Decimal(text.replace(",", ".").strip())
+    except InvalidOperation as exc:
+        raise InvalidRate(rate=text) from exc
+    if not rate.is_finite() or rate < 0 or rate > Decimal("0.5"):
+        raise InvalidRate(rate=text)
+    return rate
+
+
+def _terms(schedule: LoanSchedule) -> schedules.LoanTerms:
+    return schedules.LoanTerms(
+        principal=Money(schedule.principal_cents), rate=Decimal(schedule.rate),
+        start=schedule.start, instalments=schedule.instalments, deferral=schedule.deferral,
+        frequency=schedules.Frequency(schedule.frequency),
+        method=schedules.Method(schedule.method))
+
+
+def _store_schedule(session: Session, investment: Investment, version: int, *, start: dt.date,
+                    principal: Money, rate: Decimal, instalments: int, deferral: int,
+                    frequency: str, method: str, term: dt.date | None,
+                    rows: tuple[schedules.Instalment, ...]) -> None:
+    schedule = LoanSchedule(investment_id=investment.id, version=version, start=start,
+                            principal_cents=principal.cents, rate=str(rate),
+                            instalments=instalments, deferral=deferral, frequency=frequency,
+                            method=method, term=term)
+    session.add(schedule)
+    session.flush()
+    session.execute(insert(LoanInstalment), [
+        {"schedule_id": schedule.id, "n": r.n, "due": r.due, "principal_cents": r.principal.cents,
+         "interest_cents": r.interest.cents, "outstanding_after_cents": r.outstanding_after.cents,
+         "interest_only": r.interest_only}
+        for r in rows
+    ])
+
+
+def _build(kind: str, *, principal: Money, rate: Decimal, start: dt.date, instalments: int,
+           deferral: int, frequency: str, method: str,
+           term: dt.date | None) -> tuple[schedules.Instalment, ...]:
+    try:
+        if kind in SINGLE_TERM_KINDS:
+            assert term is not None
+            return schedules.single_term_schedule(principal, start, term, rate,
+                                                  schedules.Frequency(frequency))
+        return schedules.build_schedule(schedules.LoanTerms(
+            principal=principal, rate=rate, start=start, instalments=instalments,
+            deferral=deferral, frequency=schedules.Frequency(frequency),
+            method=schedules.Method(method)))
+    except ValueError as exc:
+        raise InvalidTerms(detail=str(exc)) from exc
+
+
+def grant(session: Session, club: Club, investee: Investee, *, date: dt.date, principal: Money,
+          instalments: int = 1, deferral: int = 0, rate: Decimal = Decimal(0),
+          method: str = "linear", frequency: str = "monthly", kind: str = "honour",
+          term: dt.date | None = None, today: dt.date) -> InvestmentResult:
+    if kind not in LOAN_KINDS:
+        raise InvalidChoice(value=kind, option="--kind", allowed=", ".join(LOAN_KINDS))
+    if principal.cents <= 0:
+        raise NotPositive(what="principal", value=principal.plain())
+    if instalments < 1:
+        raise InvalidTerms(detail=f"{instalments} instalments; at least 1")
+    if deferral < 0:
+        raise InvalidTerms(detail=f"deferral {deferral}; 0 or more periods")
+    if rate < 0:
+        raise InvalidRate(rate=str(rate))
+    not_in_future(date, today)
+    life = lifecycle(session, club)
+    life.check_investments(date)
+    if kind == "shareholder" and not [
+            lot for lot in stake_lots(session, club, investee, date) if lot.shares_held > 0]:
+        raise ShareholderLoanNeedsStake(investee=investee.name)
+    if kind in SINGLE_TERM_KINDS:
+        minimum = schedules.participating_min_term(date) if kind == "participating" else date
+        if term is None:
+            raise TermRequired(kind=kind, minimum=minimum.isoformat())
+        if kind == "participating" and term < minimum:
+            raise TermTooEarly(term=term.isoformat(), minimum=minimum.isoformat())
+        if term <= date:
+            raise InvalidTerms(detail=f"term {term.isoformat()} is not after {date.isoformat()}")
+    rows = _build(kind, principal=principal, rate=rate, start=date, instalments=instalments,
+                  deferral=deferral, frequency=frequency, method=method, term=term)
+    cash = bank_balance(session, club, date)
+    if principal > cash:
+        raise NotEnoughCashToInvest(cash=cash.plain(), date=date.isoformat(),
+                                    amount=principal.plain(), investee=investee.name)
+    account = open_investee_account(session, club, investee, kind)
+    label = {"honour": "Prêt d'honneur", "shareholder": "Avance en compte courant",
+             "association": "Apport avec droit de reprise",
+             "participating": "Titres participatifs"}[kind]
+    entry = post_entry(session, club.book_id, EntryDraft(
+        "BQ", date, f"{label} {investee.name}",
+        (Line(account, principal), Line(chart.BANK_ACCOUNT, -principal))))
+    investment = create_investment(session, club, investee, kind=kind, date=date,
+                                   amount=principal, entry=entry)
+    _store_schedule(session, investment, 1, start=date, principal=principal, rate=rate,
+                    instalments=instalments if kind not in SINGLE_TERM_KINDS else 1,
+                    deferral=deferral, frequency=frequency, method=method, term=term,
+                    rows=rows)
+    notices = []
+    if rows and rows[-1].due >= life.life_end:
+        notices.append(Notice("loan_ends_after_life",
+                              N_("The last instalment of loan {number} falls due on {due}, "
+                                 "after the club's life ends on {end}."),
+                              {"number": str(investment.number), "due": rows[-1].due.isoformat(),
+                               "end": (life.life_end - dt.timedelta(days=1)).isoformat()}))
+    return InvestmentResult(investment.number, entry, tuple(notices))
+
+
+# -- reading a loan -------------------------------------------------------------------------------
+
+def get_loan(session: Session, club: Club, number: int) -> tuple[Investment, Investee]:
+    row = session.execute(
+        select(Investment, Investee).join(Investee, Investee.id == Investment.investee_id)
+        .where(Investment.club_id == club.id, Investment.number == number,
+               Investment.kind.in_(LOAN_KINDS))).first()
+    if row is None:
+        known = session.execute(select(Investment.number).where(
+            Investment.club_id == club.id, Investment.kind.in_(LOAN_KINDS))
+            .order_by(Investment.number)).scalars().all()
+        raise UnknownLoan(number=number, known=", ".join(map(str, known)) or "—")
+    return row[0], row[1]
+
+
+def _current_schedule(session: Session, investment: Investment,
+                      as_of: dt.date | None = None) -> LoanSchedule:
+    query = select(LoanSchedule).where(LoanSchedule.investment_id == investment.id)
+    if as_of is not None:
+        query = query.where(LoanSchedule.start <= as_of)
+    return session.execute(query.order_by(LoanSchedule.version.desc()).limit(1)).scalar_one()
+
+
+def _instalments(session: Session, schedule: LoanSchedule) -> tuple[schedules.Instalment, ...]:
+    rows = session.execute(select(LoanInstalment).where(
+        LoanInstalment.schedule_id == schedule.id).order_by(LoanInstalment.n)).scalars()
+    return tuple(schedules.Instalment(
+        n=r.n, due=r.due, principal=Money(r.principal_cents), interest=Money(r.interest_cents),
+        outstanding_after=Money(r.outstanding_after_cents), interest_only=r.interest_only)
+        for r in rows)
+
+
+def _events(session: Session, investment: Investment, kinds: tuple[str, ...],
+            as_of: dt.date | None = None) -> list[InvestmentEvent]:
+    query = select(InvestmentEvent).where(InvestmentEvent.investment_id == investment.id,
+                                          InvestmentEvent.kind.in_(kinds))
+    if as_of is not None:
+        query = query.where(InvestmentEvent.date <= as_of)
+    return list(session.execute(query.order_by(InvestmentEvent.date,
+                                               InvestmentEvent.id)).scalars())
+
+
+def view(session: Session, investment: Investment, investee: Investee,
+         as_of: dt.date) -> LoanView:
+    schedule = _current_schedule(session, investment, as_of) if investment.date <= as_of \
+        else _current_schedule(session, investment)
+    rows = _instalments(session, schedule)
+    repayments = _events(session, investment, ("repayment",), as_of)
+    # Repayments before a reschedule belong to the old schedule (kept as history).
+    current = [(e.date, Money(e.amount_cents)) for e in repayments if e.date >= schedule.start]
+    statuses = schedules.allocate_payments(rows, current, as_of)
+    written = _events(session, investment, ("write_off",), as_of)
+    written_on = written[0].date if written else None
+    repaid = Money(sum(e.principal_cents for e in repayments))
+    interest = Money(sum(e.interest_cents for e in repayments))
+    outstanding = Money(0) if written_on else Money(investment.amount_cents) - repaid
+    if written_on:
+        arrears = schedules.LoanArrears(Money(0), Money(0), 0,
+                                        {b[0]: Money(0) for b in schedules.BUCKETS}, False)
+    else:
+        arrears = schedules.loan_arrears(statuses, as_of)
+    return LoanView(investment, investee, schedule, rows, statuses, arrears, written_on, repaid,
+                    interest, outstanding)
+
+
+# -- writing --------------------------------------------------------------------------------------
+
+def repay(session: Session, club: Club, number: int, *, date: dt.date, amount: Money,
+          key: str | None = None, today: dt.date) -> InvestmentResult:
+    if amount.cents <= 0:
+        raise NotPositive(what="amount", value=amount.plain())
+    not_in_future(date, today)
+    lifecycle(session, club).check_writable(date)
+    investment, investee = get_loan(session, club, number)
+    if key is not None:
+        replay = _replay(session, club, number, key, date, amount)
+        if replay is not None:
+            return replay
+    if date < investment.date:
+        raise PaymentBeforeGrant(number=number, date=date.isoformat(),
+                                 granted=investment.date.isoformat())
+    loan = view(session, investment, investee, date)
+    if loan.written_off_on is not None:
+        raise LoanWrittenOff(number=number, date=loan.written_off_on.isoformat())
+    if loan.outstanding.is_zero():
+        raise LoanSettled(number=number)
+    schedule_rows = loan.instalments
+    previous = [(e.date, Money(e.amount_cents)) for e in _events(
+        session, investment, ("repayment",)) if e.date >= loan.schedule.start]
+    before = schedules.allocate_payments(schedule_rows, previous, date)
+    try:
+        after = schedules.allocate_payments(schedule_rows, [*previous, (date, amount)], date)
+    except schedules.OverPayment as exc:
+        raise OverPaymentRefused(amount=amount.plain(), number=number, date=date.isoformat(),
+                                 maximum=exc.maximum.plain()) from exc
+    principal = Money(sum(s.paid_principal.cents for s in after)
+                      - sum(s.paid_principal.cents for s in before))
+    interest = amount - principal
+    account = chart.sub_account(chart.INVESTMENT_PARENTS[investment.kind], investee.slug)
+    lines = [Line(chart.BANK_ACCOUNT, amount)]
+    if principal.cents:
+        lines.append(Line(account, -principal))
+    if interest.cents:
+        lines.append(Line(chart.LOAN_INTEREST_ACCOUNT, -interest))
+    entry = post_entry(session, club.book_id, EntryDraft(
+        "BQ", date, f"Remboursement prêt {number} {investee.name}", tuple(lines), key=key))
+    if entry.created:
+        add_event(session, investment, "repayment", date, amount=amount, principal=principal,
+                  interest=interest, entry=entry)
+        if (loan.outstanding - principal).is_zero():
+            session.execute(update(Investment).where(Investment.id == investment.id)
+                            .values(status="closed"))
+    return InvestmentResult(number, entry, ())
+
+
+def _replay(session: Session, club: Club, number: int, key: str, date: dt.date,
+            amount: Money) -> InvestmentResult | None:
+    """An idempotency key already used: the same repayment returns its entry, else conflict."""
+    entry = session.execute(select(Entry).where(Entry.book_id == club.book_id,
+                                                Entry.idem_key == key)).scalar_one_or_none()
+    if entry is None:
+        return None
+    bank = session.execute(
+        select(func.coalesce(func.sum(Posting.amount_cents), 0))
+        .join(Account, Account.id == Posting.account_id)
+        .where(Posting.entry_id == entry.id, Account.code == chart.BANK_ACCOUNT)).scalar_one()
+    if entry.date != date or int(bank) != amount.cents:
+        raise IdempotencyConflict(key=key, journal=entry.journal, number=entry.number)
+    posted = PostedEntry(entry.id, entry.journal, entry.number, entry.date, entry.label,
+                         entry.hash, created=False)
+    return InvestmentResult(number, posted, ())
+
+
+def _last_repayment(session: Session, investment: Investment) -> dt.date | None:
+    return session.execute(select(func.max(InvestmentEvent.date)).where(
+        InvestmentEvent.investment_id == investment.id,
+        InvestmentEvent.kind == "repayment")).scalar_one_or_none()
+
+
+def reschedule(session: Session, club: Club, number: int, *, date: dt.date, instalments: int,
+               deferral: int = 0, rate: Decimal | None = None, today: dt.date) -> LoanView:
+    """New schedule from the outstanding principal on ``date``; the old one stays as history."""
+    not_in_future(date, today)
+    lifecycle(session, club).check_writable(date)
+    investment, investee = get_loan(session, club, number)
+    loan = view(session, investment, investee, date)
+    if loan.written_off_on is not None:
+        raise LoanWrittenOff(number=number, date=loan.written_off_on.isoformat())
+    if loan.outstanding.is_zero():
+        raise LoanSettled(number=number)
+    last = _last_repayment(session, investment)
+    if last is not None and last > date:
+        raise PaymentsAfterDate(number=number, date=date.isoformat(), last=last.isoformat())
+    if date < loan.schedule.start:
+        raise PaymentsAfterDate(number=number, date=date.isoformat(),
+                                last=loan.schedule.start.isoformat())
+    old = loan.schedule
+    new_rate = rate if rate is not None else Decimal(old.rate)
+    rows = _build("honour", principal=loan.outstanding, rate=new_rate, start=date,
+                  instalments=instalments, deferral=deferral, frequency=old.frequency,
+                  method=old.method, term=None)
+    _store_schedule(session, investment, old.version + 1, start=date, principal=loan.outstanding,
+                    rate=new_rate, instalments=instalments, deferral=deferral,
+                    frequency=old.frequency, method=old.method, term=None, rows=rows)
+    add_event(session, investment, "reschedule", date, amount=loan.outstanding)
+    return view(session, investment, investee, date)
+
+
+def write_off(session: Session, club: Club, number: int, *, date: dt.date,
+              today: dt.date) -> InvestmentResult:
+    not_in_future(date, today)
+    lifecycle(session, club).check_writable(date)
+    investment, investee = get_loan(session, club, number)
+    loan = view(session, investment, investee, date)
+    if loan.written_off_on is not None:
+        raise LoanWrittenOff(number=number, date=loan.written_off_on.isoformat())
+    if loan.outstanding.is_zero():
+        raise LoanSettled(number=number)
+    last = _last_repayment(session, investment)
+    if last is not None and last > date:
+        raise PaymentsAfterDate(number=number, date=date.isoformat(), last=last.isoformat())
+    account = chart.sub_account(chart.INVESTMENT_PARENTS[investment.kind], investee.slug)
+    entry = post_entry(session, club.book_id, EntryDraft(
+        "OD", date, f"Perte sur prêt {number} {investee.name}",
+        (Line(chart.DISPOSAL_COST_ACCOUNT, loan.outstanding), Line(account, -loan.outstanding))))
+    add_event(session, investment, "write_off", date, amount=Money(0),
+              principal=loan.outstanding, entry=entry)
+    session.execute(update(Investment).where(Investment.id == investment.id)
+                    .values(status="written_off"))
+    return InvestmentResult(number, entry, ())
+
+
+def recover(session: Session, club: Club, number: int, *, date: dt.date, amount: Money,
+            today: dt.date) -> InvestmentResult:
+    """Money received on a written-off loan: a gain (7718), never more than was lost."""
+    if amount.cents <= 0:
+        raise NotPositive(what="amount", value=amount.plain())
+    not_in_future(date, today)
+    lifecycle(session, club).check_writable(date)
+    investment, investee = get_loan(session, club, number)
+    written = _events(session, investment, ("write_off",))
+    if not written:
+        raise LoanNotWrittenOff(number=number)
+    lost = Money(written[0].principal_cents)
+    recovered = Money(sum(e.amount_cents for e in _events(session, investment, ("recovery",))))
+    if recovered + amount > lost:
+        raise RecoveryTooLarge(number=number, lost=lost.plain(), recovered=recovered.plain(),
+                               amount=amount.plain())
+    entry = post_entry(session, club.book_id, EntryDraft(
+        "BQ", date, f"Récupération sur prêt {number} {investee.name}",
+        (Line(chart.BANK_ACCOUNT, amount), Line(chart.RECOVERY_ACCOUNT, -amount))))
+    add_event(session, investment, "recovery", date, amount=amount, entry=entry)
+    return InvestmentResult(number, entry, ())
+
+
+# -- portfolio-wide arrears -----------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class ArrearsReport:
+    as_of: dt.date
+    outstanding: Money
+    par30: Fraction
+    buckets: dict[str, Money]
+    loans: tuple[LoanView, ...]
+
+
+def all_loans(session: Session, club: Club, as_of: dt.date) -> list[LoanView]:
+    rows = session.execute(
+        select(Investment, Investee).join(Investee, Investee.id == Investment.investee_id)
+        .where(Investment.club_id == club.id, Investment.kind.in_(LOAN_KINDS),
+               Investment.date <= as_of)
+        .order_by(Investment.number)).all()
+    return [view(session, inv, investee, as_of) for inv, investee in rows]
+
+
+def arrears_report(session: Session, club: Club, as_of: dt.date) -> ArrearsReport:
+    loans = [v for v in all_loans(session, club, as_of) if not v.outstanding.is_zero()]
+    buckets = {name: Money(sum(v.arrears.buckets[name].cents for v in loans))
+               for name, _, _ in schedules.BUCKETS}
+    return ArrearsReport(
+        as_of=as_of,
+        outstanding=Money(sum(v.outstanding.cents for v in loans)),
+        par30=schedules.par30([v.arrears for v in loans]),
+        buckets=buckets,
+        loans=tuple(loans),
+    )
