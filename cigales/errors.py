@@ -25,6 +25,11 @@ class InvalidMonth(UsageProblem):
     template = N_("“{text}” is not a valid month: write YYYY-MM, e.g. 2025-03.")
 
 
+class MissingValue(UsageProblem):
+    code = "missing_value"
+    template = N_("This command needs {option}.")
+
+
 class InvalidLine(UsageProblem):
     code = "invalid_line"
     template = N_(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from cigales import db, i18n, migrate
-from cigales.cli import clubs, common, entries, example, members, reports
+from cigales.cli import clubs, common, entries, example, investments, members, reports
 from cigales.cli.output import Column, emit
 from cigales.errors import AuditFailed
 from cigales.i18n import _
@@ -80,4 +80,5 @@ def build_app() -> typer.Typer:
     reports.register(app)
     example.register(app)
     members.register(app)
+    investments.register(app)
     return app

@@ -7,7 +7,7 @@ import typer
 from cigales.cli import common
 from cigales.cli.output import Column, emit
 from cigales.i18n import _
-from cigales.services import accounts, clubs, lifecycle
+from cigales.services import accounts, clubs, lifecycle, portfolio
 
 
 def register(app: typer.Typer) -> None:
@@ -98,8 +98,9 @@ def register(app: typer.Typer) -> None:
         date = common.parse_date(as_of) or common.today()
         with common.session(ctx, write=False) as s:
             st = lifecycle.status(s, clubs.get_club(s, club), date)
+            more = portfolio.investment_alerts(s, st.club, date)
         c = st.club
-        alerts = [{"code": a.code, "message": a.render(_)} for a in st.alerts]
+        alerts = [{"code": a.code, "message": a.render(_)} for a in (*st.alerts, *more)]
         payload = {
             "slug": c.slug, "name": c.name, "region": c.region, "department": c.department,
             "founded": c.founded, "as_of": st.as_of, "phase": st.phase,

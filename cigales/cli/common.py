@@ -21,7 +21,10 @@ from cigales.errors import (
     InvalidDate,
     InvalidLine,
     InvalidMonth,
+    MissingValue,
 )
+
+__all__ = ["InvalidChoice", "MissingValue"]
 from cigales.i18n import _
 from ledger.money import Money
 

@@ -1,0 +1,272 @@
+"""Read-only views of what the club financed: the portfolio, per-member keys, tax sheets.
+
+The IR-PME sheet (domain.md §5): one line per cash subscription to the share capital of an
+eligible company paid in the year; the member's base is their part of the payment by the key
+frozen on the payment date; the rate comes from the dated table in ``cigales.policy``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from fractions import Fraction
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cigales import policy
+from cigales.models import Club, Investee, Investment, InvestmentEvent, Member, MemberKey
+from cigales.phases import Alert
+from cigales.services.investments import Notice, clawback_notices, stake_lots
+from cigales.services.lifecycle import lifecycle
+from cigales.services.loans import LOAN_KINDS, get_loan, view
+from cigales.shares import positions, share_text
+from ledger.errors import N_
+from ledger.money import Money, allocate, round_half_up
+from ledger.queries import trial_balance
+
+
+@dataclass(frozen=True, slots=True)
+class KeyPart:
+    member: str
+    share: Fraction
+    amount: Money
+
+
+@dataclass(frozen=True, slots=True)
+class PortfolioLine:
+    number: int
+    investee: str
+    investee_name: str
+    legal_form: str
+    sector: str | None
+    kind: str
+    date: dt.date
+    cost: Money
+    repaid: Money  # principal repaid (loans) or cost of shares sold / redeemed (equity)
+    proceeds: Money  # money received for sales and redemptions (equity)
+    income: Money  # dividends (equity) or interest (loans) received
+    written_off: Money
+    impairment: Money
+    outstanding: Money  # cost still invested (loans: principal still owed)
+    status: str
+    shares_held: int | None
+    keys: tuple[KeyPart, ...]
+
+
+def member_keys(session: Session, investment: Investment) -> tuple[KeyPart, ...]:
+    rows = session.execute(
+        select(Member.code, MemberKey.numerator, MemberKey.denominator, MemberKey.amount_cents)
+        .join(Member, Member.id == MemberKey.member_id)
+        .where(MemberKey.investment_id == investment.id).order_by(Member.code)).all()
+    return tuple(KeyPart(code, Fraction(int(n), int(d)), Money(int(a))) for code, n, d, a in rows)
+
+
+def _sum(session: Session, investment: Investment, kinds: tuple[str, ...], column: str,
+         as_of: dt.date, since: dt.date | None = None) -> Money:
+    col = getattr(InvestmentEvent, column)
+    query = select(func.coalesce(func.sum(col), 0)).where(
+        InvestmentEvent.investment_id == investment.id, InvestmentEvent.kind.in_(kinds),
+        InvestmentEvent.date <= as_of)
+    if since is not None:
+        query = query.where(InvestmentEvent.date >= since)
+    return Money(int(session.execute(query).scalar_one()))
+
+
+def portfolio(session: Session, club: Club, as_of: dt.date) -> list[PortfolioLine]:
+    rows = session.execute(
+        select(Investment, Investee).join(Investee, Investee.id == Investment.investee_id)
+        .where(Investment.club_id == club.id, Investment.date <= as_of)
+        .order_by(Investment.number)).all()
+    lines = []
+    for inv, investee in rows:
+        keys = member_keys(session, inv)
+        if inv.kind in LOAN_KINDS:
+            loan = view(session, inv, investee, as_of)
+            written = _sum(session, inv, ("write_off",), "principal_cents", as_of)
+            status = ("written_off" if loan.written_off_on else
+                      "repaid" if loan.outstanding.is_zero() else
+                      "late" if loan.arrears.overdue.cents else "current")
+            lines.append(PortfolioLine(
+                inv.number, investee.slug, investee.name, investee.legal_form, investee.sector,
+                inv.kind, inv.date, Money(inv.amount_cents), loan.repaid, Money(0),
+                loan.interest_paid, written, Money(0), loan.outstanding, status, None, keys))
+            continue
+        lot = next((lt for lt in stake_lots(session, club, investee, as_of)
+                    if lt.investment.id == inv.id), None)
+        held = lot.shares_held if lot else 0
+        cost_left = lot.cost_left if lot else Money(0)
+        impaired = lot.impaired if lot else Money(0)
+        written = _sum(session, inv, ("write_off",), "principal_cents", as_of)
+        disposed = _sum(session, inv, ("sale", "redemption"), "principal_cents", as_of)
+        proceeds = _sum(session, inv, ("sale", "redemption"), "amount_cents", as_of)
+        dividends = _sum(session, inv, ("dividend",), "amount_cents", as_of)
+        status = ("written_off" if written.cents else "held" if held else "exited")
+        lines.append(PortfolioLine(
+            inv.number, investee.slug, investee.name, investee.legal_form, investee.sector,
+            inv.kind, inv.date, Money(inv.amount_cents), disposed, proceeds, dividends, written,
+            impaired, cost_left if held else Money(0), status, held, keys))
+    return lines
+
+
+# -- tax sheets -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class TaxLine:
+    number: int
+    investee: str
+    siren: str | None
+    paid_on: dt.date
+    club_amount: Money
+    key: Fraction
+    base: Money
+    rate: Fraction
+    reduction: Money
+    lock_up_end: dt.date
+
+
+@dataclass(frozen=True, slots=True)
+class IncomeLine:
+    source: str  # investee name, or "bank" for bank interest
+    kind: str  # dividend | interest | bank_interest
+    club_amount: Money
+    member_amount: Money
+
+
+@dataclass(frozen=True, slots=True)
+class TaxSheet:
+    member: str
+    year: int
+    subscriptions: tuple[TaxLine, ...]
+    income: tuple[IncomeLine, ...]
+    warnings: tuple[Notice, ...]
+
+    @property
+    def total_base(self) -> Money:
+        return Money(sum(line.base.cents for line in self.subscriptions))
+
+    @property
+    def total_reduction(self) -> Money:
+        return Money(sum(line.reduction.cents for line in self.subscriptions))
+
+
+def tax_sheets(session: Session, club: Club, year: int,
+               member: str | None = None) -> list[TaxSheet]:
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    codes = [c for c in session.execute(select(Member.code).where(
+        Member.club_id == club.id, Member.joined <= last).order_by(Member.code)).scalars()
+        if member is None or c == member]
+    subs: dict[str, list[TaxLine]] = {c: [] for c in codes}
+    income: dict[str, list[IncomeLine]] = {c: [] for c in codes}
+    warnings: dict[str, list[Notice]] = {c: [] for c in codes}
+
+    equity = session.execute(
+        select(Investment, Investee).join(Investee, Investee.id == Investment.investee_id)
+        .where(Investment.club_id == club.id, Investment.kind == "equity")
+        .order_by(Investment.number)).all()
+    for inv, investee in equity:
+        keys = {k.member: k for k in member_keys(session, inv)}
+        if first <= inv.date <= last:
+            rate = policy.ir_pme_rate(inv.date, investee.esus)
+            for code in codes:
+                k = keys.get(code)
+                if k is None:
+                    continue
+                subs[code].append(TaxLine(
+                    inv.number, investee.name, investee.siren, inv.date, Money(inv.amount_cents),
+                    k.share, k.amount, rate, round_half_up(Fraction(k.amount.cents, 100) * rate),
+                    policy.lock_up_end(inv.date)))
+        # Disposals in the year of titles still under lock-up claw the reduction back.
+        disposals = session.execute(select(InvestmentEvent).where(
+            InvestmentEvent.investment_id == inv.id,
+            InvestmentEvent.kind.in_(("sale", "redemption")),
+            InvestmentEvent.date >= first, InvestmentEvent.date <= last)).scalars().all()
+        for event in disposals:
+            for notice in clawback_notices(inv, investee, event.date, event.kind):
+                for code in codes:
+                    if code in keys:
+                        warnings[code].append(notice)
+        _split_income(session, inv, investee.name, "dividend", ("dividend",), "amount_cents",
+                      first, last, keys, income)
+    for inv, investee in session.execute(
+            select(Investment, Investee).join(Investee, Investee.id == Investment.investee_id)
+            .where(Investment.club_id == club.id, Investment.kind.in_(LOAN_KINDS))
+            .order_by(Investment.number)).all():
+        keys = {k.member: k for k in member_keys(session, inv)}
+        _split_income(session, inv, investee.name, "interest", ("repayment",), "interest_cents",
+                      first, last, keys, income)
+    # Bank interest belongs to whoever holds the club at year end.
+    # Credits of the year only: the closing entry debits 7680 back to zero on 31 December.
+    movements = trial_balance(session, club.book_id, last, "7680", from_date=first).accounts
+    bank = Money(sum(a.credit.cents for a in movements))
+    if bank.cents > 0:
+        table = positions(session, club, last)
+        holders = [p for p in table.positions if p.share > 0]
+        if holders:
+            parts = allocate(bank, [p.share for p in holders], keys=[p.code for p in holders])
+            for p, part in zip(holders, parts, strict=True):
+                if p.code in income:
+                    income[p.code].append(IncomeLine("bank", "bank_interest", bank, part))
+    return [TaxSheet(c, year, tuple(subs[c]), tuple(income[c]), tuple(warnings[c]))
+            for c in codes]
+
+
+def _split_income(session: Session, inv: Investment, source: str, kind: str,
+                  event_kinds: tuple[str, ...], column: str, first: dt.date, last: dt.date,
+                  keys: dict[str, KeyPart], income: dict[str, list[IncomeLine]]) -> None:
+    """Income of an investment goes to the members who financed it, by its frozen key."""
+    total = _sum(session, inv, event_kinds, column, last, since=first)
+    if total.cents <= 0 or not keys:
+        return
+    ordered = sorted(keys)
+    parts = allocate(total, [keys[c].share for c in ordered], keys=ordered)
+    for code, part in zip(ordered, parts, strict=True):
+        if code in income:
+            income[code].append(IncomeLine(source, kind, total, part))
+
+
+def key_text(share: Fraction) -> str:
+    return share_text(share)
+
+
+# -- alerts ----------------------------------------------------------------------------------------
+
+def investment_alerts(session: Session, club: Club, as_of: dt.date) -> list[Alert]:
+    """Loans or lock-ups running past the club's end, late instalments, stakes left at the end."""
+    life = lifecycle(session, club)
+    if life.closure is not None:
+        return []
+    end = life.life_end - dt.timedelta(days=1)
+    found: list[Alert] = []
+    for line in portfolio(session, club, as_of):
+        if line.kind in LOAN_KINDS and not line.outstanding.is_zero():
+            inv, investee = get_loan(session, club, line.number)
+            loan = view(session, inv, investee, as_of)
+            last_due = loan.instalments[-1].due if loan.instalments else inv.date
+            if last_due > end:
+                found.append(Alert("loan_ends_after_life",
+                                   N_("Loan {number} to {investee} ends on {due}, after the "
+                                      "club's life ends on {end}."),
+                                   {"number": str(line.number), "investee": line.investee_name,
+                                    "due": last_due.isoformat(), "end": end.isoformat()}))
+            if loan.arrears.at_risk_30:
+                found.append(Alert("instalment_late",
+                                   N_("Loan {number} to {investee} has an instalment {days} "
+                                      "days late ({overdue} overdue)."),
+                                   {"number": str(line.number), "investee": line.investee_name,
+                                    "days": str(loan.arrears.max_days_past_due),
+                                    "overdue": loan.arrears.overdue.plain()}))
+        elif line.kind == "equity" and line.shares_held:
+            lock = policy.lock_up_end(line.date)
+            if lock > end:
+                found.append(Alert("lock_up_after_life",
+                                   N_("The tax lock-up of investment {number} in {investee} "
+                                      "ends on {lock}, after the club's life ends on {end}."),
+                                   {"number": str(line.number), "investee": line.investee_name,
+                                    "lock": lock.isoformat(), "end": end.isoformat()}))
+    if (as_of >= life.life_end or life.lapsed(as_of)) and any(
+            not line.outstanding.is_zero() for line in portfolio(session, club, as_of)):
+        found.append(Alert("holdings_at_end",
+                           N_("The club must be liquidated but still holds investments: sell, "
+                              "collect or write them off before the final distribution."), {}))
+    return found
