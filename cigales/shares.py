@@ -22,8 +22,8 @@ from fractions import Fraction
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from cigales.models import CapitalMovement, Club, Member
-from ledger.money import Money, allocate
+from cigales.models import CapitalMovement, Club, Investment, InvestmentEvent, Member
+from ledger.money import Money, allocate, round_half_up
 from ledger.queries import balances_by_account
 from ledger.schema import OPENING_JOURNAL, Account, Entry, Posting
 
@@ -69,6 +69,50 @@ def net_assets(session: Session, club: Club, as_of: dt.date) -> Money:
     return Money(int(total))
 
 
+def valuation_adjustment(session: Session, club: Club, as_of: dt.date) -> Money:
+    """Latest recorded value minus book value of stakes that have a dated valuation.
+
+    The units method values stakes at cost less impairment "unless a dated valuation is
+    recorded" (domain.md §3): this is the difference those valuations make on ``as_of``.
+    """
+    valued = session.execute(
+        select(InvestmentEvent.investment_id, func.max(InvestmentEvent.date))
+        .join(Investment, Investment.id == InvestmentEvent.investment_id)
+        .where(Investment.club_id == club.id, InvestmentEvent.kind == "valuation",
+               InvestmentEvent.date <= as_of)
+        .group_by(InvestmentEvent.investment_id)).all()
+    total = 0
+    for investment_id, last in valued:
+        def summed(kinds: tuple[str, ...], column: str, inv: int = investment_id) -> int:
+            col = getattr(InvestmentEvent, column)
+            return int(session.execute(select(func.coalesce(func.sum(col), 0)).where(
+                InvestmentEvent.investment_id == inv, InvestmentEvent.kind.in_(kinds),
+                InvestmentEvent.date <= as_of)).scalar_one())
+
+        inv = session.get(Investment, investment_id)
+        assert inv is not None
+        shares_left = int(inv.shares or 0) - summed(("sale", "redemption", "write_off"), "shares")
+        if shares_left <= 0:
+            continue
+        # A valuation is of the shares held then; later sales shrink it pro rata.
+        value = session.execute(select(InvestmentEvent.amount_cents, InvestmentEvent.id).where(
+            InvestmentEvent.investment_id == investment_id, InvestmentEvent.kind == "valuation",
+            InvestmentEvent.date == last).order_by(InvestmentEvent.id.desc())).first()
+        assert value is not None
+        out_then = session.execute(
+            select(func.coalesce(func.sum(InvestmentEvent.shares), 0)).where(
+                InvestmentEvent.investment_id == investment_id,
+                InvestmentEvent.kind.in_(("sale", "redemption", "write_off")),
+                InvestmentEvent.date <= last)).scalar_one()
+        shares_then = int(inv.shares or 0) - int(out_then or 0)
+        current_value = Fraction(int(value[0]) * shares_left, max(shares_then, 1))
+        book = (inv.amount_cents - summed(("sale", "redemption", "write_off"), "principal_cents")
+                - summed(("impairment",), "amount_cents")
+                + summed(("impairment_reversal",), "amount_cents"))
+        total += round_half_up(current_value / 100).cents - book
+    return Money(total)
+
+
 def _daily_net_asset_changes(session: Session, club: Club,
                              as_of: dt.date) -> tuple[list[dt.date], list[int]]:
     """Dates with a net-asset change and the cumulative net assets at the end of each."""
@@ -108,6 +152,10 @@ def units_held(session: Session, club: Club, as_of: dt.date) -> dict[str, Fracti
         .order_by(CapitalMovement.date, CapitalMovement.id)
     ).all()
     dates, cumulative = _daily_net_asset_changes(session, club, as_of)
+    has_valuations = session.execute(
+        select(InvestmentEvent.id).join(Investment, Investment.id == InvestmentEvent.investment_id)
+        .where(Investment.club_id == club.id, InvestmentEvent.kind == "valuation",
+               InvestmentEvent.date <= as_of).limit(1)).first() is not None
     units: dict[str, Fraction] = defaultdict(Fraction)
     day: dt.date | None = None
     price = Fraction(FIRST_UNIT_PRICE_CENTS)
@@ -116,6 +164,9 @@ def units_held(session: Session, club: Club, as_of: dt.date) -> dict[str, Fracti
             day = date
             outstanding = sum(units.values(), Fraction(0))
             before = _net_assets_before(dates, cumulative, date)
+            if has_valuations:
+                before += valuation_adjustment(session, club,
+                                               date - dt.timedelta(days=1)).cents
             # No units yet, or a club whose net assets were wiped out: start again at 10.00.
             price = (Fraction(before) / outstanding if outstanding > 0 and before > 0
                      else Fraction(FIRST_UNIT_PRICE_CENTS))
@@ -145,6 +196,7 @@ def positions(session: Session, club: Club, as_of: dt.date) -> SharesTable:
 
     units: dict[str, Fraction] | None = None
     if club.share_method == "units":
+        assets += valuation_adjustment(session, club, as_of)
         held = units_held(session, club, as_of)
         units = {code: held.get(code, Fraction(0)) for code in members}
         weights = dict(units)
