@@ -33,7 +33,7 @@ from cigales.models import (
 from cigales.services.accounts import ensure_accounts
 from cigales.services.lifecycle import lifecycle, not_in_future
 from cigales.shares import positions
-from ledger.errors import N_
+from ledger.errors import N_, Msg
 from ledger.money import Money, allocate, round_half_up
 from ledger.post import EntryDraft, Line, PostedEntry, post_entries, post_entry
 from ledger.queries import account_balance
@@ -154,7 +154,7 @@ def add_investee(session: Session, club: Club, *, slug: str, name: str, legal_fo
         raise InvalidChoice(value=legal_form, option="--legal-form", allowed=", ".join(LEGAL_FORMS))
     number = validate_siren(siren) if siren else None
     if capital is not None and capital.cents <= 0:
-        raise NotPositive(what="capital", value=capital.plain())
+        raise NotPositive(what=Msg(N_("capital")), value=capital.plain())
     lifecycle(session, club).check_writable(club.founded)  # a closed club takes nothing new
     if session.execute(select(Investee.id).where(Investee.club_id == club.id,
                                                  Investee.slug == slug)).first():
@@ -309,9 +309,9 @@ def stake_lots(session: Session, club: Club, investee: Investee,
 def subscribe(session: Session, club: Club, investee: Investee, *, date: dt.date, shares: int,
               unit_price: Money, today: dt.date) -> InvestmentResult:
     if shares <= 0:
-        raise NotPositive(what="shares", value=str(shares))
+        raise NotPositive(what=Msg(N_("shares")), value=str(shares))
     if unit_price.cents <= 0:
-        raise NotPositive(what="unit price", value=unit_price.plain())
+        raise NotPositive(what=Msg(N_("unit price")), value=unit_price.plain())
     not_in_future(date, today)
     life = lifecycle(session, club)
     life.check_investments(date)
@@ -362,7 +362,7 @@ def subscribe(session: Session, club: Club, investee: Investee, *, date: dt.date
 def dividend(session: Session, club: Club, investee: Investee, *, date: dt.date, amount: Money,
              today: dt.date) -> InvestmentResult:
     if amount.cents <= 0:
-        raise NotPositive(what="amount", value=amount.plain())
+        raise NotPositive(what=Msg(N_("amount")), value=amount.plain())
     not_in_future(date, today)
     lifecycle(session, club).check_writable(date)
     lots = [lot for lot in stake_lots(session, club, investee, date) if lot.shares_held > 0]
@@ -384,9 +384,9 @@ def dispose(session: Session, club: Club, investee: Investee, *, date: dt.date, 
             proceeds: Money | None, kind: str, today: dt.date) -> InvestmentResult:
     """Sell (``proceeds`` given) or redeem at nominal (``proceeds`` None) shares, FIFO."""
     if shares <= 0:
-        raise NotPositive(what="shares", value=str(shares))
+        raise NotPositive(what=Msg(N_("shares")), value=str(shares))
     if proceeds is not None and proceeds.cents < 0:
-        raise NotPositive(what="price", value=proceeds.plain())
+        raise NotPositive(what=Msg(N_("price")), value=proceeds.plain())
     not_in_future(date, today)
     lifecycle(session, club).check_writable(date)
     lots = [lot for lot in stake_lots(session, club, investee, date) if lot.shares_held > 0]
@@ -461,7 +461,7 @@ def impair(session: Session, club: Club, investee: Investee, *, date: dt.date, a
            reverse: bool, today: dt.date) -> InvestmentResult:
     """Impairment (6866 / 2961) or its reversal (2961 / 7866), spread over the lots FIFO."""
     if amount.cents <= 0:
-        raise NotPositive(what="amount", value=amount.plain())
+        raise NotPositive(what=Msg(N_("amount")), value=amount.plain())
     not_in_future(date, today)
     lifecycle(session, club).check_writable(date)
     lots = stake_lots(session, club, investee, date)
@@ -532,7 +532,7 @@ def record_valuation(session: Session, club: Club, investee: Investee, *, date: 
                      value: Money, today: dt.date) -> None:
     """A dated value of the whole stake (used by the units share method), no entry."""
     if value.cents < 0:
-        raise NotPositive(what="value", value=value.plain())
+        raise NotPositive(what=Msg(N_("value")), value=value.plain())
     not_in_future(date, today)
     lifecycle(session, club).check_writable(date)
     lots = [lot for lot in stake_lots(session, club, investee, date) if lot.shares_held > 0]

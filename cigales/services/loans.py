@@ -32,7 +32,7 @@ from cigales.services.investments import (
     stake_lots,
 )
 from cigales.services.lifecycle import lifecycle, not_in_future
-from ledger.errors import N_, IdempotencyConflict
+from ledger.errors import N_, IdempotencyConflict, Msg
 from ledger.money import Money
 from ledger.post import EntryDraft, Line, PostedEntry, post_entry
 from ledger.schema import Account, Entry, Posting
@@ -189,7 +189,7 @@ def grant(session: Session, club: Club, investee: Investee, *, date: dt.date, pr
     if kind not in LOAN_KINDS:
         raise InvalidChoice(value=kind, option="--kind", allowed=", ".join(LOAN_KINDS))
     if principal.cents <= 0:
-        raise NotPositive(what="principal", value=principal.plain())
+        raise NotPositive(what=Msg(N_("principal")), value=principal.plain())
     if instalments < 1:
         raise InvalidTerms(detail=f"{instalments} instalments; at least 1")
     if deferral < 0:
@@ -309,7 +309,7 @@ def view(session: Session, investment: Investment, investee: Investee,
 def repay(session: Session, club: Club, number: int, *, date: dt.date, amount: Money,
           key: str | None = None, today: dt.date) -> InvestmentResult:
     if amount.cents <= 0:
-        raise NotPositive(what="amount", value=amount.plain())
+        raise NotPositive(what=Msg(N_("amount")), value=amount.plain())
     not_in_future(date, today)
     lifecycle(session, club).check_writable(date)
     investment, investee = get_loan(session, club, number)
@@ -435,7 +435,7 @@ def recover(session: Session, club: Club, number: int, *, date: dt.date, amount:
             today: dt.date) -> InvestmentResult:
     """Money received on a written-off loan: a gain (7718), never more than was lost."""
     if amount.cents <= 0:
-        raise NotPositive(what="amount", value=amount.plain())
+        raise NotPositive(what=Msg(N_("amount")), value=amount.plain())
     not_in_future(date, today)
     lifecycle(session, club).check_writable(date)
     investment, investee = get_loan(session, club, number)
