@@ -355,7 +355,8 @@ def register(app: typer.Typer) -> None:
                  "outstanding": ln.outstanding, "status": ln.status,
                  "shares_held": ln.shares_held,
                  "keys": [{"member": k.member, "share": share_text(k.share),
-                           "amount": k.amount} for k in ln.keys]} for ln in lines]
+                           "amount": k.amount, "income": k.income, "gain": k.gain}
+                          for k in ln.keys]} for ln in lines]
         emit(format,
              columns=[Column("number", "#", True), Column("investee", _("Investee")),
                       Column("kind", _("Kind")), Column("date", _("Date")),

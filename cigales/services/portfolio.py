@@ -26,11 +26,28 @@ from ledger.money import Money, allocate, round_half_up
 from ledger.queries import trial_balance
 
 
+ZERO = Money(0)
+
+
 @dataclass(frozen=True, slots=True)
 class KeyPart:
     member: str
     share: Fraction
-    amount: Money
+    amount: Money  # the member's part of the payment
+    income: Money = ZERO  # part of dividends or interest received
+    gain: Money = ZERO  # part of realised gains (+) or losses (−): sales, write-offs
+
+
+def _with_results(keys: tuple[KeyPart, ...], income: Money, gain: Money) -> tuple[KeyPart, ...]:
+    """Spread an investment's income and realised result over its frozen keys."""
+    if not keys:
+        return keys
+    shares = [k.share for k in keys]
+    codes = [k.member for k in keys]
+    incomes = allocate(income, shares, keys=codes) if shares and sum(shares) else []
+    gains = allocate(gain, shares, keys=codes) if shares and sum(shares) else []
+    return tuple(KeyPart(k.member, k.share, k.amount, i, g)
+                 for k, i, g in zip(keys, incomes, gains, strict=True))
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +104,8 @@ def portfolio(session: Session, club: Club, as_of: dt.date) -> list[PortfolioLin
             status = ("written_off" if loan.written_off_on else
                       "repaid" if loan.outstanding.is_zero() else
                       "late" if loan.arrears.overdue.cents else "current")
+            recovered = _sum(session, inv, ("recovery",), "amount_cents", as_of)
+            keys = _with_results(keys, loan.interest_paid, recovered - written)
             lines.append(PortfolioLine(
                 inv.number, investee.slug, investee.name, investee.legal_form, investee.sector,
                 inv.kind, inv.date, Money(inv.amount_cents), loan.repaid, Money(0),
@@ -102,6 +121,7 @@ def portfolio(session: Session, club: Club, as_of: dt.date) -> list[PortfolioLin
         proceeds = _sum(session, inv, ("sale", "redemption"), "amount_cents", as_of)
         dividends = _sum(session, inv, ("dividend",), "amount_cents", as_of)
         status = ("written_off" if written.cents else "held" if held else "exited")
+        keys = _with_results(keys, dividends, proceeds - disposed - written)
         lines.append(PortfolioLine(
             inv.number, investee.slug, investee.name, investee.legal_form, investee.sector,
             inv.kind, inv.date, Money(inv.amount_cents), disposed, proceeds, dividends, written,
