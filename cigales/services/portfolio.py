@@ -25,7 +25,6 @@ from ledger.errors import N_
 from ledger.money import Money, allocate, round_half_up
 from ledger.queries import trial_balance
 
-
 ZERO = Money(0)
 
 
