@@ -15,13 +15,14 @@ from sqlalchemy.orm import Session
 
 from cigales import chart
 from cigales.errors import DepartureNotReversible, MemberAccountReserved
-from cigales.models import CapitalMovement, Club
+from cigales.models import CapitalMovement, Club, Member
 from cigales.services.lifecycle import lifecycle, not_in_future
 from cigales.shares import positions
 from ledger.audit import AuditIssue, check_book
 from ledger.closing import Allocation, ClosingResult, carry_forward, close_year
 from ledger.money import Money, allocate
 from ledger.post import EntryDraft, Line, PostedEntry, find_entry, post_entry, reverse_entry
+from ledger.queries import account_balance
 
 
 def add_entry(
@@ -109,4 +110,30 @@ def close(session: Session, club: Club, year: int, *, today: dt.date) -> Closing
 
 
 def audit(session: Session, club: Club) -> list[AuditIssue]:
-    return check_book(session, club.book_id)
+    """The ledger's own checks, plus the club's: capital movements must match 1011 balances."""
+    return check_book(session, club.book_id) + _capital_issues(session, club)
+
+
+def _capital_issues(session: Session, club: Club) -> list[AuditIssue]:
+    # Shares are computed from the capital movements (units) and from the 1011 balances
+    # (prorata): both must tell the same story, or one method would silently disagree.
+    moved: dict[int, int] = {}
+    for member_id, counterpart_id, kind, cents in session.execute(
+        select(CapitalMovement.member_id, CapitalMovement.counterpart_id, CapitalMovement.kind,
+               CapitalMovement.amount_cents).where(CapitalMovement.club_id == club.id)
+    ).all():
+        sign = 1 if kind == "saving" else -1
+        moved[member_id] = moved.get(member_id, 0) + sign * int(cents)
+        if kind == "transfer" and counterpart_id is not None:
+            moved[counterpart_id] = moved.get(counterpart_id, 0) + int(cents)
+    issues = []
+    for member_id, code in session.execute(
+            select(Member.id, Member.code).where(Member.club_id == club.id)).all():
+        booked = -account_balance(session, club.book_id, f"1011-{code}").cents
+        expected = moved.get(member_id, 0)
+        if booked != expected:
+            issues.append(AuditIssue(
+                "capital_movements_mismatch",
+                f"1011-{code} holds {Money(booked).plain()}, the member's recorded savings, "
+                f"transfers and repayments add up to {Money(expected).plain()}"))
+    return issues
