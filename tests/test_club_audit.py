@@ -32,7 +32,7 @@ def test_capital_movements_must_match_member_accounts(engine, database_url, caps
         issues = bookkeeping.audit(s, clubs.get_club(s, "verif"))
     assert [(i.code, i.detail) for i in issues] == [(
         "capital_movements_mismatch",
-        "1011-M10 holds 100.00, the member's recorded savings, transfers and repayments add up "
-        "to 50.00")]
+        ("1011-M10 holds 100.00, the member's recorded savings, transfers and repayments "
+         "add up to 50.00"))]
     assert run(["--db", database_url, "check", "--club", "verif", "--format", "json"]) == 4
     assert '"capital_movements_mismatch"' in capsys.readouterr().out
