@@ -73,15 +73,15 @@ class NotPositive(CigalesError):
 
 class NoShareCapital(CigalesError):
     code = "no_share_capital"
-    template = N_("A {legal_form} has no share capital: finance it with a loan or a "
-                  "contribution instead of equity.")
+    template = N_("The legal form {legal_form} has no share capital: finance it with a loan or "
+                  "a contribution instead of equity.")
 
 
 class EquityCapExceeded(CigalesError):
     code = "equity_cap_exceeded"
     template = N_("After this subscription the club would hold {held} of {investee}'s {capital} "
-                  "capital ({percent} %), above the {cap} % allowed for a {legal_form}: at most "
-                  "{allowed} more.")
+                  "capital ({percent} %), above the {cap} % allowed for the legal form "
+                  "{legal_form}: at most {allowed} more.")
 
 
 class NotEnoughCashToInvest(CigalesError):
@@ -335,8 +335,8 @@ def subscribe(session: Session, club: Club, investee: Investee, *, date: dt.date
                 allowed=Money(allowed).plain())
     elif cap is not None:
         notices.append(Notice("cap_not_checked",
-                              N_("{investee}'s share capital is unknown: the {cap} % cap was "
-                                 "not checked."),
+                              N_("{investee}'s share capital is unknown: the {cap} % limit "
+                                 "was not checked."),
                               {"investee": investee.name, "cap": str(int(cap * 100))}))
     cash = bank_balance(session, club, date)
     if amount > cash:

@@ -61,8 +61,8 @@ class ShareholderLoanNeedsStake(CigalesError):
 
 class TermRequired(CigalesError):
     code = "term_required"
-    template = N_("A {kind} has a single repayment date: give --term (participating titles: "
-                  "no earlier than {minimum}).")
+    template = N_("This financing ({kind}) has a single repayment date: give --term "
+                  "(participating titles: no earlier than {minimum}).")
 
 
 class TermTooEarly(CigalesError):
