@@ -335,8 +335,8 @@ def subscribe(session: Session, club: Club, investee: Investee, *, date: dt.date
                 allowed=Money(allowed).plain())
     elif cap is not None:
         notices.append(Notice("cap_not_checked",
-                              N_("{investee}'s share capital is unknown: the {cap} % limit "
-                                 "was not checked."),
+                              N_("{investee}'s share capital is unknown: the limit "
+                                 "({cap} %) was not checked."),
                               {"investee": investee.name, "cap": str(int(cap * 100))}))
     cash = bank_balance(session, club, date)
     if amount > cash:
