@@ -410,6 +410,11 @@ def dispose(session: Session, club: Club, investee: Investee, *, date: dt.date, 
         proceeds = Money(sum(n * int(lot.investment.unit_price_cents or 0)
                              for lot, n, _ in taken))
     total_cost = Money(sum(c.cents for _, _, c in taken))
+    # The impairment of the shares leaving goes with them (2961 / 7866), pro rata of shares.
+    released = [lot.impaired if n == lot.shares_held
+                else round_half_up(Fraction(lot.impaired.cents, 100) * n / lot.shares_held)
+                for lot, n, _ in taken]
+    total_released = Money(sum(r.cents for r in released))
     verb = "Cession" if kind == "sale" else "Remboursement"
     label = f"{verb} de {shares} parts {investee.name}"
     lines: list[Line] = []
@@ -418,15 +423,21 @@ def dispose(session: Session, club: Club, investee: Investee, *, date: dt.date, 
                   Line(chart.DISPOSAL_PROCEEDS_ACCOUNT, -proceeds)]
     if total_cost.cents:
         lines += [Line(chart.DISPOSAL_COST_ACCOUNT, total_cost), Line(account, -total_cost)]
+    if total_released.cents:
+        lines += [Line(chart.IMPAIRMENT_ACCOUNT, total_released),
+                  Line(chart.IMPAIRMENT_REVERSAL_ACCOUNT, -total_released)]
     entry = post_entry(session, club.book_id, EntryDraft("BQ" if proceeds.cents else "OD",
                                                          date, label, tuple(lines)))
     proceeds_parts = allocate(proceeds, [n for _, n, _ in taken],
                               keys=[lot.investment.number for lot, _, _ in taken])
     notices: list[Notice] = []
-    for (lot, n, cost), part in zip(taken, proceeds_parts, strict=True):
+    for (lot, n, cost), part, release in zip(taken, proceeds_parts, released, strict=True):
         add_event(session, lot.investment, kind, date, amount=part, shares=n, principal=cost,
                   entry=entry)
-        if n == lot.shares_held and lot.impaired.is_zero():
+        if release.cents:
+            add_event(session, lot.investment, "impairment_reversal", date, amount=release,
+                      entry=entry)
+        if n == lot.shares_held:
             session.execute(update(Investment).where(Investment.id == lot.investment.id)
                             .values(status="closed"))
         notices += clawback_notices(lot.investment, investee, date, kind)
@@ -510,12 +521,17 @@ def write_off(session: Session, club: Club, investee: Investee, *, date: dt.date
     account = investee_account(investee, "equity")
     cost = Money(sum(lot.cost_left.cents for lot in lots))
     impaired = Money(sum(lot.impaired.cents for lot in lots))
-    drafts = [EntryDraft("OD", date, f"Annulation des titres {investee.name} (liquidation)",
-                         (Line(chart.DISPOSAL_COST_ACCOUNT, cost), Line(account, -cost)))]
+    drafts = []
+    if cost.cents:
+        drafts.append(EntryDraft("OD", date,
+                                 f"Annulation des titres {investee.name} (liquidation)",
+                                 (Line(chart.DISPOSAL_COST_ACCOUNT, cost), Line(account, -cost))))
     if impaired.cents:
         drafts.append(EntryDraft("OD", date, f"Reprise de dépréciation {investee.name}",
                                  (Line(chart.IMPAIRMENT_ACCOUNT, impaired),
                                   Line(chart.IMPAIRMENT_REVERSAL_ACCOUNT, -impaired))))
+    if not drafts:
+        raise NothingHeld(investee=investee.name, date=date.isoformat())
     entries = post_entries(session, club.book_id, drafts)
     for lot in lots:
         add_event(session, lot.investment, "write_off", date, amount=Money(0),

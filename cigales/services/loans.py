@@ -76,6 +76,12 @@ class PaymentBeforeGrant(CigalesError):
     template = N_("Loan {number} was granted on {granted}: a repayment cannot be dated {date}.")
 
 
+class RepaymentBeforeSchedule(CigalesError):
+    code = "repayment_before_schedule"
+    template = N_("Loan {number} was rescheduled on {start}: repayments under the new schedule "
+                  "are dated after it, not {date}.")
+
+
 class UnknownLoan(CigalesError):
     code = "unknown_loan"
     template = N_("There is no loan number {number} in this club; loans: {known}.")
@@ -138,6 +144,15 @@ def parse_rate(text: str) -> Decimal:
     if not rate.is_finite() or rate < 0 or rate > Decimal("0.5"):
         raise InvalidRate(rate=text)
     return rate
+
+
+def _under(schedule: LoanSchedule, date: dt.date) -> bool:
+    """Whether a repayment dated ``date`` counts against ``schedule``.
+
+    The original schedule takes repayments from the grant date; a reschedule on day D starts
+    from the principal outstanding after D's repayments, so its own repayments come after D.
+    """
+    return date >= schedule.start if schedule.version == 1 else date > schedule.start
 
 
 def _terms(schedule: LoanSchedule) -> schedules.LoanTerms:
@@ -287,8 +302,8 @@ def view(session: Session, investment: Investment, investee: Investee,
         else _current_schedule(session, investment)
     rows = _instalments(session, schedule)
     repayments = _events(session, investment, ("repayment",), as_of)
-    # Repayments before a reschedule belong to the old schedule (kept as history).
-    current = [(e.date, Money(e.amount_cents)) for e in repayments if e.date >= schedule.start]
+    current = [(e.date, Money(e.amount_cents)) for e in repayments
+               if _under(schedule, e.date)]
     statuses = schedules.allocate_payments(rows, current, as_of)
     written = _events(session, investment, ("write_off",), as_of)
     written_on = written[0].date if written else None
@@ -326,8 +341,11 @@ def repay(session: Session, club: Club, number: int, *, date: dt.date, amount: M
     if loan.outstanding.is_zero():
         raise LoanSettled(number=number)
     schedule_rows = loan.instalments
+    if not _under(loan.schedule, date):
+        raise RepaymentBeforeSchedule(number=number, date=date.isoformat(),
+                                      start=loan.schedule.start.isoformat())
     previous = [(e.date, Money(e.amount_cents)) for e in _events(
-        session, investment, ("repayment",)) if e.date >= loan.schedule.start]
+        session, investment, ("repayment",)) if _under(loan.schedule, e.date)]
     before = schedules.allocate_payments(schedule_rows, previous, date)
     try:
         after = schedules.allocate_payments(schedule_rows, [*previous, (date, amount)], date)
