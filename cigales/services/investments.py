@@ -37,6 +37,7 @@ from ledger.errors import N_, Msg
 from ledger.money import Money, allocate, round_half_up
 from ledger.post import EntryDraft, Line, PostedEntry, post_entries, post_entry
 from ledger.queries import account_balance
+from ledger.schema import Account, Entry, Posting
 
 _SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -86,8 +87,8 @@ class EquityCapExceeded(CigalesError):
 
 class NotEnoughCashToInvest(CigalesError):
     code = "not_enough_cash"
-    template = N_("The current account (5121) holds {cash} on {date}: {amount} cannot leave "
-                  "for {investee}.")
+    template = N_("The current account (5121) can spare {cash} from {date} on without going "
+                  "overdrawn: {amount} cannot leave for {investee}.")
 
 
 class NotEnoughShares(CigalesError):
@@ -206,7 +207,25 @@ def open_investee_account(session: Session, club: Club, investee: Investee, kind
 # -- shared helpers -------------------------------------------------------------------------------
 
 def bank_balance(session: Session, club: Club, date: dt.date) -> Money:
-    return account_balance(session, club.book_id, chart.BANK_ACCOUNT, date)
+    """What can leave the current account on ``date`` without overdrawing it then or later.
+
+    A backdated payment also lowers every later balance, so the lowest running balance from
+    ``date`` on is what is available, not just the balance of that day.
+    """
+    balance = account_balance(session, club.book_id, chart.BANK_ACCOUNT, date).cents
+    later = session.execute(
+        select(Entry.date, func.sum(Posting.amount_cents))
+        .select_from(Posting)
+        .join(Entry, Entry.id == Posting.entry_id)
+        .join(Account, Account.id == Posting.account_id)
+        .where(Entry.book_id == club.book_id, Entry.journal != "AN", Entry.date > date,
+               Account.code == chart.BANK_ACCOUNT)
+        .group_by(Entry.date).order_by(Entry.date)).all()
+    lowest = running = balance
+    for _day, delta in later:
+        running += int(delta)
+        lowest = min(lowest, running)
+    return Money(lowest)
 
 
 def next_number(session: Session, club: Club) -> int:
