@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from cigales import chart
 from cigales.errors import CigalesError, DateInFuture
-from cigales.models import Club, ClubEvent, Member
+from cigales.models import CapitalMovement, Club, ClubEvent, Member
 from cigales.phases import Alert, EventKind, Lifecycle, PhaseEvent, Settings
 from cigales.shares import NET_ASSET_CLASSES, net_assets, positions, share_text
 from ledger.errors import N_
@@ -203,7 +203,22 @@ def liquidate(session: Session, club: Club, date: dt.date, *, today: dt.date,
             drafts.append(EntryDraft("BQ", date, f"Liquidation – paiement à {p.member}",
                                      (Line(f"4567-{p.member}", total),
                                       Line(chart.BANK_ACCOUNT, -total))))
-    post_entries(session, club.book_id, drafts)
+    posted = post_entries(session, club.book_id, drafts)
+    # Each member's capital leaves the club with the distribution: record it as a redemption
+    # so that the capital movements keep matching the emptied 1011 accounts.
+    split = next((p for p, d in zip(posted, drafts, strict=True) if d.journal == "OD"), None)
+    if split is not None:
+        ids = dict(session.execute(select(Member.code, Member.id).where(
+            Member.club_id == club.id)).all())
+        for code, amount in balances.items():
+            member = code.split("-", 1)[1] if code.startswith("1011-") else None
+            if member in ids and not amount.is_zero():
+                # A credit balance (capital paid in) is redeemed; a debit one (capital repaid
+                # beyond the savings) is made good, which the books show as a credit.
+                kind = "redemption" if amount.cents < 0 else "saving"
+                session.execute(insert(CapitalMovement).values(
+                    club_id=club.id, member_id=ids[member], date=date, kind=kind,
+                    amount_cents=abs(amount.cents), entry_id=split.id))
     if life.liquidation is None:
         record(session, club, PhaseEvent(EventKind.LIQUIDATION, date))
     record(session, club, PhaseEvent(EventKind.CLOSURE, date))

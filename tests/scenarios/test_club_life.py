@@ -20,7 +20,6 @@ from cigales import db
 from cigales.errors import CigalesError
 from cigales.services import bookkeeping, clubs, flows, lifecycle, members, savings
 from cigales.shares import positions
-from ledger.audit import check_book
 from ledger.money import Money
 from ledger.queries import balances_by_account, trial_balance
 
@@ -224,7 +223,7 @@ def test_whole_club_life(club_engine):
         # Everything is paid out: no balance is left on any account.
         assert final == {}
         assert lifecycle.status(s, club, liquidation_day).phase == "closed"
-        assert check_book(s, club.book_id) == []
+        assert bookkeeping.audit(s, club) == []
     with db.session_scope(engine) as s:
         club = clubs.get_club(s, "port")
         with pytest.raises(CigalesError) as closed:
