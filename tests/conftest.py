@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from cigales import db, migrate
+from tests.helpers import ScratchDatabase
 
 PG_URL = os.environ.get("CIGALES_TEST_PG_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
@@ -31,29 +30,14 @@ def _pinned_today(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CIGALES_LANG", raising=False)
 
 
-def _pg_url_with_schema(schema: str) -> str:
-    assert PG_URL is not None
-    sep = "&" if "?" in PG_URL else "?"
-    return f"{db.normalize_url(PG_URL)}{sep}options=-csearch_path%3D{schema}"
-
-
 @pytest.fixture
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
     """A URL to an empty database on the requested backend (default: parametrized)."""
-    backend = getattr(request, "param", "sqlite")
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'test.db'}"
-        return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = db.make_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    scratch = ScratchDatabase(getattr(request, "param", "sqlite"))
     try:
-        yield _pg_url_with_schema(schema)
+        yield scratch.url
     finally:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+        scratch.drop()
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import tempfile
-import uuid
 from collections import Counter
 from dataclasses import dataclass
 from fractions import Fraction
@@ -51,6 +49,7 @@ from ledger.audit import check_book
 from ledger.errors import LedgerError
 from ledger.money import Money, allocate
 from ledger.queries import balances_by_account, trial_balance
+from tests.helpers import ScratchDatabase
 
 PG_URL = os.environ.get("CIGALES_TEST_PG_URL")
 FOUNDED = dt.date(2021, 3, 15)
@@ -67,12 +66,6 @@ SETTINGS = {
 }
 
 
-def _pg_schema_url(schema: str) -> str:
-    assert PG_URL is not None
-    sep = "&" if "?" in PG_URL else "?"
-    return f"{db.normalize_url(PG_URL)}{sep}options=-csearch_path%3D{schema}"
-
-
 @dataclass
 class MemberModel:
     joined: dt.date
@@ -87,21 +80,8 @@ class ClubMachine(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
-        self._tmp: tempfile.TemporaryDirectory[str] | None = None
-        self._schema: str | None = None
-        if self.backend == "sqlite":
-            self._tmp = tempfile.TemporaryDirectory(prefix="cigales-club-stateful-")
-            url = f"sqlite:///{self._tmp.name}/club.db"
-        else:
-            self._schema = f"t_csm_{uuid.uuid4().hex[:12]}"
-            admin = db.make_engine(PG_URL)
-            try:
-                with admin.begin() as conn:
-                    conn.execute(text(f"CREATE SCHEMA {self._schema}"))
-            finally:
-                admin.dispose()
-            url = _pg_schema_url(self._schema)
-        self.engine = db.make_engine(url)
+        self._scratch = ScratchDatabase(self.backend, prefix="t_csm")
+        self.engine = db.make_engine(self._scratch.url)
         migrate.ensure_ready(self.engine)
         self.club: Club | None = None
         # The model.
@@ -118,15 +98,7 @@ class ClubMachine(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         self.engine.dispose()
-        if self._schema is not None:
-            admin = db.make_engine(PG_URL)
-            try:
-                with admin.begin() as conn:
-                    conn.execute(text(f"DROP SCHEMA {self._schema} CASCADE"))
-            finally:
-                admin.dispose()
-        if self._tmp is not None:
-            self._tmp.cleanup()
+        self._scratch.drop()
 
     # -- model helpers ----------------------------------------------------------------------
 

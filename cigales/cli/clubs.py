@@ -90,7 +90,7 @@ def register(app: typer.Typer) -> None:
     def club_show(
         ctx: typer.Context,
         club: str = common.club_option(),
-        as_of: str = typer.Option(None, "--as-of", help=_("Date, YYYY-MM-DD; default today.")),
+        as_of: str = common.as_of_option(),
         format: str = common.format_option(),
         output: str = common.output_option(),
     ) -> None:

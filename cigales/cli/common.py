@@ -111,6 +111,10 @@ def output_option() -> Any:
     return typer.Option(None, "-o", "--output", help=_("Write to this file instead of stdout."))
 
 
+def as_of_option() -> Any:
+    return typer.Option(None, "--as-of", help=_("Date, YYYY-MM-DD; default today."))
+
+
 def club_option() -> Any:
     return typer.Option(..., "--club", help=_("The club's identifier (slug), e.g. les-fourmis."))
 

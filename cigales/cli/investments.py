@@ -207,7 +207,7 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         club: str = common.club_option(),
         loan: int = typer.Option(..., "--loan", help=_("Loan number.")),
-        as_of: str = typer.Option(None, "--as-of", help=_("Date, YYYY-MM-DD; default today.")),
+        as_of: str = common.as_of_option(),
         format: str = common.format_option(),
         output: str = common.output_option(),
     ) -> None:
@@ -305,7 +305,7 @@ def register(app: typer.Typer) -> None:
     def loan_arrears(
         ctx: typer.Context,
         club: str = common.club_option(),
-        as_of: str = typer.Option(None, "--as-of", help=_("Date, YYYY-MM-DD; default today.")),
+        as_of: str = common.as_of_option(),
         format: str = common.format_option(),
         output: str = common.output_option(),
     ) -> None:
@@ -340,7 +340,7 @@ def register(app: typer.Typer) -> None:
     def portfolio_command(
         ctx: typer.Context,
         club: str = common.club_option(),
-        as_of: str = typer.Option(None, "--as-of", help=_("Date, YYYY-MM-DD; default today.")),
+        as_of: str = common.as_of_option(),
         format: str = common.format_option(),
         output: str = common.output_option(),
     ) -> None:

@@ -92,7 +92,7 @@ def register(app: typer.Typer) -> None:
     def member_list(
         ctx: typer.Context,
         club: str = common.club_option(),
-        as_of: str = typer.Option(None, "--as-of", help=_("Date, YYYY-MM-DD; default today.")),
+        as_of: str = common.as_of_option(),
         format: str = common.format_option(),
         output: str = common.output_option(),
     ) -> None:
@@ -173,7 +173,7 @@ def register(app: typer.Typer) -> None:
     def saving_arrears(
         ctx: typer.Context,
         club: str = common.club_option(),
-        as_of: str = typer.Option(None, "--as-of", help=_("Date, YYYY-MM-DD; default today.")),
+        as_of: str = common.as_of_option(),
         format: str = common.format_option(),
         output: str = common.output_option(),
     ) -> None:

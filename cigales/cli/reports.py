@@ -46,7 +46,7 @@ def register(app: typer.Typer) -> None:
     def report_balance(
         ctx: typer.Context,
         club: str = common.club_option(),
-        as_of: str = typer.Option(None, "--as-of", help=_("Date, YYYY-MM-DD; default today.")),
+        as_of: str = common.as_of_option(),
         prefix: str = typer.Option(None, "--account", help=_("Only accounts starting with "
                                                              "this code.")),
         format: str = common.format_option(),

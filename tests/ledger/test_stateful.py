@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import tempfile
-import uuid
 from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Any
@@ -38,7 +36,7 @@ from ledger.money import Money
 from ledger.post import EntryDraft, Line, post_entries, post_entry, reverse_entry
 from ledger.queries import balances_by_account, chain_head, journal, trial_balance
 from ledger.schema import Account, Entry, Posting
-from tests.helpers import make_club
+from tests.helpers import ScratchDatabase, make_club
 
 PG_URL = os.environ.get("CIGALES_TEST_PG_URL")
 FOUNDED = dt.date(2021, 3, 15)
@@ -71,32 +69,13 @@ def _draft(journal: str, date: dt.date, label: str, lines: Lines,
     return EntryDraft(journal, date, label, tuple(Line(a, Money(c)) for a, c in lines), key=key)
 
 
-def _pg_schema_url(schema: str) -> str:
-    assert PG_URL is not None
-    sep = "&" if "?" in PG_URL else "?"
-    return f"{db.normalize_url(PG_URL)}{sep}options=-csearch_path%3D{schema}"
-
-
 class LedgerMachine(RuleBasedStateMachine):
     backend = "sqlite"
 
     def __init__(self) -> None:
         super().__init__()
-        self._tmp: tempfile.TemporaryDirectory[str] | None = None
-        self._schema: str | None = None
-        if self.backend == "sqlite":
-            self._tmp = tempfile.TemporaryDirectory(prefix="cigales-stateful-")
-            url = f"sqlite:///{self._tmp.name}/ledger.db"
-        else:
-            self._schema = f"t_sm_{uuid.uuid4().hex[:12]}"
-            admin = db.make_engine(PG_URL)
-            try:
-                with admin.begin() as conn:
-                    conn.execute(text(f"CREATE SCHEMA {self._schema}"))
-            finally:
-                admin.dispose()
-            url = _pg_schema_url(self._schema)
-        self.engine = db.make_engine(url)
+        self._scratch = ScratchDatabase(self.backend, prefix="t_sm")
+        self.engine = db.make_engine(self._scratch.url)
         migrate.ensure_ready(self.engine)
         club = make_club(self.engine, founded=FOUNDED)
         with db.session_scope(self.engine) as s:
@@ -115,15 +94,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         self.engine.dispose()
-        if self._schema is not None:
-            admin = db.make_engine(PG_URL)
-            try:
-                with admin.begin() as conn:
-                    conn.execute(text(f"DROP SCHEMA {self._schema} CASCADE"))
-            finally:
-                admin.dispose()
-        if self._tmp is not None:
-            self._tmp.cleanup()
+        self._scratch.drop()
 
     # -- model helpers ----------------------------------------------------------------------
 
