@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -292,6 +293,24 @@ def _tenths(value: Fraction) -> str:
     return f"{tenths // 10}.{tenths % 10}"
 
 
+class LaterOperations(CigalesError):
+    code = "investment_has_later_operations"
+    template = N_("{investee} has operations recorded up to {last}: record this one on or after "
+                  "that date (operations on an investment are kept in date order).")
+
+
+def check_in_order(session: Session, investments: Sequence[Investment], investee_name: str,
+                   date: dt.date, kinds: tuple[str, ...]) -> None:
+    """Refuse an operation dated before later ones that depend on what was held or owed."""
+    if not investments:
+        return
+    last = session.execute(select(func.max(InvestmentEvent.date)).where(
+        InvestmentEvent.investment_id.in_([i.id for i in investments]),
+        InvestmentEvent.kind.in_(kinds))).scalar_one_or_none()
+    if last is not None and last > date:
+        raise LaterOperations(investee=investee_name, last=last.isoformat())
+
+
 # -- equity ---------------------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
@@ -325,6 +344,10 @@ def stake_lots(session: Session, club: Club, investee: Investee,
     return lots
 
 
+# What changes the shares held or their book value: operations are recorded in date order.
+EQUITY_CHANGES = ("sale", "redemption", "write_off", "impairment", "impairment_reversal")
+
+
 def subscribe(session: Session, club: Club, investee: Investee, *, date: dt.date, shares: int,
               unit_price: Money, today: dt.date) -> InvestmentResult:
     if shares <= 0:
@@ -340,9 +363,11 @@ def subscribe(session: Session, club: Club, investee: Investee, *, date: dt.date
     notices: list[Notice] = []
     cap = policy.EQUITY_CAPS.get(investee.legal_form)
     if investee.capital_cents and cap is not None:
-        held_nominal = sum(
-            lot.shares_held * int(lot.investment.unit_price_cents or 0)
-            for lot in stake_lots(session, club, investee, date))
+        # Held on the date, or later if later subscriptions are already recorded.
+        held_nominal = max(
+            sum(lot.shares_held * int(lot.investment.unit_price_cents or 0)
+                for lot in stake_lots(session, club, investee, as_of))
+            for as_of in (date, None))
         after = held_nominal + amount.cents
         if Fraction(after, investee.capital_cents) > cap:
             allowed = max(int(cap * investee.capital_cents) - held_nominal, 0)
@@ -408,6 +433,8 @@ def dispose(session: Session, club: Club, investee: Investee, *, date: dt.date, 
         raise NotPositive(what=Msg(N_("price")), value=proceeds.plain())
     not_in_future(date, today)
     lifecycle(session, club).check_writable(date)
+    every_lot = [lot.investment for lot in stake_lots(session, club, investee)]
+    check_in_order(session, every_lot, investee.name, date, EQUITY_CHANGES)
     lots = [lot for lot in stake_lots(session, club, investee, date) if lot.shares_held > 0]
     held = sum(lot.shares_held for lot in lots)
     if shares > held:
@@ -425,9 +452,10 @@ def dispose(session: Session, club: Club, investee: Investee, *, date: dt.date, 
                 else round_half_up(Fraction(lot.cost_left.cents, 100) * n / lot.shares_held))
         taken.append((lot, n, cost))
         remaining -= n
+    nominal = [Money(n * int(lot.investment.unit_price_cents or 0)) for lot, n, _ in taken]
+    at_nominal = proceeds is None
     if proceeds is None:
-        proceeds = Money(sum(n * int(lot.investment.unit_price_cents or 0)
-                             for lot, n, _ in taken))
+        proceeds = Money(sum(m.cents for m in nominal))
     total_cost = Money(sum(c.cents for _, _, c in taken))
     # The impairment of the shares leaving goes with them (2961 / 7866), pro rata of shares.
     released = [lot.impaired if n == lot.shares_held
@@ -447,8 +475,10 @@ def dispose(session: Session, club: Club, investee: Investee, *, date: dt.date, 
                   Line(chart.IMPAIRMENT_REVERSAL_ACCOUNT, -total_released)]
     entry = post_entry(session, club.book_id, EntryDraft("BQ" if proceeds.cents else "OD",
                                                          date, label, tuple(lines)))
-    proceeds_parts = allocate(proceeds, [n for _, n, _ in taken],
-                              keys=[lot.investment.number for lot, _, _ in taken])
+    # A redemption at nominal pays each subscription its own nominal; a sale price is shared
+    # by the number of shares.
+    proceeds_parts = nominal if at_nominal else allocate(
+        proceeds, [n for _, n, _ in taken], keys=[lot.investment.number for lot, _, _ in taken])
     notices: list[Notice] = []
     for (lot, n, cost), part, release in zip(taken, proceeds_parts, released, strict=True):
         add_event(session, lot.investment, kind, date, amount=part, shares=n, principal=cost,
@@ -494,6 +524,8 @@ def impair(session: Session, club: Club, investee: Investee, *, date: dt.date, a
         raise NotPositive(what=Msg(N_("amount")), value=amount.plain())
     not_in_future(date, today)
     lifecycle(session, club).check_writable(date)
+    check_in_order(session, [lot.investment for lot in stake_lots(session, club, investee)],
+                   investee.name, date, EQUITY_CHANGES)
     lots = stake_lots(session, club, investee, date)
     if not lots:
         raise NothingHeld(investee=investee.name, date=date.isoformat())
@@ -533,6 +565,8 @@ def write_off(session: Session, club: Club, investee: Investee, *, date: dt.date
     """The company is liquidated: remaining cost to 6750, impairments reversed (2961 / 7866)."""
     not_in_future(date, today)
     lifecycle(session, club).check_writable(date)
+    check_in_order(session, [lot.investment for lot in stake_lots(session, club, investee)],
+                   investee.name, date, EQUITY_CHANGES)
     lots = [lot for lot in stake_lots(session, club, investee, date)
             if lot.shares_held > 0 or lot.impaired.cents]
     if not lots:

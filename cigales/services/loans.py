@@ -27,6 +27,7 @@ from cigales.services.investments import (
     NotPositive,
     add_event,
     bank_balance,
+    check_in_order,
     create_investment,
     open_investee_account,
     stake_lots,
@@ -38,6 +39,7 @@ from ledger.post import EntryDraft, Line, PostedEntry, post_entry
 from ledger.schema import Account, Entry, Posting
 
 LOAN_KINDS = ("honour", "shareholder", "association", "participating")
+LOAN_CHANGES = ("repayment", "write_off", "reschedule", "recovery")
 SINGLE_TERM_KINDS = ("association", "participating")
 
 
@@ -108,6 +110,12 @@ class OverPaymentRefused(CigalesError):
     code = "overpayment"
     template = N_("{amount} is more than loan {number} can take on {date}: at most {maximum} "
                   "(the amount that settles it early).")
+
+
+class RecoveryBeforeWriteOff(CigalesError):
+    code = "recovery_before_write_off"
+    template = N_("Loan {number} was written off on {written}: a recovery is dated on or after "
+                  "it, not {date}.")
 
 
 class RecoveryTooLarge(CigalesError):
@@ -335,6 +343,12 @@ def repay(session: Session, club: Club, number: int, *, date: dt.date, amount: M
     if date < investment.date:
         raise PaymentBeforeGrant(number=number, date=date.isoformat(),
                                  granted=investment.date.isoformat())
+    written = _events(session, investment, ("write_off",))
+    if written:
+        raise LoanWrittenOff(number=number, date=written[0].date.isoformat())
+    # Repayments are allocated in date order: one dated before later repayments or a
+    # reschedule would change what those already settled.
+    check_in_order(session, [investment], investee.name, date, LOAN_CHANGES)
     loan = view(session, investment, investee, date)
     if loan.written_off_on is not None:
         raise LoanWrittenOff(number=number, date=loan.written_off_on.isoformat())
@@ -383,7 +397,9 @@ def _replay(session: Session, club: Club, number: int, key: str, date: dt.date,
         select(func.coalesce(func.sum(Posting.amount_cents), 0))
         .join(Account, Account.id == Posting.account_id)
         .where(Posting.entry_id == entry.id, Account.code == chart.BANK_ACCOUNT)).scalar_one()
-    if entry.date != date or int(bank) != amount.cents:
+    expected_label = f"Remboursement prêt {number} "
+    if (entry.date != date or int(bank) != amount.cents
+            or not entry.label.startswith(expected_label)):
         raise IdempotencyConflict(key=key, journal=entry.journal, number=entry.number)
     posted = PostedEntry(entry.id, entry.journal, entry.number, entry.date, entry.label,
                          entry.hash, created=False)
@@ -460,6 +476,9 @@ def recover(session: Session, club: Club, number: int, *, date: dt.date, amount:
     written = _events(session, investment, ("write_off",))
     if not written:
         raise LoanNotWrittenOff(number=number)
+    if date < written[0].date:
+        raise RecoveryBeforeWriteOff(number=number, date=date.isoformat(),
+                                     written=written[0].date.isoformat())
     lost = Money(written[0].principal_cents)
     recovered = Money(sum(e.amount_cents for e in _events(session, investment, ("recovery",))))
     if recovered + amount > lost:
