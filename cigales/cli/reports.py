@@ -8,6 +8,7 @@ from cigales.cli import common
 from cigales.cli.output import Column, emit
 from cigales.i18n import _
 from cigales.services.clubs import get_club
+from cigales.services.members import member_table
 from ledger import queries
 from ledger.money import Money
 from ledger.schema import JOURNALS
@@ -57,6 +58,38 @@ def register(app: typer.Typer) -> None:
         with common.session(ctx, write=False) as s:
             tb = queries.trial_balance(s, get_club(s, club).book_id, date, prefix)
         show_trial_balance(club, tb, format, output)
+
+    @report_app.command("positions", help=_("The share table (the convention's annex): each "
+                                            "member's contributions, book capital, share and "
+                                            "value on a date."))
+    def report_positions(
+        ctx: typer.Context,
+        club: str = common.club_option(),
+        as_of: str = common.as_of_option(),
+        format: str = common.format_option(),
+        output: str = common.output_option(),
+    ) -> None:
+        common.check_format(format)
+        date = common.parse_date(as_of) or common.today()
+        with common.session(ctx, write=False) as s:
+            table, members = member_table(s, get_club(s, club), date)
+        rows = [{"member": m.code, "name": m.name, "joined": m.joined, "left": m.left,
+                 "contributed": m.contributed, "book_capital": m.book_capital,
+                 "share": m.share_text, "units": m.units, "value": m.value} for m in members]
+        columns = [Column("member", _("Member")), Column("name", _("Name")),
+                   Column("joined", _("Joined")), Column("left", _("Left")),
+                   Column("contributed", _("Net contributions"), True),
+                   Column("book_capital", _("Book capital"), True),
+                   Column("share", _("Share"), True), Column("value", _("Value"), True)]
+        if table.method == "units":
+            columns.insert(-1, Column("units", _("Units"), True))
+        emit(format, columns=columns, rows=rows,
+             payload={"club": club, "as_of": date, "method": table.method,
+                      "net_assets": table.net_assets, "members": rows},
+             output=output,
+             title=_("Share table on {date} – net assets {assets}").format(
+                 date=date.isoformat(), assets=table.net_assets.plain()),
+             footer={"member": _("Total"), "value": table.net_assets})
 
     @report_app.command("ledger", help=_("General ledger with running balance."))
     def report_ledger(
