@@ -5,7 +5,16 @@ from __future__ import annotations
 import typer
 
 from cigales import db, i18n, migrate
-from cigales.cli import clubs, common, entries, example, investments, members, reports
+from cigales.cli import (
+    clubs,
+    common,
+    entries,
+    example,
+    exports,
+    investments,
+    members,
+    reports,
+)
 from cigales.cli.output import Column, emit
 from cigales.errors import AuditFailed
 from cigales.i18n import _
@@ -81,4 +90,5 @@ def build_app() -> typer.Typer:
     example.register(app)
     members.register(app)
     investments.register(app)
+    exports.register(app)
     return app
