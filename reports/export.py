@@ -11,7 +11,9 @@ auxiliary account (CompAuxNum M01), the usual way for third-party accounts.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -85,3 +87,54 @@ def write_fec(lines: list[FecLine]) -> str:
             _fec_amount(ln.debit), _fec_amount(ln.credit), "", "", date, "", "",
         )))
     return "\r\n".join(out) + "\r\n"
+
+
+# -- CSV ------------------------------------------------------------------------------------------
+
+CSV_COLUMNS = ("journal", "number", "date", "label", "account", "account_label", "debit",
+               "credit")
+CSV_DIALECTS = ("rfc4180", "excel-fr")
+
+
+@dataclass(frozen=True, slots=True)
+class CsvLine:
+    journal: str
+    number: int
+    date: dt.date
+    label: str
+    account: str
+    account_label: str
+    debit: Money
+    credit: Money
+
+
+def journal_lines(session: Session, book_id: int, year: int | None = None) -> list[CsvLine]:
+    first = dt.date(year, 1, 1) if year is not None else None
+    last = dt.date(year, 12, 31) if year is not None else None
+    return [
+        CsvLine(e.journal, e.number, e.date, e.label, ln.account, ln.label,
+                ln.amount if ln.amount.cents > 0 else Money(0),
+                -ln.amount if ln.amount.cents < 0 else Money(0))
+        for e in queries.journal(session, book_id, None, first, last)
+        for ln in e.lines
+    ]
+
+
+def write_csv(lines: list[CsvLine], dialect: str = "rfc4180") -> bytes:
+    """``rfc4180``: comma, dot decimals, ISO dates, UTF-8. ``excel-fr``: what a French
+    spreadsheet opens as numbers and dates: semicolon, decimal comma, dd/mm/yyyy, UTF-8 with
+    a byte-order mark (without it Excel reads the accents as Windows-1252)."""
+    french = dialect == "excel-fr"
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";" if french else ",", lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+
+    def amount(value: Money) -> str:
+        return value.plain().replace(".", ",") if french else value.plain()
+
+    for ln in lines:
+        date = ln.date.strftime("%d/%m/%Y") if french else ln.date.isoformat()
+        writer.writerow((ln.journal, ln.number, date, ln.label, ln.account, ln.account_label,
+                         amount(ln.debit), amount(ln.credit)))
+    text = buffer.getvalue()
+    return ("\ufeff" + text).encode("utf-8") if french else text.encode("utf-8")

@@ -82,3 +82,35 @@ def test_fec_2022_starts_with_the_opening_entry(engine, database_url, tmp_path, 
     }
     assert run(["--db", database_url, "export", "fec", "--club", "nope", "--year",
                 "2022"]) == 1
+
+
+def test_csv_dialects_round_trip(engine, database_url, tmp_path):
+    import csv
+    import io
+
+    build(engine)
+    plain_file, french_file = tmp_path / "j.csv", tmp_path / "j-fr.csv"
+    assert run(["--db", database_url, "export", "csv", "--club", "fec", "--year", "2021",
+                "-o", str(plain_file)]) == 0
+    assert run(["--db", database_url, "export", "csv", "--club", "fec", "--year", "2021",
+                "--dialect", "excel-fr", "-o", str(french_file)]) == 0
+    plain = list(csv.DictReader(io.StringIO(plain_file.read_text(encoding="utf-8"))))
+    raw = french_file.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # BOM so Excel reads UTF-8
+    french = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    assert len(plain) == len(french) > 0
+    first = plain[0]
+    assert (first["journal"], first["date"], first["account"], first["debit"]) == (
+        "BQ", "2021-06-01", "5121", "30.00")
+    assert (french[0]["date"], french[0]["debit"]) == ("01/06/2021", "30,00")
+    for p, f in zip(plain, french, strict=True):
+        # Same values once each dialect's conventions are undone.
+        assert Money.parse(p["debit"]) == Money.parse(f["debit"])
+        assert Money.parse(p["credit"]) == Money.parse(f["credit"])
+        assert dt.date.fromisoformat(p["date"]) == dt.datetime.strptime(
+            f["date"], "%d/%m/%Y").date()
+        assert (p["label"], p["account"]) == (f["label"], f["account"])
+    debit = sum(Money.parse(r["debit"]).cents for r in plain)
+    assert debit == sum(Money.parse(r["credit"]).cents for r in plain)
+    assert run(["--db", database_url, "export", "csv", "--club", "fec",
+                "--dialect", "tsv"]) == 2
