@@ -13,6 +13,7 @@ from cigales import chart
 from cigales.errors import CigalesError, DateInFuture
 from cigales.models import CapitalMovement, Club, ClubEvent, Member
 from cigales.phases import Alert, EventKind, Lifecycle, PhaseEvent, Settings
+from cigales.services.clubs import cash_balance
 from cigales.shares import NET_ASSET_CLASSES, net_assets, positions, share_text
 from ledger.errors import N_
 from ledger.money import Money, allocate
@@ -68,8 +69,7 @@ class ClubStatus:
 def status(session: Session, club: Club, as_of: dt.date) -> ClubStatus:
     life = lifecycle(session, club)
     count = active_members(session, club, as_of)
-    cash = Money(sum(m.cents for code, m in balances_by_account(
-        session, club.book_id, as_of).items() if code in chart.CASH_PREFIXES))
+    cash = cash_balance(session, club.book_id, as_of)
     return ClubStatus(
         club=club,
         as_of=as_of,
