@@ -2,7 +2,23 @@
 
 from __future__ import annotations
 
-from ledger.errors import N_, UserError
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ledger.errors import N_, Msg, UserError
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A warning or alert that does not stop the operation: a rule code and a message."""
+
+    code: str
+    template: str
+    params: dict[str, str]
+
+    def render(self, translate: Callable[[str], str]) -> str:
+        params = {k: translate(v) if isinstance(v, Msg) else v for k, v in self.params.items()}
+        return translate(self.template).format(**params)
 
 
 class CigalesError(UserError):

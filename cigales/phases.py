@@ -11,11 +11,10 @@ what is allowed on a date, and record the new event. Every refusal names what is
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from cigales.errors import CigalesError
+from cigales.errors import CigalesError, Notice
 from ledger.errors import N_, Msg
 
 PHASE1_YEARS = 5
@@ -54,15 +53,8 @@ class PhaseEvent:
     late: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Alert:
-    code: str
-    template: str
-    params: dict[str, str]
-
-    def render(self, translate: Callable[[str], str]) -> str:
-        params = {k: translate(v) if isinstance(v, Msg) else v for k, v in self.params.items()}
-        return translate(self.template).format(**params)
+# Life-cycle alerts are notices: computed for a date, shown by `club show`.
+Alert = Notice
 
 
 class PhaseError(CigalesError):

@@ -9,6 +9,7 @@ import typer
 
 from cigales.cli import common
 from cigales.cli.output import Column, emit
+from cigales.errors import Notice
 from cigales.i18n import _
 from cigales.models import LEGAL_FORMS
 from cigales.services import investments, loans, portfolio
@@ -20,9 +21,9 @@ FREQUENCIES = ("monthly", "quarterly", "yearly")
 METHODS = ("linear", "annuity")
 
 
-def _notices(notices: Sequence[investments.Notice]) -> None:
+def _notices(notices: Sequence[Notice]) -> None:
     for n in notices:
-        common.notice(_(n.template).format(**n.params))
+        common.notice(n.render(_))
 
 
 def _result(result: investments.InvestmentResult, format: str, key: str = "number") -> None:
@@ -396,7 +397,7 @@ def register(app: typer.Typer) -> None:
             "total_base": sh.total_base, "total_reduction": sh.total_reduction,
             "income": [{"source": i.source, "kind": i.kind, "club_amount": i.club_amount,
                         "member_amount": i.member_amount} for i in sh.income],
-            "warnings": [{"code": w.code, "message": _(w.template).format(**w.params)}
+            "warnings": [{"code": w.code, "message": w.render(_)}
                          for w in sh.warnings],
         } for sh in sheets]
         rows = [{"member": p["member"], **sub} for p in payload for sub in p["subscriptions"]]

@@ -135,7 +135,7 @@ def register(app: typer.Typer) -> None:
                                         today=common.today())
         _posted(result.entry)
         for w in result.warnings:
-            common.notice(_(w.template).format(**w.params))
+            common.notice(w.render(_))
 
     @saving_app.command("collect", help=_("Record every active member's planned saving for a "
                                           "month (once per member and month)."))
@@ -167,7 +167,7 @@ def register(app: typer.Typer) -> None:
                                                              date=result.date.isoformat()))
         for r in result.recorded:
             for w in r.warnings:
-                common.notice(_(w.template).format(**w.params))
+                common.notice(w.render(_))
 
     @saving_app.command("arrears", help=_("Planned savings against what each member paid."))
     def saving_arrears(

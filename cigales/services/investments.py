@@ -20,7 +20,7 @@ from stdnum.exceptions import ValidationError
 from stdnum.fr import siren as siren_number
 
 from cigales import chart, policy
-from cigales.errors import CigalesError, InvalidChoice, NameRequired
+from cigales.errors import CigalesError, InvalidChoice, NameRequired, Notice
 from cigales.models import (
     LEGAL_FORMS,
     Club,
@@ -121,13 +121,6 @@ class InvalidJobs(CigalesError):
 
 
 # -- results --------------------------------------------------------------------------------------
-
-@dataclass(frozen=True, slots=True)
-class Notice:
-    code: str
-    template: str
-    params: dict[str, str]
-
 
 @dataclass(frozen=True, slots=True)
 class InvestmentResult:
@@ -277,13 +270,16 @@ def add_event(session: Session, investment: Investment, kind: str, date: dt.date
         entry_id=entry.id if entry is not None else None))
 
 
-def _event_sum(session: Session, investment_id: int, kinds: tuple[str, ...], column: str,
-               as_of: dt.date | None = None) -> int:
+def event_sum(session: Session, investment_id: int, kinds: tuple[str, ...], column: str,
+              as_of: dt.date | None = None, since: dt.date | None = None) -> int:
+    """Sum of one column of an investment's events of some kinds, optionally in a window."""
     col = getattr(InvestmentEvent, column)
     query = select(func.coalesce(func.sum(col), 0)).where(
         InvestmentEvent.investment_id == investment_id, InvestmentEvent.kind.in_(kinds))
     if as_of is not None:
         query = query.where(InvestmentEvent.date <= as_of)
+    if since is not None:
+        query = query.where(InvestmentEvent.date >= since)
     return int(session.execute(query).scalar_one())
 
 
@@ -332,11 +328,11 @@ def stake_lots(session: Session, club: Club, investee: Investee,
         query = query.where(Investment.date <= as_of)
     lots = []
     for inv in session.execute(query).scalars():
-        out = _event_sum(session, inv.id, ("sale", "redemption", "write_off"), "shares", as_of)
-        cost_out = _event_sum(session, inv.id, ("sale", "redemption", "write_off"),
+        out = event_sum(session, inv.id, ("sale", "redemption", "write_off"), "shares", as_of)
+        cost_out = event_sum(session, inv.id, ("sale", "redemption", "write_off"),
                               "principal_cents", as_of)
-        impaired = (_event_sum(session, inv.id, ("impairment",), "amount_cents", as_of)
-                    - _event_sum(session, inv.id, ("impairment_reversal",), "amount_cents",
+        impaired = (event_sum(session, inv.id, ("impairment",), "amount_cents", as_of)
+                    - event_sum(session, inv.id, ("impairment_reversal",), "amount_cents",
                                  as_of))
         held = int(inv.shares or 0) - out
         if held > 0 or impaired:

@@ -18,12 +18,11 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from cigales import chart, schedules
-from cigales.errors import CigalesError, InvalidChoice
+from cigales.errors import CigalesError, InvalidChoice, Notice
 from cigales.models import Club, Investee, Investment, InvestmentEvent, LoanInstalment, LoanSchedule
 from cigales.services.investments import (
     InvestmentResult,
     NotEnoughCashToInvest,
-    Notice,
     NotPositive,
     add_event,
     bank_balance,

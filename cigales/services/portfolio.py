@@ -11,13 +11,14 @@ import datetime as dt
 from dataclasses import dataclass
 from fractions import Fraction
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cigales import policy
+from cigales.errors import Notice
 from cigales.models import Club, Investee, Investment, InvestmentEvent, Member, MemberKey
 from cigales.phases import Alert
-from cigales.services.investments import Notice, clawback_notices, stake_lots
+from cigales.services.investments import clawback_notices, event_sum, stake_lots
 from cigales.services.lifecycle import lifecycle
 from cigales.services.loans import LOAN_KINDS, get_loan, view
 from cigales.shares import positions, share_text
@@ -80,13 +81,7 @@ def member_keys(session: Session, investment: Investment) -> tuple[KeyPart, ...]
 
 def _sum(session: Session, investment: Investment, kinds: tuple[str, ...], column: str,
          as_of: dt.date, since: dt.date | None = None) -> Money:
-    col = getattr(InvestmentEvent, column)
-    query = select(func.coalesce(func.sum(col), 0)).where(
-        InvestmentEvent.investment_id == investment.id, InvestmentEvent.kind.in_(kinds),
-        InvestmentEvent.date <= as_of)
-    if since is not None:
-        query = query.where(InvestmentEvent.date >= since)
-    return Money(int(session.execute(query).scalar_one()))
+    return Money(event_sum(session, investment.id, kinds, column, as_of, since))
 
 
 def portfolio(session: Session, club: Club, as_of: dt.date) -> list[PortfolioLine]:

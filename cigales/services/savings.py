@@ -10,7 +10,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from cigales import chart, policy
-from cigales.errors import CigalesError
+from cigales.errors import CigalesError, Notice
 from cigales.models import CapitalMovement, Club, Member
 from cigales.phases import Lifecycle
 from cigales.services.lifecycle import lifecycle, not_in_future
@@ -25,13 +25,6 @@ class SavingNotPositive(CigalesError):
     code = "saving_must_be_positive"
     template = N_("A saving must be a positive amount; got {amount}. To give money back to a "
                   "member, use `member leave` or reverse the entry.")
-
-
-@dataclass(frozen=True, slots=True)
-class Notice:
-    code: str
-    template: str
-    params: dict[str, str]
 
 
 @dataclass(frozen=True, slots=True)
