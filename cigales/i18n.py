@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import gettext
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from babel.support import NullTranslations, Translations
@@ -37,6 +39,20 @@ def set_language(lang: str) -> None:
     os.environ["LANGUAGE"] = lang
     gettext.bindtextdomain(DOMAIN, str(LOCALE_DIR))
     gettext.textdomain(DOMAIN)
+
+
+@contextmanager
+def using(lang: str | None) -> Iterator[str]:
+    """Render in ``lang`` (e.g. a PDF with ``--lang en``), then restore the previous language."""
+    previous = language()
+    if lang is None:
+        yield previous
+        return
+    set_language(lang)
+    try:
+        yield language()
+    finally:
+        set_language(previous)
 
 
 def language() -> str:

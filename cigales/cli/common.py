@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -132,3 +132,20 @@ def confirm(yes: bool, action: str) -> None:
 def notice(message: str) -> None:
     """Diagnostics go to stderr so that stdout stays pure data."""
     print(message, file=sys.stderr)
+
+
+@contextmanager
+def progress(total: int, description: str) -> Iterator[Callable[[], None]]:
+    """A progress bar on stderr when it is a terminal (design.md §5); nothing when piped.
+
+    Yields the function to call once per item done.
+    """
+    if total <= 1 or not sys.stderr.isatty():
+        yield lambda: None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda: bar.advance(task)

@@ -114,3 +114,13 @@ def write(text: str, output: str | None) -> None:
 
         sys.stdout.write(text)
         sys.stdout.flush()
+
+
+def write_binary(data: bytes, output: str | Path) -> Path:
+    """Write a binary file (PDF, XLSX); a clear error when the path cannot be written."""
+    path = Path(output)
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise OutputNotWritable(path=str(output), reason=exc.strerror or str(exc)) from exc
+    return path

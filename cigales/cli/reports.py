@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cigales.cli import common
+from cigales.cli import common, papers
 from cigales.cli.output import Column, emit
 from cigales.i18n import _
 from cigales.services.clubs import get_club
@@ -39,9 +39,11 @@ def show_trial_balance(club: str, tb: queries.TrialBalance, format: str,
 
 
 def register(app: typer.Typer) -> None:
-    report_app = typer.Typer(help=_("Reports: trial balance, general ledger, journal."),
+    report_app = typer.Typer(help=_("Reports: trial balance, general ledger, journal, share "
+                                    "table, AGM pack, member statements."),
                              no_args_is_help=True)
     app.add_typer(report_app, name="report")
+    papers.register(report_app)
 
     @report_app.command("balance", help=_("Trial balance as of a date (default today)."))
     def report_balance(

@@ -1,0 +1,103 @@
+"""`cigales report agm|statement`: the PDF papers of the general meeting."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from cigales import i18n
+from cigales.cli import common
+from cigales.cli.output import write_binary
+from cigales.errors import MissingValue, OutputNotWritable
+from cigales.i18n import _
+from cigales.services.clubs import get_club
+from reports.data import build_agm_pack, build_member_statements, check_year
+from reports.pack import statement_name, write_statements
+
+
+def _lang(value: str | None) -> str | None:
+    return common.choice(value, "--lang", i18n.LANGUAGES) if value is not None else None
+
+
+def lang_option() -> Any:
+    return typer.Option(None, "--lang", help=_("Language of the PDF: fr or en; default the "
+                                               "language of the messages."))
+
+
+def register(report_app: typer.Typer) -> None:
+    @report_app.command("agm", help=_("The AGM pack of a year as one PDF: activity, balance "
+                                      "sheet and income statement with the previous year, cash "
+                                      "reconciliation, share table, portfolio and loans, "
+                                      "charts, resolutions."))
+    def report_agm(
+        ctx: typer.Context,
+        club: str = common.club_option(),
+        year: int = typer.Option(..., "--year", help=_("Year, e.g. 2025.")),
+        output: str = typer.Option(None, "-o", "--output", help=_("The PDF file to write.")),
+        lang: str = lang_option(),
+    ) -> None:
+        language = _lang(lang)
+        if not output:
+            raise MissingValue(option="-o FILE.pdf")
+        today = common.today()
+        with common.session(ctx, write=False) as s:
+            the_club = get_club(s, club)
+            check_year(the_club, year, today)
+            pack = build_agm_pack(s, the_club, year, generated=today)
+        from reports.pdf.agm import render_agm
+
+        with i18n.using(language):
+            data = render_agm(pack)
+        path = write_binary(data, output)
+        common.notice(_("AGM pack {year} of “{slug}” written to {path}.").format(
+            year=year, slug=club, path=path))
+
+    @report_app.command("statement", help=_("Member statements of a year as PDF: savings by "
+                                            "month, share and value, part of each investment, "
+                                            "income, IR-PME tax sheet, hash-chain head. One file "
+                                            "with --member, else one per member in a folder."))
+    def report_statement(
+        ctx: typer.Context,
+        club: str = common.club_option(),
+        year: int = typer.Option(..., "--year", help=_("Year, e.g. 2025.")),
+        member: str = typer.Option(None, "--member", help=_("Only this member, e.g. M01.")),
+        output: str = typer.Option(None, "-o", "--output",
+                                   help=_("The PDF file (with --member) or the folder to "
+                                          "write.")),
+        lang: str = lang_option(),
+    ) -> None:
+        language = _lang(lang)
+        if not output:
+            raise MissingValue(
+                option="-o FILE.pdf" if member else "-o FOLDER")
+        today = common.today()
+        with common.session(ctx, write=False) as s:
+            the_club = get_club(s, club)
+            check_year(the_club, year, today)
+            statements = build_member_statements(s, the_club, year, generated=today,
+                                                 member=member)
+        target = Path(output)
+        if member is not None:
+            from reports.pdf.statement import render_statement
+
+            if target.is_dir():
+                target = target / statement_name(statements[0]) if statements else target
+            if not statements:
+                common.notice(_("{member} had not joined by the end of {year}: no statement.")
+                              .format(member=member, year=year))
+                return
+            with i18n.using(language):
+                data = render_statement(statements[0])
+            written = [write_binary(data, target)]
+        else:
+            try:
+                with common.progress(len(statements), _("Statements")) as step:
+                    written = write_statements(statements, target, lang=language,
+                                               on_written=step)
+            except OSError as exc:
+                raise OutputNotWritable(path=output,
+                                               reason=exc.strerror or str(exc)) from exc
+        common.notice(_("{count} statement(s) of {year} written to {path}.").format(
+            count=len(written), year=year, path=target))

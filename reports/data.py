@@ -1,0 +1,755 @@
+"""Frozen report data, built from queries: what the AGM pack and member statements show.
+
+Rendering (PDF, tables) comes second and only formats these values, so every figure can be
+tested exactly here. Conventions:
+
+- Amounts are ``Money``; shares are exact ``Fraction``; nothing is rounded except by
+  ``allocate()`` where a whole is split.
+- The AGM approves the accounts *before* the result is allocated, so the balance sheet and
+  income statement of year Y leave out Y's closing entries (the OD entries of 31 December
+  that post to the result accounts 120/129: result entry and allocation entry). Earlier years'
+  closings stay in, which is what brings the earlier income and expenses to zero.
+- Labels of accounts are the chart's own (French, like the FEC); section titles are keys that
+  the renderer translates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from fractions import Fraction
+
+from sqlalchemy import and_, exists, func, select
+from sqlalchemy.orm import Session, aliased
+
+from cigales import chart
+from cigales.errors import CigalesError, Notice
+from cigales.models import CapitalMovement, Club, Investee, InvesteeJobs, Member, MemberIdentity
+from cigales.phases import Phase
+from cigales.schedules import BUCKETS
+from cigales.services import lifecycle as lifecycle_service
+from cigales.services.loans import arrears_report
+from cigales.services.members import member_table
+from cigales.services.portfolio import (
+    IncomeLine,
+    PortfolioLine,
+    TaxSheet,
+    investment_alerts,
+    portfolio,
+    tax_sheets,
+)
+from cigales.services.savings import arrears as savings_arrears
+from ledger.errors import N_
+from ledger.money import Money
+from ledger.queries import chain_head
+from ledger.schema import OPENING_JOURNAL, Account, Entry, FiscalYear, Posting
+
+ZERO = Money(0)
+
+
+class ReportYearOutsideBooks(CigalesError):
+    code = "report_year_outside_books"
+    template = N_("The club “{slug}” keeps books from {first} to {last}: there is no year "
+                  "{year} to report on. Allowed: {first}–{last}.")
+
+
+def check_year(club: Club, year: int, today: dt.date) -> int:
+    """A report covers a year of the club's books: from its founding year to this year."""
+    if not club.founded.year <= year <= today.year:
+        raise ReportYearOutsideBooks(slug=club.slug, year=str(year),
+                                     first=str(club.founded.year), last=str(today.year))
+    return year
+
+
+RESULT_ACCOUNTS = (chart.PROFIT_ACCOUNT, chart.LOSS_ACCOUNT)
+MEMBER_REFERENCE = "CIG-{code}"  # what a member writes on a standing order (bank import)
+
+
+def _sum(values: Iterable[Money]) -> Money:
+    return Money(sum(v.cents for v in values))
+
+
+# -- club identity -----------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class ClubIdentity:
+    slug: str
+    name: str
+    region: str | None
+    department: str | None
+    founded: dt.date
+    phase: str  # phase at the end of the reported year (cigales.phases.Phase value)
+    phase1_end: dt.date  # last day of the first five-year phase
+    life_end: dt.date  # last day of the club's life as it stands
+    prorogation: dt.date | None
+    liquidation: dt.date | None
+    share_method: str
+    result_allocation: str
+
+
+def club_identity(session: Session, club: Club, as_of: dt.date) -> ClubIdentity:
+    life = lifecycle_service.lifecycle(session, club)
+    one_day = dt.timedelta(days=1)
+    return ClubIdentity(
+        slug=club.slug, name=club.name, region=club.region, department=club.department,
+        founded=club.founded, phase=life.phase_at(as_of).value,
+        phase1_end=life.phase1_end - one_day, life_end=life.life_end - one_day,
+        prorogation=life.prorogation.date if life.prorogation else None,
+        liquidation=life.liquidation.date if life.liquidation else None,
+        share_method=club.share_method, result_allocation=club.result_allocation)
+
+
+# -- balances before the year's closing --------------------------------------------------------
+
+def _closing_entry_ids(book_id: int, year: int):  # type: ignore[no-untyped-def]
+    """Select the ids of year ``year``'s closing entries (see the module docstring)."""
+    result_posting = aliased(Posting)
+    result_account = aliased(Account)
+    return (
+        select(Entry.id).where(
+            Entry.book_id == book_id, Entry.journal == "OD",
+            Entry.date == dt.date(year, 12, 31),
+            exists(select(result_posting.id)
+                   .join(result_account, result_account.id == result_posting.account_id)
+                   .where(result_posting.entry_id == Entry.id,
+                          result_account.code.in_(RESULT_ACCOUNTS))))
+    )
+
+
+def balances_before_closing(session: Session, book_id: int, year: int,
+                            from_date: dt.date | None = None) -> dict[str, Money]:
+    """Signed balance per account at 31/12/``year``, without that year's closing entries.
+
+    With ``from_date``, only the movements from that date (e.g. the year's income).
+    """
+    conds = [Entry.book_id == book_id, Entry.journal != OPENING_JOURNAL,
+             Entry.date <= dt.date(year, 12, 31),
+             Entry.id.not_in(_closing_entry_ids(book_id, year))]
+    if from_date is not None:
+        conds.append(Entry.date >= from_date)
+    rows = session.execute(
+        select(Account.code, func.sum(Posting.amount_cents))
+        .select_from(Posting).join(Entry, Entry.id == Posting.entry_id)
+        .join(Account, Account.id == Posting.account_id)
+        .where(and_(*conds)).group_by(Account.code)).all()
+    return {code: Money(int(total)) for code, total in rows if int(total)}
+
+
+def _labels(session: Session, book_id: int) -> dict[str, str]:
+    rows = session.execute(select(Account.code, Account.label)
+                           .where(Account.book_id == book_id)).all()
+    return dict(rows)
+
+
+# -- balance sheet and income statement --------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class StatementLine:
+    code: str  # account code, or a section key for computed lines ("result", ...)
+    label: str
+    current: Money
+    previous: Money
+
+
+@dataclass(frozen=True, slots=True)
+class StatementSection:
+    key: str  # financial_assets, impairments, receivables, cash, capital, ..., charges, products
+    lines: tuple[StatementLine, ...]
+
+    @property
+    def current(self) -> Money:
+        return _sum(line.current for line in self.lines)
+
+    @property
+    def previous(self) -> Money:
+        return _sum(line.previous for line in self.lines)
+
+
+@dataclass(frozen=True, slots=True)
+class BalanceSheet:
+    year: int
+    assets: tuple[StatementSection, ...]
+    liabilities: tuple[StatementSection, ...]  # equity first, then debts
+
+    @property
+    def total_assets(self) -> tuple[Money, Money]:
+        return (_sum(s.current for s in self.assets), _sum(s.previous for s in self.assets))
+
+    @property
+    def total_liabilities(self) -> tuple[Money, Money]:
+        return (_sum(s.current for s in self.liabilities),
+                _sum(s.previous for s in self.liabilities))
+
+
+@dataclass(frozen=True, slots=True)
+class IncomeStatement:
+    year: int
+    charges: StatementSection  # amounts positive
+    products: StatementSection  # amounts positive
+
+    @property
+    def result(self) -> tuple[Money, Money]:
+        """Profit (+) or loss (−) of the year and of the previous year."""
+        return (self.products.current - self.charges.current,
+                self.products.previous - self.charges.previous)
+
+
+def _group(code: str) -> str:
+    """Balance-sheet line of an account: member and investee sub-accounts roll up."""
+    return code.split("-", 1)[0]
+
+
+def _balance_sheet_side(balances: dict[str, Money]) -> dict[str, dict[str, Money]]:
+    """Section key -> line code -> amount shown (positive = normal side of the section)."""
+    out: dict[str, dict[str, Money]] = defaultdict(lambda: defaultdict(lambda: ZERO))
+    result = ZERO
+    for code, amount in balances.items():
+        group = _group(code)
+        if code[0] in "67":
+            result -= amount  # income is a credit: profit = −(sum of classes 6 and 7)
+        elif code.startswith("29"):
+            out["impairments"][group] += amount  # credit balance: shown negative on assets
+        elif code[0] == "2":
+            out["financial_assets"][group] += amount
+        elif code[0] == "5":
+            out["cash"][group] += amount
+        elif code[0] == "4":
+            # Receivables and debts by account: a member account is owed (credit) or owes.
+            key = "receivables" if amount.cents > 0 else "debts"
+            out[key][group] += amount if amount.cents > 0 else -amount
+        elif code in RESULT_ACCOUNTS:
+            out["equity"]["result_pending"] += -amount
+        elif code[0] == "1":
+            section = "capital" if group in ("1011", "1018") else "equity"
+            out[section][group] += -amount
+        else:  # class 3 does not exist in a club's chart; keep it visible if ever used
+            out["other"][group] += amount
+    out["equity"]["result"] += result  # always shown, even when nil
+    return out
+
+
+ASSET_SECTIONS = ("financial_assets", "impairments", "receivables", "cash", "other")
+LIABILITY_SECTIONS = ("capital", "equity", "debts")
+COMPUTED_LINES = {"result": "Résultat de l'exercice",
+                  "result_pending": "Résultat en attente d'affectation"}
+
+
+def _sections(keys: tuple[str, ...], current: dict[str, dict[str, Money]],
+              previous: dict[str, dict[str, Money]], labels: dict[str, str],
+              ) -> tuple[StatementSection, ...]:
+    sections = []
+    for key in keys:
+        codes = sorted(set(current.get(key, {})) | set(previous.get(key, {})),
+                       key=lambda c: (c == "result", c))
+        lines = tuple(
+            StatementLine(code, labels.get(code, COMPUTED_LINES.get(code, code)),
+                          current.get(key, {}).get(code, ZERO),
+                          previous.get(key, {}).get(code, ZERO))
+            for code in codes)
+        lines = tuple(line for line in lines
+                      if line.code == "result" or line.current.cents or line.previous.cents)
+        if lines:
+            sections.append(StatementSection(key, lines))
+    return tuple(sections)
+
+
+def balance_sheet(session: Session, club: Club, year: int) -> BalanceSheet:
+    labels = _labels(session, club.book_id)
+    current = _balance_sheet_side(balances_before_closing(session, club.book_id, year))
+    previous = _balance_sheet_side(balances_before_closing(session, club.book_id, year - 1))
+    return BalanceSheet(year, _sections(ASSET_SECTIONS, current, previous, labels),
+                        _sections(LIABILITY_SECTIONS, current, previous, labels))
+
+
+def income_statement(session: Session, club: Club, year: int) -> IncomeStatement:
+    labels = _labels(session, club.book_id)
+
+    def movements(y: int) -> dict[str, Money]:
+        found = balances_before_closing(session, club.book_id, y, from_date=dt.date(y, 1, 1))
+        return {c: a for c, a in found.items() if c[0] in "67"}
+
+    now, before = movements(year), movements(year - 1)
+
+    def section(key: str, klass: str, sign: int) -> StatementSection:
+        codes = sorted(c for c in set(now) | set(before) if c.startswith(klass))
+        return StatementSection(key, tuple(
+            StatementLine(c, labels.get(c, c), now.get(c, ZERO) * sign,
+                          before.get(c, ZERO) * sign) for c in codes))
+
+    return IncomeStatement(year, section("charges", "6", 1), section("products", "7", -1))
+
+
+# -- cash reconciliation -----------------------------------------------------------------------
+
+CASH_FLOW_KINDS = ("savings", "capital_returned", "invested", "recovered", "income", "expenses",
+                   "other")
+
+
+@dataclass(frozen=True, slots=True)
+class CashReconciliation:
+    start: Money  # bank accounts at 31/12 of the previous year
+    flows: tuple[tuple[str, Money], ...]  # (kind, signed amount), kinds in CASH_FLOW_KINDS order
+    end: Money
+
+    @property
+    def explained(self) -> bool:
+        return self.start + _sum(a for _, a in self.flows) == self.end
+
+
+def _flow_kind(code: str, amount: int) -> str:
+    """Why cash moved, from the counterpart account (``amount`` is the cash side's sign)."""
+    group = _group(code)
+    if group == "1011":
+        return "savings" if amount > 0 else "capital_returned"
+    if group in ("1018", "4567"):
+        return "capital_returned"
+    if code.startswith(chart.DISPOSAL_PROCEEDS_ACCOUNT) or (code[0] == "2"
+                                                            and not code.startswith("29")):
+        return "invested" if amount < 0 else "recovered"
+    if code[0] == "7":
+        return "income"
+    if code[0] == "6":
+        return "expenses"
+    return "other"
+
+
+def cash_reconciliation(session: Session, club: Club, year: int) -> CashReconciliation:
+    """Cash at both ends of the year and every bank movement in between, by counterpart.
+
+    Each non-cash posting of an entry that moves cash explains minus its own amount; an
+    entry balances, so the flows add up to the change in cash exactly (transfers between the
+    club's own bank accounts explain nothing and cancel out).
+    """
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    is_cash = Account.code.in_(chart.CASH_PREFIXES)
+    cash_entries = (select(Posting.entry_id).join(Account, Account.id == Posting.account_id)
+                    .where(is_cash))
+    rows = session.execute(
+        select(Account.code, func.sum(Posting.amount_cents))
+        .select_from(Posting).join(Entry, Entry.id == Posting.entry_id)
+        .join(Account, Account.id == Posting.account_id)
+        .where(Entry.book_id == club.book_id, Entry.journal != OPENING_JOURNAL,
+               Entry.date >= first, Entry.date <= last, ~is_cash,
+               Entry.id.in_(cash_entries))
+        .group_by(Account.code)).all()
+    flows: dict[str, int] = dict.fromkeys(CASH_FLOW_KINDS, 0)
+    for code, total in rows:
+        cash_side = -int(total)
+        flows[_flow_kind(code, cash_side)] += cash_side
+    start = _cash(session, club, dt.date(year - 1, 12, 31))
+    end = _cash(session, club, last)
+    return CashReconciliation(start, tuple((k, Money(v)) for k, v in flows.items()), end)
+
+
+def _cash(session: Session, club: Club, as_of: dt.date) -> Money:
+    from ledger.queries import balance
+
+    return _sum(balance(session, club.book_id, code, as_of) for code in chart.CASH_PREFIXES)
+
+
+# -- members -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class MemberLine:
+    """One line of the convention's share table at the closing date."""
+
+    code: str
+    name: str
+    joined: dt.date
+    left: dt.date | None
+    paid_in_year: Money
+    paid_to_date: Money
+    contributed: Money  # net contributions (savings − capital repaid)
+    share: Fraction
+    value: Money
+
+
+def _paid_by_member(session: Session, club: Club, first: dt.date | None,
+                    last: dt.date) -> dict[str, Money]:
+    conds = [Member.club_id == club.id, CapitalMovement.kind == "saving",
+             CapitalMovement.date <= last]
+    if first is not None:
+        conds.append(CapitalMovement.date >= first)
+    rows = session.execute(
+        select(Member.code, func.sum(CapitalMovement.amount_cents))
+        .join(CapitalMovement, CapitalMovement.member_id == Member.id)
+        .where(*conds).group_by(Member.code)).all()
+    return {code: Money(int(total)) for code, total in rows}
+
+
+def member_lines(session: Session, club: Club, year: int) -> tuple[Money, tuple[MemberLine, ...]]:
+    """(net assets used for values, one line per member who had joined by 31/12)."""
+    last = dt.date(year, 12, 31)
+    table, rows = member_table(session, club, last)
+    in_year = _paid_by_member(session, club, dt.date(year, 1, 1), last)
+    by_code = table.by_code()
+    return table.net_assets, tuple(
+        MemberLine(r.code, r.name, r.joined, r.left, in_year.get(r.code, ZERO), r.paid,
+                   r.contributed, by_code[r.code].share, r.value)
+        for r in rows)
+
+
+# -- portfolio and loans -----------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class LoanLine:
+    number: int
+    investee: str
+    kind: str
+    date: dt.date
+    principal: Money
+    repaid: Money
+    outstanding: Money
+    overdue: Money
+    days_past_due: int
+    bucket: str  # "current" or the age bucket of the oldest unpaid instalment (BUCKETS)
+    written_off: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LoanBook:
+    lines: tuple[LoanLine, ...]
+    outstanding: Money
+    buckets: tuple[tuple[str, Money], ...]  # unpaid instalments (overdue) by age bucket
+    par30: Fraction  # outstanding of loans > 30 days late ÷ outstanding
+
+
+def loan_book(session: Session, club: Club, as_of: dt.date) -> LoanBook:
+    from cigales.services.loans import all_loans
+
+    report = arrears_report(session, club, as_of)
+    lines = []
+    for view in all_loans(session, club, as_of):
+        arrears = view.arrears
+        days = arrears.max_days_past_due
+        bucket = next((name for name, low, high in BUCKETS
+                       if days >= low and (high is None or days <= high)), "current")
+        lines.append(LoanLine(
+            view.investment.number, view.investee.name, view.investment.kind,
+            view.investment.date, Money(view.investment.amount_cents), view.repaid,
+            view.outstanding, arrears.overdue, arrears.max_days_past_due, bucket,
+            view.written_off_on is not None))
+    return LoanBook(tuple(lines), report.outstanding,
+                    tuple((name, report.buckets[name]) for name, _, _ in BUCKETS), report.par30)
+
+
+# -- activity ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Movement:
+    code: str
+    name: str
+    date: dt.date
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    number: int
+    investee: str
+    kind: str
+    date: dt.date
+    amount: Money
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    members_start: int  # active on 1 January
+    members_end: int  # active on 31 December
+    joined: tuple[Movement, ...]
+    left: tuple[Movement, ...]
+    savings_collected: Money
+    savings_payments: int
+    members_behind: int  # members behind their monthly plan at year end
+    investments: tuple[Decision, ...]
+    invested: Money
+    repaid: Money  # principal of loans and cost of shares that came back in the year
+    income: Money  # dividends and interest received in the year
+    written_off: Money
+    jobs_created: int
+    jobs_kept: int
+    alerts: tuple[Notice, ...]
+
+
+def _member_movements(session: Session, club: Club, column, first: dt.date,  # type: ignore[no-untyped-def]
+                      last: dt.date) -> tuple[Movement, ...]:
+    rows = session.execute(
+        select(Member.code, MemberIdentity.name, column)
+        .join(MemberIdentity, MemberIdentity.member_id == Member.id)
+        .where(Member.club_id == club.id, column >= first, column <= last)
+        .order_by(column, Member.code)).all()
+    return tuple(Movement(code, name, date) for code, name, date in rows)
+
+
+def activity(session: Session, club: Club, year: int,
+             lines: list[PortfolioLine], previous: list[PortfolioLine]) -> Activity:
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    savings = session.execute(
+        select(func.coalesce(func.sum(CapitalMovement.amount_cents), 0), func.count())
+        .where(CapitalMovement.club_id == club.id, CapitalMovement.kind == "saving",
+               CapitalMovement.date >= first, CapitalMovement.date <= last)).one()
+    before = {line.number: line for line in previous}
+
+    def delta(line: PortfolioLine, attr: str) -> Money:
+        old = before.get(line.number)
+        now: Money = getattr(line, attr)
+        return now - (getattr(old, attr) if old else ZERO)
+
+    decided = tuple(Decision(p.number, p.investee_name, p.kind, p.date, p.cost)
+                    for p in lines if first <= p.date <= last)
+    jobs = session.execute(
+        select(func.coalesce(func.sum(InvesteeJobs.created), 0),
+               func.coalesce(func.sum(InvesteeJobs.kept), 0))
+        .join(Investee, Investee.id == InvesteeJobs.investee_id)
+        .where(Investee.club_id == club.id, InvesteeJobs.date >= first,
+               InvesteeJobs.date <= last)).one()
+    status = lifecycle_service.status(session, club, last)
+    alerts = (*status.alerts, *investment_alerts(session, club, last))
+    behind = sum(1 for a in savings_arrears(session, club, last) if a.behind.cents)
+    return Activity(
+        members_start=lifecycle_service.active_members(session, club, first),
+        members_end=status.members_active,
+        joined=_member_movements(session, club, Member.joined, first, last),
+        left=_member_movements(session, club, Member.left_on, first, last),
+        savings_collected=Money(int(savings[0])), savings_payments=int(savings[1]),
+        members_behind=behind,
+        investments=decided, invested=_sum(d.amount for d in decided),
+        repaid=_sum(delta(p, "repaid") for p in lines),
+        income=_sum(delta(p, "income") for p in lines),
+        written_off=_sum(delta(p, "written_off") for p in lines),
+        jobs_created=int(jobs[0]), jobs_kept=int(jobs[1]), alerts=tuple(alerts))
+
+
+# -- charts ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    labels: tuple[str, ...]  # "2021-04" (month) or a kind / sector key
+    values: tuple[Money, ...]
+
+
+def monthly_savings(session: Session, club: Club, last: dt.date) -> Series:
+    """Savings paid per month from the club's first month to ``last``'s month."""
+    rows = session.execute(
+        select(CapitalMovement.date, func.sum(CapitalMovement.amount_cents))
+        .where(CapitalMovement.club_id == club.id, CapitalMovement.kind == "saving",
+               CapitalMovement.date <= last)
+        .group_by(CapitalMovement.date)).all()
+    per_month: dict[str, int] = defaultdict(int)
+    for date, total in rows:
+        per_month[f"{date:%Y-%m}"] += int(total)
+    months = _months(club.founded, last)
+    return Series(tuple(months), tuple(Money(per_month.get(m, 0)) for m in months))
+
+
+def _months(first: dt.date, last: dt.date) -> list[str]:
+    out = []
+    year, month = first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        out.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
+
+
+def net_assets_by_month(session: Session, club: Club, last: dt.date) -> Series:
+    """Book net assets (classes 2–5) at each month end, from one grouped query."""
+    rows = session.execute(
+        select(Entry.date, func.sum(Posting.amount_cents))
+        .select_from(Posting).join(Entry, Entry.id == Posting.entry_id)
+        .join(Account, Account.id == Posting.account_id)
+        .where(Entry.book_id == club.book_id, Entry.journal != OPENING_JOURNAL,
+               Entry.date <= last, func.substr(Account.code, 1, 1).in_(("2", "3", "4", "5")))
+        .group_by(Entry.date)).all()
+    per_month: dict[str, int] = defaultdict(int)
+    for date, total in rows:
+        per_month[f"{date:%Y-%m}"] += int(total)
+    running, values = 0, []
+    months = _months(club.founded, last)
+    for m in months:
+        running += per_month.get(m, 0)
+        values.append(Money(running))
+    return Series(tuple(months), tuple(values))
+
+
+def split(lines: list[PortfolioLine], attr: str) -> Series:
+    """Outstanding cost of the portfolio by kind or by sector (largest first)."""
+    totals: dict[str, int] = defaultdict(int)
+    for line in lines:
+        if line.outstanding.cents > 0:
+            totals[getattr(line, attr) or "—"] += line.outstanding.cents
+    ordered = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))
+    return Series(tuple(k for k, _ in ordered), tuple(Money(v) for _, v in ordered))
+
+
+# -- resolutions -------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    key: str  # approve_accounts, discharge, allocate_result, elect_officers, prorogation
+    params: dict[str, str]
+
+
+def resolutions(identity: ClubIdentity, year: int, result: Money) -> tuple[Resolution, ...]:
+    found = [
+        Resolution("approve_accounts", {"year": str(year), "result": result.plain()}),
+        Resolution("discharge", {"year": str(year)}),
+        Resolution("allocate_result", {"year": str(year), "result": result.plain(),
+                                       "allocation": identity.result_allocation}),
+        Resolution("elect_officers", {}),
+    ]
+    # At the AGM after the fifth year the members decide between prorogation and dissolution
+    # (domain.md §6): due when the first phase ends before the next year's AGM.
+    if (identity.prorogation is None and identity.liquidation is None
+            and identity.phase == Phase.INVESTMENT.value
+            and identity.phase1_end <= dt.date(year + 1, 12, 31)):
+        found.append(Resolution("prorogation", {"end": identity.phase1_end.isoformat()}))
+    return tuple(found)
+
+
+# -- the AGM pack ------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class AgmPack:
+    club: ClubIdentity
+    year: int
+    generated: dt.date
+    activity: Activity
+    balance_sheet: BalanceSheet
+    income_statement: IncomeStatement
+    cash: CashReconciliation
+    net_assets: Money
+    members: tuple[MemberLine, ...]
+    portfolio: tuple[PortfolioLine, ...]
+    loans: LoanBook
+    savings_by_month: Series
+    net_assets_by_month: Series
+    portfolio_by_kind: Series
+    portfolio_by_sector: Series
+    resolutions: tuple[Resolution, ...]
+    chain: tuple[int, str]  # (entries in the hash chain, head hash) when generated
+    year_closed: bool
+
+
+def _year_closed(session: Session, club: Club, year: int) -> bool:
+    return bool(session.execute(select(FiscalYear.closed).where(
+        FiscalYear.book_id == club.book_id, FiscalYear.year == year)).scalar_one_or_none())
+
+
+def build_agm_pack(session: Session, club: Club, year: int, *, generated: dt.date) -> AgmPack:
+    last = dt.date(year, 12, 31)
+    identity = club_identity(session, club, last)
+    lines = portfolio(session, club, last)
+    previous = portfolio(session, club, dt.date(year - 1, 12, 31))
+    income = income_statement(session, club, year)
+    assets, members = member_lines(session, club, year)
+    return AgmPack(
+        club=identity, year=year, generated=generated,
+        activity=activity(session, club, year, lines, previous),
+        balance_sheet=balance_sheet(session, club, year),
+        income_statement=income,
+        cash=cash_reconciliation(session, club, year),
+        net_assets=assets,
+        members=members,
+        portfolio=tuple(lines),
+        loans=loan_book(session, club, last),
+        savings_by_month=monthly_savings(session, club, last),
+        net_assets_by_month=net_assets_by_month(session, club, last),
+        portfolio_by_kind=split(lines, "kind"),
+        portfolio_by_sector=split(lines, "sector"),
+        resolutions=resolutions(identity, year, income.result[0]),
+        chain=chain_head(session, club.book_id),
+        year_closed=_year_closed(session, club, year),
+    )
+
+
+# -- member statements -------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class InvestmentPart:
+    """The member's part of one investment, by the key frozen on its date."""
+
+    number: int
+    investee: str
+    kind: str
+    date: dt.date
+    status: str
+    club_amount: Money
+    key: Fraction
+    amount: Money  # member's part of the payment
+    income: Money  # member's part of dividends or interest received to date
+    gain: Money  # member's part of realised gains (+) or losses (−) to date
+
+
+@dataclass(frozen=True, slots=True)
+class MemberStatement:
+    club: ClubIdentity
+    year: int
+    generated: dt.date
+    code: str
+    name: str
+    joined: dt.date
+    left: dt.date | None
+    reference: str  # bank transfer reference, e.g. CIG-M01
+    payments: tuple[Money, ...]  # savings paid in each month of the year (12 values)
+    paid_in_year: Money
+    paid_to_date: Money
+    contributed: Money
+    share: Fraction
+    value: Money
+    net_assets: Money
+    investments: tuple[InvestmentPart, ...]
+    income: tuple[IncomeLine, ...]  # member's share of the year's income (taxable yearly)
+    tax: TaxSheet
+    chain: tuple[int, str]
+
+    @property
+    def income_total(self) -> Money:
+        return _sum(line.member_amount for line in self.income)
+
+
+def _payments_by_month(session: Session, club: Club, year: int) -> dict[str, list[Money]]:
+    rows = session.execute(
+        select(Member.code, CapitalMovement.date, CapitalMovement.amount_cents)
+        .join(CapitalMovement, CapitalMovement.member_id == Member.id)
+        .where(Member.club_id == club.id, CapitalMovement.kind == "saving",
+               CapitalMovement.date >= dt.date(year, 1, 1),
+               CapitalMovement.date <= dt.date(year, 12, 31))).all()
+    out: dict[str, list[int]] = defaultdict(lambda: [0] * 12)
+    for code, date, cents in rows:
+        out[code][date.month - 1] += int(cents)
+    return {code: [Money(c) for c in months] for code, months in out.items()}
+
+
+def build_member_statements(session: Session, club: Club, year: int, *, generated: dt.date,
+                            member: str | None = None) -> list[MemberStatement]:
+    """One statement per member who had joined by 31/12 (or just ``member``)."""
+    last = dt.date(year, 12, 31)
+    identity = club_identity(session, club, last)
+    assets, lines = member_lines(session, club, year)
+    selected = [m for m in lines if member is None or m.code == member]
+    if member is not None and not selected:
+        from cigales.services.members import get_member
+
+        get_member(session, club, member)  # raises the unknown-member error with the codes
+        selected = []  # joined after the year: nothing to state
+    sheets = {s.member: s for s in tax_sheets(session, club, year, member)}
+    by_month = _payments_by_month(session, club, year)
+    parts: dict[str, list[InvestmentPart]] = defaultdict(list)
+    for p in portfolio(session, club, last):
+        for k in p.keys:
+            parts[k.member].append(InvestmentPart(
+                p.number, p.investee_name, p.kind, p.date, p.status, p.cost, k.share, k.amount,
+                k.income, k.gain))
+    chain = chain_head(session, club.book_id)
+    return [
+        MemberStatement(
+            club=identity, year=year, generated=generated, code=m.code, name=m.name,
+            joined=m.joined, left=m.left, reference=MEMBER_REFERENCE.format(code=m.code),
+            payments=tuple(by_month.get(m.code, [ZERO] * 12)), paid_in_year=m.paid_in_year,
+            paid_to_date=m.paid_to_date, contributed=m.contributed, share=m.share,
+            value=m.value, net_assets=assets, investments=tuple(parts.get(m.code, ())),
+            income=sheets[m.code].income, tax=sheets[m.code], chain=chain)
+        for m in selected
+    ]
+

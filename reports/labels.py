@@ -1,0 +1,83 @@
+"""Names people read for the codes that report data carries (kinds, statuses, sections).
+
+Msgids are English and marked with ``N_`` so that extraction finds them; ``label()`` translates
+at render time, in the language being rendered.
+"""
+
+from __future__ import annotations
+
+from cigales.i18n import _
+from cigales.phases import PHASE_LABELS, Phase
+from ledger.errors import N_
+
+KINDS = {
+    "equity": N_("Equity stake"),
+    "shareholder": N_("Shareholder loan"),
+    "honour": N_("Honour loan"),
+    "association": N_("Association contribution"),
+    "participating": N_("Participating titles"),
+}
+
+STATUSES = {
+    "held": N_("held"),
+    "exited": N_("exited"),
+    "written_off": N_("written off"),
+    "repaid": N_("repaid"),
+    "late": N_("late"),
+    "current": N_("current"),
+}
+
+SECTIONS = {
+    "financial_assets": N_("Financial assets (gross)"),
+    "impairments": N_("Impairments"),
+    "receivables": N_("Receivables"),
+    "cash": N_("Cash at bank"),
+    "other": N_("Other"),
+    "capital": N_("Members' contributions"),
+    "equity": N_("Reserves and result"),
+    "debts": N_("Debts"),
+    "charges": N_("Expenses"),
+    "products": N_("Income"),
+}
+
+COMPUTED = {
+    "result": N_("Result of the year"),
+    "result_pending": N_("Result awaiting allocation"),
+}
+
+CASH_FLOWS = {
+    "savings": N_("Members' savings paid in"),
+    "capital_returned": N_("Capital repaid to members"),
+    "invested": N_("Investments paid out"),
+    "recovered": N_("Repayments and sales received"),
+    "income": N_("Dividends, interest and other income"),
+    "expenses": N_("Expenses paid"),
+    "other": N_("Other movements"),
+}
+
+INCOME_KINDS = {
+    "dividend": N_("dividend"),
+    "interest": N_("loan interest"),
+    "bank_interest": N_("bank interest"),
+}
+
+BUCKETS = {
+    "current": N_("up to date"),
+    "1-30": N_("1–30 days"),
+    "31-90": N_("31–90 days"),
+    "91-180": N_("91–180 days"),
+    "180+": N_("over 180 days"),
+}
+
+SHARE_METHODS = {"prorata": N_("pro rata of net contributions"), "units": N_("units")}
+
+
+def label(table: dict[str, str], key: str | None) -> str:
+    """Translated name of ``key``, or the key itself when the table does not know it."""
+    if key is None:
+        return "—"
+    return _(table[key]) if key in table else key
+
+
+def phase(value: str) -> str:
+    return _(PHASE_LABELS[Phase(value)])

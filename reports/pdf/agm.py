@@ -1,0 +1,359 @@
+"""The AGM pack: one PDF with everything the treasurer presents to the general meeting.
+
+Renders an ``AgmPack`` (reports/data.py) and nothing else: no query here, so what the PDF
+prints is exactly what the data tests check. Text follows the current language
+(``cigales.i18n.using`` switches it for one rendering).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from fractions import Fraction
+
+from reportlab.platypus import Flowable
+
+from cigales.i18n import _
+from ledger.money import Money
+from reports import fmt
+from reports.data import AgmPack, BalanceSheet, Series, StatementSection
+from reports.labels import (
+    BUCKETS,
+    CASH_FLOWS,
+    COMPUTED,
+    KINDS,
+    SECTIONS,
+    SHARE_METHODS,
+    STATUSES,
+    label,
+    phase,
+)
+from reports.pdf import charts
+from reports.pdf.base import (
+    Col,
+    PageInfo,
+    build_pdf,
+    data_table,
+    heading,
+    key_value_table,
+    page_break,
+    paragraph,
+    signature_blocks,
+    spacer,
+    table_of_contents,
+)
+
+INDENT = "\u00a0" * 4  # Paragraphs collapse ordinary spaces; no-break spaces keep the indent
+PIE_SLICES = 8  # beyond this, the smallest slices are grouped so the legend stays readable
+
+
+def _money(value: Money) -> str:
+    return fmt.money(value)
+
+
+def _amount(value: Money) -> str:
+    return fmt.amount(value)
+
+
+def _date(value: dt.date | None) -> str:
+    return fmt.date(value) if value is not None else "—"
+
+
+def period(year: int, founded: dt.date) -> tuple[dt.date, dt.date]:
+    """The fiscal year: calendar year, the first one starting when the club was founded."""
+    return max(dt.date(year, 1, 1), founded), dt.date(year, 12, 31)
+
+
+def page_info(title: str, club: str, year: int, founded: dt.date, generated: dt.date) -> PageInfo:
+    start, end = period(year, founded)
+    return PageInfo(
+        title=title, club=club,
+        period=_("Year {year}: {start} – {end}").format(year=year, start=fmt.date(start),
+                                                      end=fmt.date(end)),
+        generated=_("Generated on {date}").format(date=fmt.date(generated)))
+
+
+# -- sections ------------------------------------------------------------------------------------
+
+def _cover(pack: AgmPack) -> list[Flowable]:
+    c = pack.club
+    place = ", ".join(x for x in (c.region, c.department) if x)
+    pairs = [
+        (_("Club"), f"{c.name} ({c.slug})"),
+        (_("Region"), place or "—"),
+        (_("Founded (convention signed)"), _date(c.founded)),
+        (_("Phase on 31 December"), phase(c.phase)),
+        (_("End of the first five-year phase"), _date(c.phase1_end)),
+        (_("Prorogation decided"), _date(c.prorogation)),
+        (_("Latest end of the club's life"), _date(c.life_end)),
+        (_("Share method"), label(SHARE_METHODS, c.share_method)),
+        (_("Members on 31 December"), str(pack.activity.members_end)),
+        (_("Net assets on 31 December"), _money(pack.net_assets)),
+        (_("Status of the year"), _("closed") if pack.year_closed else
+         _("open (provisional figures)")),
+        (_("Generated on"), fmt.long_date(pack.generated)),
+    ]
+    return [
+        spacer(20),
+        paragraph(_("General meeting"), "title"),
+        paragraph(_("Accounts of the year {year}").format(year=pack.year), "subtitle"),
+        paragraph(c.name, "subtitle"),
+        spacer(8),
+        key_value_table(pairs),
+        spacer(10),
+        paragraph(_("Contents"), "heading1"),  # not a heading: it would list itself
+        table_of_contents(),
+        page_break(),
+    ]
+
+
+def _activity(pack: AgmPack) -> list[Flowable]:
+    a = pack.activity
+    story: list[Flowable] = [heading(_("1. Activity of the year"))]
+    pairs = [
+        (_("Members on 1 January → 31 December"), f"{a.members_start} → {a.members_end}"),
+        (_("Members who joined"), ", ".join(f"{m.name} ({m.code}, {_date(m.date)})"
+                                           for m in a.joined) or "—"),
+        (_("Members who left"), ", ".join(f"{m.name} ({m.code}, {_date(m.date)})"
+                                         for m in a.left) or "—"),
+        (_("Savings collected"), _("{amount} in {count} payments").format(
+            amount=_money(a.savings_collected), count=a.savings_payments)),
+        (_("Members behind their monthly plan"), str(a.members_behind)),
+        (_("Investments decided"), _("{count}, for {amount}").format(
+            count=len(a.investments), amount=_money(a.invested))),
+        (_("Capital repaid to the club"), _money(a.repaid)),
+        (_("Dividends and interest received"), _money(a.income)),
+        (_("Written off"), _money(a.written_off)),
+        (_("Jobs created / kept at investees"), f"{a.jobs_created} / {a.jobs_kept}"),
+    ]
+    story.append(key_value_table(pairs))
+    if a.investments:
+        story += [heading(_("Investments of the year"), 1), data_table(
+            [Col(_("No."), 12, "right"), Col(_("Investee")), Col(_("Instrument"), 42),
+             Col(_("Date"), 24, "center"), Col(_("Amount"), 28, "right")],
+            [[str(d.number), d.investee, label(KINDS, d.kind), _date(d.date), _amount(d.amount)]
+             for d in a.investments],
+            total=["", _("Total"), "", "", _amount(a.invested)])]
+    story.append(heading(_("Alerts"), 1))
+    if a.alerts:
+        story += [paragraph("• " + alert.render(_)) for alert in a.alerts]
+    else:
+        story.append(paragraph(_("No alert on 31 December.")))
+    return story
+
+
+def _statement_rows(sections: Sequence[StatementSection]) -> list[list[str]]:
+    rows = []
+    for section in sections:
+        rows.append([label(SECTIONS, section.key).upper(), _amount(section.current),
+                     _amount(section.previous)])
+        for line in section.lines:
+            name = label(COMPUTED, line.code) if line.code in COMPUTED else \
+                f"{line.code} {line.label}"
+            rows.append([INDENT + name, _amount(line.current), _amount(line.previous)])
+    return rows
+
+
+def _balance_sheet(bs: BalanceSheet, year: int) -> list[Flowable]:
+    cols = [Col(""), Col(str(year), 32, "right"), Col(str(year - 1), 32, "right")]
+    assets, previous_assets = bs.total_assets
+    liabilities, previous_liabilities = bs.total_liabilities
+    cols_assets = [Col(_("Assets")), *cols[1:]]
+    cols_liabilities = [Col(_("Equity and liabilities")), *cols[1:]]
+    return [
+        heading(_("Balance sheet on 31 December (before allocation of the result)"), 1),
+        data_table(cols_assets, _statement_rows(bs.assets),
+                   total=[_("Total assets"), _amount(assets), _amount(previous_assets)],
+                   zebra=False),
+        spacer(4),
+        data_table(cols_liabilities, _statement_rows(bs.liabilities),
+                   total=[_("Total equity and liabilities"), _amount(liabilities),
+                          _amount(previous_liabilities)], zebra=False),
+    ]
+
+
+def _financial(pack: AgmPack) -> list[Flowable]:
+    inc = pack.income_statement
+    result, previous = inc.result
+    cols = [Col(""), Col(str(pack.year), 32, "right"), Col(str(pack.year - 1), 32, "right")]
+    story: list[Flowable] = [page_break(), heading(_("2. Financial report"))]
+    story += _balance_sheet(pack.balance_sheet, pack.year)
+    story += [
+        heading(_("Income statement"), 1),
+        data_table([Col(_("Expenses and income")), *cols[1:]],
+                   _statement_rows((inc.charges, inc.products)),
+                   total=[_("Result (profit + / loss −)"), _amount(result), _amount(previous)],
+                   zebra=False),
+        heading(_("Cash reconciliation"), 1),
+    ]
+    cash = pack.cash
+    rows = [[_("Cash at bank on 1 January"), _amount(cash.start)]]
+    rows += [[INDENT + label(CASH_FLOWS, kind), _amount(value)] for kind, value in cash.flows
+             if value.cents]
+    story.append(data_table([Col(_("Bank accounts (512)")), Col(_("Amount"), 36, "right")],
+                            rows, total=[_("Cash at bank on 31 December"), _amount(cash.end)]))
+    story.append(paragraph(
+        _("The movements explain the change in cash exactly.") if cash.explained else
+        _("The movements do not explain the change in cash: check the books."), "small"))
+    return story
+
+
+def _members(pack: AgmPack) -> list[Flowable]:
+    rows = []
+    for m in pack.members:
+        note = f" ({_('left')} {_date(m.left)})" if m.left else ""
+        rows.append([m.code, m.name + note, _amount(m.paid_in_year), _amount(m.paid_to_date),
+                     fmt.share(m.share), _amount(m.value)])
+    total = ["", _("Total"), _amount(Money(sum(m.paid_in_year.cents for m in pack.members))),
+             _amount(Money(sum(m.paid_to_date.cents for m in pack.members))),
+             fmt.share(sum((m.share for m in pack.members), Fraction(0))),
+             _amount(Money(sum(m.value.cents for m in pack.members)))]
+    return [
+        page_break(),
+        heading(_("3. Members' shares on 31 December")),
+        paragraph(_("The share table of the convention: each member's share of the club's net "
+                    "assets ({assets}), {method}.").format(
+            assets=_money(pack.net_assets), method=label(SHARE_METHODS, pack.club.share_method))),
+        data_table([Col(_("Code"), 16), Col(_("Member")), Col(_("Paid in the year"), 26, "right"),
+                    Col(_("Paid to date"), 26, "right"), Col(_("Share"), 20, "right"),
+                    Col(_("Value"), 26, "right")], rows, total=total),
+    ]
+
+
+def _portfolio(pack: AgmPack) -> list[Flowable]:
+    lines = pack.portfolio
+    rows = [[str(p.number), p.investee_name, label(KINDS, p.kind), _date(p.date),
+             _amount(p.cost), _amount(p.repaid), _amount(p.outstanding),
+             _amount(p.impairment), label(STATUSES, p.status)] for p in lines]
+
+    def total(attr: str) -> str:
+        return _amount(Money(sum(getattr(p, attr).cents for p in lines)))
+
+    story: list[Flowable] = [
+        page_break(),
+        heading(_("4. Portfolio and loans")),
+        heading(_("Investments on 31 December"), 1),
+        data_table([Col(_("No."), 9, "right"), Col(_("Investee")), Col(_("Instrument"), 30),
+                    Col(_("Date"), 19, "center"), Col(_("Cost"), 19, "right"),
+                    Col(_("Repaid"), 19, "right"), Col(_("Outstanding"), 20, "right"),
+                    Col(_("Impairment"), 19, "right"), Col(_("Status"), 17)],
+                   rows, total=["", _("Total"), "", "", total("cost"), total("repaid"),
+                                total("outstanding"), total("impairment"), ""])
+        if rows else paragraph(_("The club has made no investment yet.")),
+    ]
+    book = pack.loans
+    story.append(heading(_("Loans and arrears"), 1))
+    if not book.lines:
+        story.append(paragraph(_("The club has granted no loan.")))
+        return story
+    story.append(data_table(
+        [Col(_("No."), 9, "right"), Col(_("Borrower")), Col(_("Granted"), 19, "center"),
+         Col(_("Principal"), 21, "right"), Col(_("Repaid"), 21, "right"),
+         Col(_("Outstanding"), 21, "right"), Col(_("Overdue"), 19, "right"),
+         Col(_("Days late"), 15, "right"), Col(_("Arrears"), 22)],
+        [[str(x.number), x.investee + (f" ({_('written off')})" if x.written_off else ""),
+          _date(x.date), _amount(x.principal), _amount(x.repaid), _amount(x.outstanding),
+          _amount(x.overdue), str(x.days_past_due), label(BUCKETS, x.bucket)]
+         for x in book.lines],
+        total=["", _("Total"), "", _amount(Money(sum(x.principal.cents for x in book.lines))),
+               _amount(Money(sum(x.repaid.cents for x in book.lines))),
+               _amount(book.outstanding),
+               _amount(Money(sum(x.overdue.cents for x in book.lines))), "", ""]))
+    story.append(spacer(3))
+    story.append(data_table(
+        [Col(_("Unpaid instalments by age")), Col(_("Amount"), 36, "right")],
+        [[label(BUCKETS, name), _amount(value)] for name, value in book.buckets]))
+    story.append(paragraph(_("PAR30 (outstanding principal of loans more than 30 days late ÷ "
+                             "outstanding principal): {par}.").format(par=fmt.share(book.par30))))
+    return story
+
+
+def _group_small(series: Series, names: dict[str, str] | None) -> tuple[list[str], list[int]]:
+    pairs = [(label(names, k) if names else k, v.cents)
+             for k, v in zip(series.labels, series.values, strict=True)]
+    if len(pairs) > PIE_SLICES:
+        rest = sum(v for _, v in pairs[PIE_SLICES - 1:])
+        pairs = [*pairs[:PIE_SLICES - 1], (_("Other"), rest)]
+    return [k for k, _ in pairs], [v for _, v in pairs]
+
+
+def _charts(pack: AgmPack) -> list[Flowable]:
+    def value(cents: int) -> str:
+        return fmt.money(Money(cents))
+
+    kinds = _group_small(pack.portfolio_by_kind, KINDS)
+    sectors = _group_small(pack.portfolio_by_sector, None)
+    return [
+        page_break(),
+        heading(_("5. The club in charts")),
+        charts.bar_chart(list(pack.savings_by_month.labels),
+                         [v.cents for v in pack.savings_by_month.values],
+                         title=_("Savings paid in per month"), value_format=value),
+        charts.line_chart(list(pack.net_assets_by_month.labels),
+                          [v.cents for v in pack.net_assets_by_month.values],
+                          title=_("Net assets at the end of each month (book value)"),
+                          value_format=value),
+        charts.pie_chart(*kinds, title=_("Portfolio by instrument (outstanding cost)"),
+                         value_format=value),
+        charts.pie_chart(*sectors, title=_("Portfolio by sector (outstanding cost)"),
+                         value_format=value),
+    ]
+
+
+def resolution_text(key: str, params: dict[str, str]) -> str:
+    amount = fmt.money(Money.parse(params["result"])) if "result" in params else ""
+    if key == "approve_accounts":
+        return _("The general meeting, having heard the treasurer's report, approves the "
+                 "accounts of the year {year} as presented, showing a result of "
+                 "{result}.").format(year=params["year"], result=amount)
+    if key == "discharge":
+        return _("The general meeting gives the manager (gérant) and the treasurer full "
+                 "discharge for their management during the year {year}.").format(
+            year=params["year"])
+    if key == "allocate_result":
+        if params["allocation"] == "members":
+            return _("The general meeting allocates the result of the year {year}, {result}, "
+                     "to the members in proportion to their shares.").format(
+                year=params["year"], result=amount)
+        return _("The general meeting carries the result of the year {year}, {result}, "
+                 "forward to retained earnings (report à nouveau).").format(
+            year=params["year"], result=amount)
+    if key == "elect_officers":
+        return _("The general meeting elects the manager (gérant), the treasurer and the "
+                 "secretary for one year.")
+    if key == "prorogation":
+        return _("The first five-year phase ends on {end}. The general meeting decides either "
+                 "to extend the club for a second five-year phase (prorogation) or to "
+                 "dissolve it and liquidate its holdings.").format(
+            end=fmt.date(dt.date.fromisoformat(params["end"])))
+    raise AssertionError(f"unknown resolution {key}")
+
+
+def _approval(pack: AgmPack) -> list[Flowable]:
+    story: list[Flowable] = [page_break(), heading(_("6. Resolutions submitted to the vote"))]
+    votes = []
+    for number, resolution in enumerate(pack.resolutions, start=1):
+        story.append(paragraph(_("Resolution {number}").format(number=number), "heading2"))
+        story.append(paragraph(resolution_text(resolution.key, resolution.params)))
+        votes.append([str(number), "", "", ""])
+    story += [
+        spacer(4),
+        data_table([Col(_("Resolution"), 30, "center"), Col(_("For"), None, "center"),
+                    Col(_("Against"), None, "center"), Col(_("Abstentions"), None, "center")],
+                   votes, zebra=False),
+        spacer(6),
+        paragraph(_("Done at ______________________, on ____ / ____ / ________.")),
+        spacer(4),
+        signature_blocks([_("The manager (gérant)"), _("The treasurer"),
+                          _("The secretary of the meeting")]),
+    ]
+    return story
+
+
+def render_agm(pack: AgmPack) -> bytes:
+    """The AGM pack as PDF bytes; the same pack and language always give the same bytes."""
+    story = [*_cover(pack), *_activity(pack), *_financial(pack), *_members(pack),
+             *_portfolio(pack), *_charts(pack), *_approval(pack)]
+    title = _("General meeting {year}").format(year=pack.year)
+    info = page_info(title, pack.club.name, pack.year, pack.club.founded, pack.generated)
+    return build_pdf(story, info, toc=True)

@@ -1,0 +1,164 @@
+"""A member's yearly statement: savings, share, value, investments, income and tax papers.
+
+Renders a ``MemberStatement`` (reports/data.py). The last section prints the club's hash-chain
+head: a member who keeps the statement can later ask `cigales check` to confirm that entry
+number N of the chain still has this hash, i.e. that the books were not rewritten since.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from babel.dates import get_month_names
+from reportlab.platypus import Flowable
+
+from cigales.i18n import _, babel_locale
+from ledger.money import Money
+from reports import fmt
+from reports.data import MemberStatement
+from reports.labels import INCOME_KINDS, KINDS, STATUSES, label
+from reports.pdf.agm import page_info
+from reports.pdf.base import (
+    Col,
+    build_pdf,
+    data_table,
+    heading,
+    key_value_table,
+    paragraph,
+    spacer,
+)
+
+
+def _amount(value: Money) -> str:
+    return fmt.amount(value)
+
+
+def _date(value: dt.date | None) -> str:
+    return fmt.date(value) if value is not None else "—"
+
+
+def _identity(st: MemberStatement) -> list[Flowable]:
+    pairs = [
+        (_("Member"), f"{st.name} ({st.code})"),
+        (_("Joined"), _date(st.joined)),
+        (_("Left"), _date(st.left)),
+        (_("Reference for your transfers"), st.reference),
+        (_("Paid in {year}").format(year=st.year), fmt.money(st.paid_in_year)),
+        (_("Paid since joining"), fmt.money(st.paid_to_date)),
+        (_("Net contributions (savings − capital repaid)"), fmt.money(st.contributed)),
+        (_("Your share on 31 December"), fmt.share(st.share, digits=4)),
+        (_("Value of your share on 31 December"), fmt.money(st.value)),
+        (_("Club's net assets on 31 December"), fmt.money(st.net_assets)),
+    ]
+    return [
+        paragraph(_("Member statement {year}").format(year=st.year), "title"),
+        paragraph(st.club.name, "subtitle"),
+        spacer(4),
+        key_value_table(pairs),
+    ]
+
+
+def _payments(st: MemberStatement) -> list[Flowable]:
+    months = get_month_names("wide", locale=babel_locale())
+    rows = [[months[i + 1].capitalize(), _amount(value)]
+            for i, value in enumerate(st.payments) if value.cents]
+    story: list[Flowable] = [heading(_("Your savings in {year}").format(year=st.year))]
+    if not rows:
+        story.append(paragraph(_("No saving was recorded for you this year.")))
+        return story
+    story.append(data_table([Col(_("Month")), Col(_("Amount"), 40, "right")], rows,
+                            total=[_("Total"), _amount(st.paid_in_year)]))
+    return story
+
+
+def _investments(st: MemberStatement) -> list[Flowable]:
+    story: list[Flowable] = [
+        heading(_("Your part of each investment")),
+        paragraph(_("Each investment is split by the keys frozen on its date: your share of the "
+                    "members' contributions that day."), "small"),
+    ]
+    if not st.investments:
+        story.append(paragraph(_("You had no part in an investment yet.")))
+        return story
+    parts = st.investments
+    story.append(data_table(
+        [Col(_("No."), 9, "right"), Col(_("Investee")), Col(_("Instrument"), 30),
+         Col(_("Date"), 19, "center"), Col(_("Key"), 18, "right"),
+         Col(_("Your part"), 21, "right"), Col(_("Income"), 19, "right"),
+         Col(_("Gain / loss"), 20, "right"), Col(_("Status"), 17)],
+        [[str(p.number), p.investee, label(KINDS, p.kind), _date(p.date),
+          fmt.share(p.key), _amount(p.amount), _amount(p.income), _amount(p.gain),
+          label(STATUSES, p.status)] for p in parts],
+        total=["", _("Total"), "", "", "",
+               _amount(Money(sum(p.amount.cents for p in parts))),
+               _amount(Money(sum(p.income.cents for p in parts))),
+               _amount(Money(sum(p.gain.cents for p in parts))), ""]))
+    return story
+
+
+def _income(st: MemberStatement) -> list[Flowable]:
+    story: list[Flowable] = [
+        heading(_("Your share of the year's income")),
+        paragraph(_("Each member is taxed every year on their share of the club's dividends and "
+                    "interest, even when they are not paid out."), "small"),
+    ]
+    if not st.income:
+        story.append(paragraph(_("The club received no dividend or interest this year.")))
+        return story
+    story.append(data_table(
+        [Col(_("Source")), Col(_("Kind"), 34), Col(_("Club"), 28, "right"),
+         Col(_("Your share"), 28, "right")],
+        [[_("bank") if line.source == "bank" else line.source, label(INCOME_KINDS, line.kind),
+          _amount(line.club_amount), _amount(line.member_amount)] for line in st.income],
+        total=[_("Total"), "", _amount(Money(sum(x.club_amount.cents for x in st.income))),
+               _amount(st.income_total)]))
+    return story
+
+
+def _tax(st: MemberStatement) -> list[Flowable]:
+    sheet = st.tax
+    story: list[Flowable] = [
+        heading(_("IR-PME tax sheet {year}").format(year=st.year)),
+        paragraph(_("Income-tax reduction for subscriptions to the capital of small companies "
+                    "(CGI art. 199 terdecies-0 A): one line per cash subscription paid by the "
+                    "club in the year. Household caps are checked on your own return."),
+                  "small"),
+    ]
+    if sheet.subscriptions:
+        story.append(data_table(
+            [Col(_("Investee")), Col(_("SIREN"), 20), Col(_("Paid on"), 19, "center"),
+             Col(_("Club amount"), 22, "right"), Col(_("Key"), 17, "right"),
+             Col(_("Your base"), 21, "right"), Col(_("Rate"), 13, "right"),
+             Col(_("Reduction"), 20, "right"), Col(_("Keep until"), 19, "center")],
+            [[x.investee, x.siren or "—", _date(x.paid_on), _amount(x.club_amount),
+              fmt.share(x.key), _amount(x.base), fmt.share(x.rate, digits=0),
+              _amount(x.reduction), _date(x.lock_up_end)] for x in sheet.subscriptions],
+            total=[_("Total"), "", "", "", "", _amount(sheet.total_base), "",
+                   _amount(sheet.total_reduction), ""]))
+    else:
+        story.append(paragraph(_("No eligible subscription was paid this year.")))
+    if sheet.warnings:
+        story.append(heading(_("Warnings"), 1))
+        story += [paragraph("• " + w.render(_)) for w in sheet.warnings]
+    return story
+
+
+def _integrity(st: MemberStatement) -> list[Flowable]:
+    count, head = st.chain
+    return [
+        heading(_("Checking the books later")),
+        paragraph(_("When this statement was made, the club's books held {count} chained "
+                    "entries; the fingerprint (SHA-256) of the last one was:").format(
+            count=count)),
+        paragraph(head, "small"),
+        paragraph(_("Keep this statement: if an entry were ever rewritten, this fingerprint "
+                    "would no longer match (`cigales check`)."), "small"),
+    ]
+
+
+def render_statement(st: MemberStatement) -> bytes:
+    story = [*_identity(st), spacer(4), *_payments(st), *_investments(st), *_income(st),
+             *_tax(st), *_integrity(st)]
+    title = _("Member statement {year} – {code}").format(year=st.year, code=st.code)
+    return build_pdf(story, page_info(title, st.club.name, st.year, st.club.founded,
+                                      st.generated))
