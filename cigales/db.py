@@ -78,6 +78,8 @@ def session_scope(engine: Engine, *, write: bool = True) -> Iterator[Session]:
     bind = engine if write else engine.execution_options(**{_READ_ONLY: True})
     factory = sessionmaker(bind=bind, expire_on_commit=False)
     session = factory()
+    # Read by services.clubs.get_club: a writing transaction locks the club's row.
+    session.info["write"] = write
     try:
         yield session
         if write:

@@ -149,3 +149,36 @@ class OutputNotWritable(CigalesError):
 class ConfirmationRequired(CigalesError):
     code = "confirmation_required"
     template = N_("{action} cannot be undone: confirm it, or pass --yes to run without asking.")
+
+
+class InvalidYear(UsageProblem):
+    code = "invalid_year"
+    template = N_("“{text}” is not a year: write four digits, e.g. 2025.")
+
+
+class YearOutOfRange(CigalesError):
+    code = "year_out_of_range"
+    template = N_("The books of “{slug}” cover {first} to {last}; {year} is outside.")
+
+
+class OutputFileRequired(UsageProblem):
+    code = "output_file_required"
+    template = N_("{what} is a binary file and is not written to the terminal: give a file "
+                  "name with -o, e.g. -o {example}.")
+
+
+class AccountNameClash(CigalesError):
+    code = "account_name_clash"
+    template = N_("Accounts {first} and {second} would both be written as {name} in the "
+                  "{tool} file; rename one of the sub-accounts.")
+
+
+class UnreadableFile(CigalesError):
+    code = "file_unreadable"
+    template = N_("Cannot read {path}: {reason}.")
+
+
+class SomeFilesRejected(CigalesError):
+    code = "files_rejected"
+    template = N_("{count} of {total} file(s) were rejected (see the list above); the others "
+                  "were processed.")

@@ -16,8 +16,10 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
+    Text,
     UniqueConstraint,
     false,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -28,6 +30,7 @@ __all__ = [
     "CapitalMovement",
     "Club",
     "ClubEvent",
+    "FederationReturn",
     "Investee",
     "InvesteeJobs",
     "Investment",
@@ -63,6 +66,9 @@ class Club(Base):
                                                      server_default=false())
     result_allocation: Mapped[str] = mapped_column(String(16), default="carry_forward",
                                                    server_default="carry_forward")
+    # Members' identities are kept this many years after the club closes (accounting records
+    # and the tax papers they support must stay available); erasure is refused before that.
+    retention_years: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
 
     __table_args__ = (
         CheckConstraint("share_method IN ('prorata', 'units')", name="share_method_known"),
@@ -122,6 +128,8 @@ class MemberIdentity(Base):
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(200))
     address: Mapped[str | None] = mapped_column(String(500))
+    # Set when the identity was replaced by a tombstone (`cigales member erase`).
+    erased_on: Mapped[dt.date | None] = mapped_column(Date)
 
 
 class CapitalMovement(Base):
@@ -294,4 +302,31 @@ class MemberKey(Base):
     __table_args__ = (
         UniqueConstraint("investment_id", "member_id"),
         CheckConstraint("numerator >= 0 AND denominator > 0", name="fraction_valid"),
+    )
+
+
+class FederationReturn(Base):
+    """A club's yearly return as received by a regional association or the federation.
+
+    Keyed by the club's slug, not by a club row: most returns come from clubs whose books live
+    elsewhere. Every version is kept; ``current`` marks the one the aggregates use.
+    """
+
+    __tablename__ = "federation_return"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    club_slug: Mapped[str] = mapped_column(String(64))
+    region: Mapped[str | None] = mapped_column(String(100))
+    year: Mapped[int] = mapped_column(Integer)
+    revision: Mapped[int] = mapped_column(Integer)
+    checksum: Mapped[str] = mapped_column(String(64))
+    received_on: Mapped[dt.date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(500))
+    document: Mapped[str] = mapped_column(Text)
+    current: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+
+    __table_args__ = (
+        UniqueConstraint("club_slug", "year", "revision"),
+        UniqueConstraint("club_slug", "year", "checksum"),
+        CheckConstraint("revision >= 1", name="revision_positive"),
     )

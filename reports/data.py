@@ -25,7 +25,7 @@ from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from cigales import chart
-from cigales.errors import CigalesError, Notice
+from cigales.errors import Notice, YearOutOfRange
 from cigales.models import CapitalMovement, Club, Investee, InvesteeJobs, Member, MemberIdentity
 from cigales.phases import Phase
 from cigales.schedules import BUCKETS
@@ -41,7 +41,6 @@ from cigales.services.portfolio import (
     tax_sheets,
 )
 from cigales.services.savings import arrears as savings_arrears
-from ledger.errors import N_
 from ledger.money import Money
 from ledger.queries import chain_head
 from ledger.schema import OPENING_JOURNAL, Account, Entry, FiscalYear, Posting
@@ -49,17 +48,11 @@ from ledger.schema import OPENING_JOURNAL, Account, Entry, FiscalYear, Posting
 ZERO = Money(0)
 
 
-class ReportYearOutsideBooks(CigalesError):
-    code = "report_year_outside_books"
-    template = N_("The club “{slug}” keeps books from {first} to {last}: there is no year "
-                  "{year} to report on. Allowed: {first}–{last}.")
-
-
 def check_year(club: Club, year: int, today: dt.date) -> int:
     """A report covers a year of the club's books: from its founding year to this year."""
     if not club.founded.year <= year <= today.year:
-        raise ReportYearOutsideBooks(slug=club.slug, year=str(year),
-                                     first=str(club.founded.year), last=str(today.year))
+        raise YearOutOfRange(slug=club.slug, year=str(year), first=str(club.founded.year),
+                             last=str(today.year))
     return year
 
 
@@ -338,12 +331,12 @@ def cash_reconciliation(session: Session, club: Club, year: int) -> CashReconcil
     for code, total in rows:
         cash_side = -int(total)
         flows[_flow_kind(code, cash_side)] += cash_side
-    start = _cash(session, club, dt.date(year - 1, 12, 31))
-    end = _cash(session, club, last)
+    start = cash(session, club, dt.date(year - 1, 12, 31))
+    end = cash(session, club, last)
     return CashReconciliation(start, tuple((k, Money(v)) for k, v in flows.items()), end)
 
 
-def _cash(session: Session, club: Club, as_of: dt.date) -> Money:
+def cash(session: Session, club: Club, as_of: dt.date) -> Money:
     from ledger.queries import balance
 
     return _sum(balance(session, club.book_id, code, as_of) for code in chart.CASH_PREFIXES)

@@ -7,6 +7,9 @@ date order, as the administration expects; the book's own number stays in PieceR
 books keep no separate validation time (an entry is sealed when written), so ValidDate is the
 entry date. Sub-accounts (1011-M01) are exported as the account (1011) with the sub-code as
 auxiliary account (CompAuxNum M01), the usual way for third-party accounts.
+
+The XLSX workbook is in ``reports.xlsx``, the hledger and beancount files in
+``reports.plaintext``.
 """
 
 from __future__ import annotations

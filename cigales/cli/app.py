@@ -6,11 +6,14 @@ import typer
 
 from cigales import db, i18n, migrate
 from cigales.cli import (
+    bank,
     clubs,
     common,
+    demo,
     entries,
     example,
     exports,
+    federation,
     investments,
     members,
     reports,
@@ -91,4 +94,7 @@ def build_app() -> typer.Typer:
     members.register(app)
     investments.register(app)
     exports.register(app)
+    federation.register(app)
+    demo.register(app)
+    bank.register(app)
     return app

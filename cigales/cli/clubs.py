@@ -41,6 +41,10 @@ def register(app: typer.Typer) -> None:
             "carry_forward", "--result-allocation",
             help=_("Where the year's result goes at closing: carry_forward (110/119, default) "
                    "or members (1018 accounts, pro rata of shares).")),
+        retention_years: int = typer.Option(
+            10, "--retention-years",
+            help=_("Years members' identities are kept after the club closes before they can "
+                   "be erased (default 10).")),
         format: str = common.format_option(),
     ) -> None:
         common.check_format(format)
@@ -50,13 +54,15 @@ def register(app: typer.Typer) -> None:
                                      region=region, department=department,
                                      share_method=share_method, phase2_savings=phase2_savings,
                                      phase2_investments=phase2_investments,
-                                     result_allocation=result_allocation)
+                                     result_allocation=result_allocation,
+                                     retention_years=retention_years)
             payload = {"slug": club.slug, "name": club.name, "founded": club.founded,
                        "region": club.region, "department": club.department,
                        "share_method": club.share_method,
                        "phase2_savings": club.phase2_savings,
                        "phase2_investments": club.phase2_investments,
-                       "result_allocation": club.result_allocation}
+                       "result_allocation": club.result_allocation,
+                       "retention_years": club.retention_years}
         if format == "table":
             print(_("Club “{slug}” created; books opened on {date}.").format(
                 slug=slug, date=founded_on.isoformat()))

@@ -21,6 +21,7 @@ from cigales.errors import (
     InvalidDate,
     InvalidLine,
     InvalidMonth,
+    InvalidYear,
     MissingValue,
 )
 
@@ -144,8 +145,30 @@ def progress(total: int, description: str) -> Iterator[Callable[[], None]]:
         yield lambda: None
         return
     from rich.console import Console
-    from rich.progress import Progress
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-    with Progress(console=Console(stderr=True), transient=True) as bar:
+    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task(description, total=total)
         yield lambda: bar.advance(task)
+
+
+def year_option(required: bool = False) -> Any:
+    """--year as text, so that a wrong value gets our message and code (not Click's)."""
+    if required:
+        return typer.Option(..., "--year", metavar="YEAR", help=_("Year, e.g. 2025."))
+    return typer.Option(None, "--year", metavar="YEAR", help=_("Only this year; default all."))
+
+
+def parse_year(text: str | None) -> int | None:
+    if text is None:
+        return None
+    if not re.fullmatch(r"\d{4}", text.strip()):
+        raise InvalidYear(text=text)
+    return int(text.strip())
+
+
+def require_year(text: str) -> int:
+    year = parse_year(text)
+    assert year is not None
+    return year

@@ -1,22 +1,33 @@
-"""`cigales export ...`: files for accountants and the tax administration."""
+"""`cigales export ...`: files for accountants, the tax administration and other tools."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import typer
+from sqlalchemy.orm import Session
 
 from cigales.cli import common
-from cigales.cli.output import write
-from cigales.errors import OutputNotWritable
+from cigales.cli.output import write, write_binary
+from cigales.errors import OutputFileRequired
 from cigales.i18n import _
+from cigales.models import Club
 from cigales.services.clubs import get_club
+from reports.data import check_year
 from reports.export import CSV_DIALECTS, fec_lines, journal_lines, write_csv, write_fec
+from reports.plaintext import ledger_data, write_beancount, write_hledger
+from reports.xlsx import workbook_data, write_xlsx
+
+
+def _club_and_year(s: Session, slug: str, year: int | None) -> Club:
+    """The club, and a year inside its books: from its founding to today."""
+    club = get_club(s, slug)
+    if year is not None:
+        check_year(club, year, common.today())
+    return club
 
 
 def register(app: typer.Typer) -> None:
-    export_app = typer.Typer(help=_("Exports for accountants and the tax administration."),
+    export_app = typer.Typer(help=_("Exports for accountants, the tax administration and "
+                                    "accounting tools."),
                              no_args_is_help=True)
     app.add_typer(export_app, name="export")
 
@@ -25,11 +36,13 @@ def register(app: typer.Typer) -> None:
     def export_fec(
         ctx: typer.Context,
         club: str = common.club_option(),
-        year: int = typer.Option(..., "--year", help=_("Year, e.g. 2025.")),
+        year: str = common.year_option(required=True),
         output: str = common.output_option(),
     ) -> None:
+        wanted = common.parse_year(year)
+        assert wanted is not None
         with common.session(ctx, write=False) as s:
-            lines = fec_lines(s, get_club(s, club).book_id, year)
+            lines = fec_lines(s, _club_and_year(s, club, wanted).book_id, wanted)
         write(write_fec(lines), output)
 
     @export_app.command("csv", help=_("Every posting as CSV: rfc4180 (comma, dot decimals, "
@@ -38,19 +51,61 @@ def register(app: typer.Typer) -> None:
     def export_csv(
         ctx: typer.Context,
         club: str = common.club_option(),
-        year: int = typer.Option(None, "--year", help=_("Only this year; default all.")),
+        year: str = common.year_option(),
         dialect: str = typer.Option("rfc4180", "--dialect", help=", ".join(CSV_DIALECTS)),
         output: str = common.output_option(),
     ) -> None:
         common.choice(dialect, "--dialect", CSV_DIALECTS)
+        wanted = common.parse_year(year)
         with common.session(ctx, write=False) as s:
-            lines = journal_lines(s, get_club(s, club).book_id, year)
-        data = write_csv(lines, dialect)
-        if output:
-            try:
-                Path(output).write_bytes(data)
-            except OSError as exc:
-                raise OutputNotWritable(path=output, reason=exc.strerror or str(exc)) from exc
-        else:
-            sys.stdout.buffer.write(data)
-            sys.stdout.flush()
+            lines = journal_lines(s, _club_and_year(s, club, wanted).book_id, wanted)
+        write_binary(write_csv(lines, dialect), output)
+
+    @export_app.command("xlsx", help=_("A workbook with one sheet per report: journal, trial "
+                                       "balance, members' shares and portfolio, on 31 "
+                                       "December of the year (default: every year, today). "
+                                       "Needs -o."))
+    def export_xlsx(
+        ctx: typer.Context,
+        club: str = common.club_option(),
+        year: str = common.year_option(),
+        output: str = typer.Option(None, "-o", "--output",
+                                   help=_("The workbook file to write, e.g. club.xlsx.")),
+    ) -> None:
+        if not output:
+            raise OutputFileRequired(what="XLSX", example="club.xlsx")
+        wanted = common.parse_year(year)
+        with common.session(ctx, write=False) as s:
+            data = workbook_data(s, _club_and_year(s, club, wanted), wanted, common.today())
+        write_binary(write_xlsx(data), output)
+
+    @export_app.command("hledger", help=_("An hledger journal: every entry (the year's, after "
+                                          "the opening balances, with --year), accounts "
+                                          "named Root:Cchapter:Ccode[:Sub]."))
+    def export_hledger(
+        ctx: typer.Context,
+        club: str = common.club_option(),
+        year: str = common.year_option(),
+        output: str = common.output_option(),
+    ) -> None:
+        wanted = common.parse_year(year)
+        with common.session(ctx, write=False) as s:
+            data = ledger_data(s, _club_and_year(s, club, wanted), wanted)
+            text = write_hledger(data)
+        write(text, output)
+
+    @export_app.command("beancount", help=_("A beancount ledger: every entry (the year's, "
+                                            "after the opening balances, with --year), "
+                                            "accounts named Root:Cchapter:Ccode[:Sub]."))
+    def export_beancount(
+        ctx: typer.Context,
+        club: str = common.club_option(),
+        year: str = common.year_option(),
+        output: str = common.output_option(),
+    ) -> None:
+        wanted = common.parse_year(year)
+        with common.session(ctx, write=False) as s:
+            data = ledger_data(s, _club_and_year(s, club, wanted), wanted)
+            text = write_beancount(data)
+        write(text, output)
+

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cigales.cli import common
+from cigales.cli import common, privacy
 from cigales.cli.output import Column, emit
 from cigales.i18n import _
 from cigales.services import flows, members, savings
@@ -20,8 +20,10 @@ def _posted(entry: PostedEntry) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    member_app = typer.Typer(help=_("Members: add, leave, list."), no_args_is_help=True)
+    member_app = typer.Typer(help=_("Members: add, leave, list, export or erase their data."),
+                             no_args_is_help=True)
     app.add_typer(member_app, name="member")
+    privacy.register(member_app)
     saving_app = typer.Typer(help=_("Members' savings: add, collect a month, arrears."),
                              no_args_is_help=True)
     app.add_typer(saving_app, name="saving")

@@ -116,8 +116,14 @@ def write(text: str, output: str | None) -> None:
         sys.stdout.flush()
 
 
-def write_binary(data: bytes, output: str | Path) -> Path:
-    """Write a binary file (PDF, XLSX); a clear error when the path cannot be written."""
+def write_binary(data: bytes, output: str | Path | None) -> Path | None:
+    """Write bytes (PDF, XLSX, CSV with a BOM) to a file, or to stdout without one."""
+    if not output:
+        import sys
+
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return None
     path = Path(output)
     try:
         path.write_bytes(data)

@@ -34,10 +34,11 @@ def register(report_app: typer.Typer) -> None:
     def report_agm(
         ctx: typer.Context,
         club: str = common.club_option(),
-        year: int = typer.Option(..., "--year", help=_("Year, e.g. 2025.")),
+        year_text: str = common.year_option(required=True),
         output: str = typer.Option(None, "-o", "--output", help=_("The PDF file to write.")),
         lang: str = lang_option(),
     ) -> None:
+        year = common.require_year(year_text)
         language = _lang(lang)
         if not output:
             raise MissingValue(option="-o FILE.pdf")
@@ -61,13 +62,14 @@ def register(report_app: typer.Typer) -> None:
     def report_statement(
         ctx: typer.Context,
         club: str = common.club_option(),
-        year: int = typer.Option(..., "--year", help=_("Year, e.g. 2025.")),
+        year_text: str = common.year_option(required=True),
         member: str = typer.Option(None, "--member", help=_("Only this member, e.g. M01.")),
         output: str = typer.Option(None, "-o", "--output",
                                    help=_("The PDF file (with --member) or the folder to "
                                           "write.")),
         lang: str = lang_option(),
     ) -> None:
+        year = common.require_year(year_text)
         language = _lang(lang)
         if not output:
             raise MissingValue(

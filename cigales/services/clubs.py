@@ -18,8 +18,10 @@ from cigales.errors import (
     InvalidSlug,
     NameRequired,
     UnknownClub,
+    UsageProblem,
 )
 from cigales.models import RESULT_ALLOCATIONS, SHARE_METHODS, Club
+from ledger.errors import N_
 from ledger.money import Money
 from ledger.queries import balance
 from ledger.schema import Account, Book
@@ -46,6 +48,13 @@ def validate_slug(slug: str) -> str:
     return slug
 
 
+class InvalidRetention(UsageProblem):
+    code = "invalid_retention"
+    template = N_("“{value}” is not a retention period: give a whole number of years from 0 to "
+                  "100 (default 10) during which members' identities are kept after the club "
+                  "closes.")
+
+
 def create_club(
     session: Session,
     slug: str,
@@ -59,8 +68,11 @@ def create_club(
     phase2_savings: bool = False,
     phase2_investments: bool = False,
     result_allocation: str = "carry_forward",
+    retention_years: int = 10,
 ) -> Club:
     validate_slug(slug)
+    if not 0 <= retention_years <= 100:
+        raise InvalidRetention(value=str(retention_years))
     if share_method not in SHARE_METHODS:
         raise InvalidChoice(value=share_method, option="--share-method",
                             allowed=", ".join(SHARE_METHODS))
@@ -87,14 +99,24 @@ def create_club(
     club = Club(slug=slug, name=name.strip(), founded=founded, region=region,
                 department=department, book_id=book_id, share_method=share_method,
                 phase2_savings=phase2_savings, phase2_investments=phase2_investments,
-                result_allocation=result_allocation)
+                result_allocation=result_allocation, retention_years=retention_years)
     session.add(club)
     session.flush()
     return club
 
 
 def get_club(session: Session, slug: str) -> Club:
-    club = session.execute(select(Club).where(Club.slug == slug)).scalar_one_or_none()
+    """The club; in a writing transaction its row is locked until the commit.
+
+    Every write command starts by fetching its club, so on PostgreSQL two writers to one club
+    take turns (SELECT ... FOR UPDATE): a rule checked before a write (the 20-member limit,
+    the cash available) still holds when the write commits. Other clubs are not blocked.
+    SQLite serializes every writer already (BEGIN IMMEDIATE) and ignores FOR UPDATE.
+    """
+    query = select(Club).where(Club.slug == slug)
+    if session.info.get("write"):
+        query = query.with_for_update()
+    club = session.execute(query).scalar_one_or_none()
     if club is None:
         known = session.execute(select(Club.slug).order_by(Club.slug).limit(20)).scalars().all()
         raise UnknownClub(slug=slug, known=", ".join(known) or "—")

@@ -86,17 +86,19 @@ def test_create_with_settings_and_show(cli):
     r = ok(cli("club", "create", "les-cigales", "--name", "Les Cigales du Marais",
                "--founded", "2024-01-10", "--region", "Pays de la Loire", "--department", "2A",
                "--share-method", "units", "--phase2-savings", "--phase2-investments",
-               "--result-allocation", "members", "--format", "json"))
+               "--result-allocation", "members", "--retention-years", "12", "--format", "json"))
     assert r.json() == {
         "slug": "les-cigales", "name": "Les Cigales du Marais", "founded": "2024-01-10",
         "region": "Pays de la Loire", "department": "2A", "share_method": "units",
-        "phase2_savings": True, "phase2_investments": True, "result_allocation": "members"}
+        "phase2_savings": True, "phase2_investments": True, "result_allocation": "members",
+        "retention_years": 12}
     r = ok(cli("club", "create", "les-fourmis", "--name", "Les Fourmis", "--founded",
                "2024-01-10", "--department", "974", "--no-phase2-savings", "--format", "json"))
     assert r.json() == {
         "slug": "les-fourmis", "name": "Les Fourmis", "founded": "2024-01-10", "region": None,
         "department": "974", "share_method": "prorata", "phase2_savings": False,
-        "phase2_investments": False, "result_allocation": "carry_forward"}
+        "phase2_investments": False, "result_allocation": "carry_forward",
+        "retention_years": 10}
 
     status = show(cli, "les-cigales")
     assert {k: status[k] for k in ("slug", "name", "founded", "as_of", "phase", "phase_ends",
@@ -126,6 +128,8 @@ def test_create_bad_values_write_nothing(fourmis, database_url):
         (create("--department", "977"), "invalid_department", 2),
         (create("--department", "4"), "invalid_department", 2),
         (create("--format", "xml"), "invalid_choice", 2),
+        (create("--retention-years", "-1"), "invalid_retention", 2),
+        (create("--retention-years", "101"), "invalid_retention", 2),
         (("club", "create", "nouveau", "--name", "Nouveau", "--founded", "2021-02-30"),
          "invalid_date", 2),
     ])

@@ -68,9 +68,9 @@ def test_report_statement_for_one_member(lake_cli, tmp_path):
 
 @pytest.mark.parametrize(("args", "exit_code", "code"), [
     (("report", "agm", "--club", SLUG, "--year", "2023", "-o", "{tmp}/a.pdf"), 1,
-     "report_year_outside_books"),
+     "year_out_of_range"),
     (("report", "agm", "--club", SLUG, "--year", "2027", "-o", "{tmp}/a.pdf"), 1,
-     "report_year_outside_books"),
+     "year_out_of_range"),
     (("report", "agm", "--club", SLUG, "--year", "2025"), 2, "missing_value"),
     (("report", "agm", "--club", "inconnu", "--year", "2025", "-o", "{tmp}/a.pdf"), 1,
      "unknown_club"),
@@ -82,7 +82,7 @@ def test_report_statement_for_one_member(lake_cli, tmp_path):
       "{tmp}/m.pdf"), 1, "unknown_member"),
     (("report", "statement", "--club", SLUG, "--year", "2025"), 2, "missing_value"),
     (("report", "statement", "--club", SLUG, "--year", "1999", "-o", "{tmp}/f"), 1,
-     "report_year_outside_books"),
+     "year_out_of_range"),
 ])
 def test_bad_input_is_refused_and_writes_nothing(lake_cli, database_url, tmp_path, args,
                                                   exit_code, code):

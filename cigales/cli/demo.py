@@ -1,0 +1,96 @@
+"""`cigales demo`: build realistic demo clubs (cigales.services.demo) and write their reports.
+
+Each club is built in its own transaction, so an interrupted run of a thousand clubs leaves
+every finished club whole and nothing half-written; a second run with the same seed skips the
+clubs that already exist.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+
+import typer
+from babel.numbers import format_decimal
+
+from cigales import i18n
+from cigales.cli import common
+from cigales.errors import OutputNotWritable
+from cigales.i18n import _, ngettext
+from cigales.models import Club
+from cigales.services import demo
+from reports.pack import write_club_reports
+
+
+def _output_dir(path: str) -> Path:
+    folder = Path(path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputNotWritable(path=path, reason=exc.strerror or str(exc)) from exc
+    return folder
+
+
+def _seconds(value: float) -> str:
+    return format_decimal(round(value, 1), format="#,##0.0", locale=i18n.babel_locale())
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("demo", help=_("Build realistic demo clubs (ten years of savings, members "
+                                "joining and leaving, investments, repayments, closings) "
+                                "and write their reports; the same seed always gives the "
+                                "same clubs, and existing clubs are skipped."))
+    def demo_command(
+        ctx: typer.Context,
+        clubs: int = typer.Option(1, "--clubs", help=_("Number of clubs, 1 to 1000.")),
+        seed: int = typer.Option(1, "--seed", help=_("Seed of the random story.")),
+        output: str = typer.Option("cigales-demo", "-o", "--output",
+                                   help=_("Folder for the reports.")),
+        no_reports: bool = typer.Option(False, "--no-reports",
+                                        help=_("Only fill the database; write no report.")),
+    ) -> None:
+        demo.check_count(clubs)
+        folder = None if no_reports else _output_dir(output)
+        today = common.today()
+        started = time.perf_counter()
+        built = skipped = entries = people = files = 0
+        with common.progress(clubs, _("Demo clubs")) as advance:
+            for index in range(clubs):
+                with common.session(ctx) as s:
+                    result = demo.build_demo(s, seed=seed, index=index, today=today)
+                if result.created:
+                    built, entries, people = built + 1, entries + result.entries, \
+                        people + result.members
+                else:
+                    skipped += 1
+                if folder is not None:
+                    files += _write_reports(ctx, result.club, result.last_closed_year,
+                                            folder / result.slug, today)
+                advance()
+        elapsed = time.perf_counter() - started
+        common.notice(_summary(built, skipped, entries, people, elapsed))
+        if folder is not None:
+            common.notice(_("Reports: {count} file(s) in {folder}.").format(
+                count=files, folder=folder))
+
+
+def _write_reports(ctx: typer.Context, club: Club, year: int, folder: Path,
+                   today: dt.date) -> int:
+    """The AGM pack of the last closed year and every member's statement, in ``folder``."""
+    with common.session(ctx, write=False) as s:
+        written = write_club_reports(s, club, year, folder, lang=i18n.language(),
+                                     generated=today)
+    return len(written)
+
+
+def _summary(built: int, skipped: int, entries: int, people: int, elapsed: float) -> str:
+    text = ngettext("{count} demo club built", "{count} demo clubs built", built).format(
+        count=built)
+    text += _(": {entries} entries, {members} members, in {seconds} s.").format(
+        entries=entries, members=people, seconds=_seconds(elapsed))
+    if skipped:
+        text += " " + ngettext("{count} club already existed and was skipped.",
+                               "{count} clubs already existed and were skipped.",
+                               skipped).format(count=skipped)
+    return text

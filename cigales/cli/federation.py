@@ -1,0 +1,185 @@
+"""`cigales federation ...`: yearly club returns, their import, regional aggregates, access."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from cigales.cli import common, federation_access
+from cigales.cli.output import Column, emit, write, write_binary
+from cigales.errors import CigalesError, MissingValue, SomeFilesRejected, UnreadableFile
+from cigales.i18n import _
+from cigales.services.clubs import get_club
+from reports.federation import FederationReport, Figures, Group
+
+
+def register(app: typer.Typer) -> None:
+    federation_app = typer.Typer(help=_("Federation: yearly club returns, regional "
+                                        "aggregation, access control."), no_args_is_help=True)
+    app.add_typer(federation_app, name="federation")
+
+    @federation_app.command("return", help=_("The club's yearly return for its regional "
+                                             "association (JSON, format cigales-return/1): "
+                                             "counts and amounts, no personal data."))
+    def federation_return(
+        ctx: typer.Context,
+        club: str = common.club_option(),
+        year_text: str = common.year_option(required=True),
+        output: str = common.output_option(),
+    ) -> None:
+        year = common.require_year(year_text)
+        from cigales.federation.document import dumps, validate
+        from reports.club_return import build_return
+        from reports.data import check_year
+
+        today = common.today()
+        with common.session(ctx, write=False) as s:
+            the_club = get_club(s, club)
+            check_year(the_club, year, today)
+            document = validate(build_return(s, the_club, year, generated=today), club)
+        write(dumps(document), output)
+
+    @federation_app.command("import", help=_("Check and store club returns (schema, checksum, "
+                                             "sums). Each file on its own: a bad file is "
+                                             "reported and the others are imported; the same "
+                                             "file again changes nothing; a corrected return "
+                                             "replaces the previous one, which is kept."))
+    def federation_import(
+        ctx: typer.Context,
+        files: list[Path] = typer.Argument(..., help=_("Return files (JSON).")),
+        format: str = common.format_option(),
+    ) -> None:
+        from cigales.federation.document import loads
+        from cigales.services.federation import import_return
+
+        common.check_format(format)
+        today = common.today()
+        rows = []
+        failed = 0
+        for path in files:
+            row: dict[str, Any] = {"file": str(path), "club": "", "year": None,
+                                   "status": "", "revision": None, "detail": ""}
+            try:
+                try:
+                    data = path.read_bytes()
+                except OSError as exc:
+                    raise UnreadableFile(path=str(path),
+                                                reason=exc.strerror or str(exc)) from exc
+                with common.session(ctx) as s:
+                    outcome = import_return(s, loads(data, str(path)), source=str(path),
+                                            today=today)
+                row.update(club=outcome.club, year=outcome.year, status=outcome.status,
+                           revision=outcome.revision)
+            except CigalesError as exc:
+                failed += 1
+                row.update(status="rejected", detail=f"{exc.render(_)} [{exc.code}]")
+            rows.append(row)
+        emit(format,
+             columns=[Column("file", _("File")), Column("club", _("Club")),
+                      Column("year", _("Year")), Column("status", _("Status")),
+                      Column("revision", _("Version"), True), Column("detail", _("Detail"))],
+             rows=rows, payload={"files": rows, "rejected": failed}, output=None,
+             title=_("Imported returns"))
+        if failed:
+            raise SomeFilesRejected(count=failed, total=len(files))
+
+    @federation_app.command("report", help=_("Regional and federal aggregates of a year: clubs "
+                                             "by phase, members, savings, cash, investments, "
+                                             "loans and PAR30, jobs, with the previous year."))
+    def federation_report(
+        ctx: typer.Context,
+        year_text: str = common.year_option(required=True),
+        region: str = typer.Option(None, "--region", help=_("Only this region.")),
+        format: str = typer.Option("table", "--format",
+                                   help=_("Output format: table, json, csv or pdf.")),
+        output: str = common.output_option(),
+    ) -> None:
+        year = common.require_year(year_text)
+        from reports.federation import build_federation_report
+
+        common.choice(format, "--format", (*common.FORMATS, "pdf"))
+        if format == "pdf" and not output:
+            raise MissingValue(option="-o FILE.pdf")
+        today = common.today()
+        with common.session(ctx, write=False) as s:
+            report = build_federation_report(s, year, generated=today, region=region)
+        if format == "pdf":
+            from reports.pdf.federation import render_federation
+
+            write_binary(render_federation(report), output)
+            common.notice(_("Federation report {year} written to {path}.").format(
+                year=year, path=output))
+            return
+        _emit_report(report, format, output)
+
+    federation_access.register(federation_app)
+
+
+def _figures_row(name: str, f: Figures, previous: Figures) -> dict[str, Any]:
+    return {"region": name, "clubs": f.clubs, "new_clubs": f.new_clubs,
+            "members_active": f.members_active, "savings_collected": f.savings_collected,
+            "cash_year_end": f.cash_year_end, "invested": f.invested, "projects": f.projects,
+            "average_ticket": f.average_ticket, "loans_outstanding": f.loans_outstanding,
+            "par30": f.par30, "written_off": f.written_off, "jobs_created": f.jobs_created,
+            "jobs_kept": f.jobs_kept,
+            "invested_change": f.invested - previous.invested,
+            "savings_change": f.savings_collected - previous.savings_collected}
+
+
+def figures_payload(f: Figures) -> dict[str, Any]:
+    """The JSON form of one group's figures (amounts as strings with two decimals)."""
+    return {
+        "clubs": f.clubs, "new_clubs": f.new_clubs, "clubs_by_phase": f.clubs_by_phase,
+        "members_active": f.members_active, "savings_collected": f.savings_collected,
+        "cash_year_end": f.cash_year_end, "net_assets": f.net_assets,
+        "invested": f.invested, "projects": f.projects, "average_ticket": f.average_ticket,
+        "invested_by_kind": f.invested_by_kind,
+        "invested_by_legal_form": f.invested_by_legal_form, "repaid": f.repaid,
+        "written_off": f.written_off, "loans_outstanding": f.loans_outstanding,
+        "loans_at_risk_30": f.loans_at_risk_30, "par30": f.par30,
+        "jobs_created": f.jobs_created, "jobs_kept": f.jobs_kept,
+    }
+
+
+def _group_payload(group: Group) -> dict[str, Any]:
+    return {**figures_payload(group.current), "previous": figures_payload(group.previous)}
+
+
+def _emit_report(report: FederationReport, format: str, output: str | None) -> None:
+    rows = [_figures_row(g.name, g.current, g.previous) for g in report.regions]
+    total = report.totals
+    payload = {
+        "year": report.year, "region": report.region,
+        "generated": report.generated,
+        "sources": {"hosted": report.hosted, "returns": report.from_returns},
+        "totals": _group_payload(total),
+        "regions": [{"region": g.name, **_group_payload(g)} for g in report.regions],
+    }
+    footer = _figures_row(_("Total"), total.current, total.previous)
+    if format == "csv":
+        rows = [*rows, {**footer, "region": ""}]
+    columns = [Column("region", _("Region")), Column("clubs", _("Clubs"), True),
+               Column("new_clubs", _("New"), True),
+               Column("members_active", _("Members"), True),
+               Column("savings_collected", _("Savings"), True),
+               Column("cash_year_end", _("Cash 31/12"), True),
+               Column("invested", _("Invested"), True),
+               Column("projects", _("Projects"), True),
+               Column("average_ticket", _("Average ticket"), True),
+               Column("loans_outstanding", _("Loans outstanding"), True),
+               Column("par30", _("PAR30"), True),
+               Column("jobs_created", _("Jobs created"), True)]
+    if format == "table":  # a terminal is narrow: the key figures only; csv and json have all
+        keep = ("region", "clubs", "members_active", "savings_collected", "cash_year_end",
+                "invested", "loans_outstanding", "par30")
+        columns = [c for c in columns if c.key in keep]
+    emit(format,
+         columns=columns,
+         rows=rows, payload=payload, output=output,
+         title=_("Federation {year}: {clubs} club(s), {hosted} from their books and "
+                 "{returns} from returns").format(year=report.year, clubs=total.current.clubs,
+                                                  hosted=report.hosted,
+                                                  returns=report.from_returns),
+         footer=footer)

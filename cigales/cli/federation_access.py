@@ -1,0 +1,89 @@
+"""`cigales federation grant|revoke|grants`: database roles on a shared PostgreSQL server.
+
+Thin commands over ``cigales.federation.access``; run them as the owner of the tables (the
+role that ran the migrations) or a superuser. SQLite has no roles: the commands refuse it
+with ``access_control_needs_postgresql`` and leave the file untouched.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from cigales.cli import common
+from cigales.cli.output import Column, emit
+from cigales.federation import access
+from cigales.i18n import _
+from cigales.services.clubs import get_club
+
+
+def _scope(club: str | None, federation: bool) -> None:
+    if (club is None) == (not federation):
+        raise access.GrantScopeRequired()
+
+
+def _role_option() -> Any:
+    return typer.Option(..., "--role", help=_("Database role (a plain lower-case name, "
+                                              "created beforehand with CREATE ROLE)."))
+
+
+def register(federation_app: typer.Typer) -> None:
+    @federation_app.command("grant", help=_("Shared PostgreSQL server: give a database role "
+                                            "read/write access to one club only (--club), or "
+                                            "read access to aggregates only (--federation). "
+                                            "Enforced by row-level security."))
+    def grant(
+        ctx: typer.Context,
+        club: str = typer.Option(None, "--club", help=_("The club's identifier (slug).")),
+        federation: bool = typer.Option(False, "--federation",
+                                        help=_("Aggregates of every club, no personal data.")),
+        role: str = _role_option(),
+    ) -> None:
+        _scope(club, federation)
+        access.validate_role(role)
+        with common.session(ctx) as s:
+            access.require_postgresql(s)
+            if club is not None:
+                access.grant_club(s, get_club(s, club), role)
+            else:
+                access.grant_federation(s, role)
+        if club is not None:
+            print(_("Role {role} can now read and write the club “{slug}”, and no other.")
+                  .format(role=role, slug=club))
+        else:
+            print(_("Role {role} can now read the federation aggregates, and nothing else.")
+                  .format(role=role))
+
+    @federation_app.command("revoke", help=_("Take back a role's access: to one club "
+                                             "(--club), or everything granted (without "
+                                             "--club)."))
+    def revoke(
+        ctx: typer.Context,
+        club: str = typer.Option(None, "--club", help=_("Only this club (slug).")),
+        role: str = _role_option(),
+    ) -> None:
+        access.validate_role(role)
+        with common.session(ctx) as s:
+            access.require_postgresql(s)
+            removed = access.revoke(s, role, get_club(s, club) if club is not None else None)
+        if not removed:
+            common.notice(_("Role {role} had no such access: nothing changed.").format(role=role))
+            return
+        print(_("Access taken back from {role}: {count} grant(s).").format(
+            role=role, count=len(removed)))
+
+    @federation_app.command("grants", help=_("List the roles given access, and to what."))
+    def grants(
+        ctx: typer.Context,
+        format: str = common.format_option(),
+        output: str = common.output_option(),
+    ) -> None:
+        common.check_format(format)
+        with common.session(ctx, write=False) as s:
+            access.require_postgresql(s)
+            rows = [g.as_dict() for g in access.list_grants(s)]
+        emit(format,
+             columns=[Column("role", _("Role")), Column("scope", _("Access")),
+                      Column("club", _("Club"))],
+             rows=rows, payload=rows, output=output, title=_("Database roles"))

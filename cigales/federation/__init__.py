@@ -1,0 +1,2 @@
+"""The regional and federal level: yearly club returns, their import and aggregation, and
+access control on a shared PostgreSQL server."""

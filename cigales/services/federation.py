@@ -1,0 +1,69 @@
+"""Receiving club returns at the regional or federal level (issue: federation).
+
+``import_return`` validates one document (schema, checksum, internal sums) and stores it:
+- a document already received (same club, year and checksum) changes nothing;
+- a different document for the same club and year is a correction: it becomes the current
+  version and the previous ones stay, marked superseded, as history.
+Each file is imported in its own transaction by the caller, so one bad file never blocks the
+others and never half-imports.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from cigales.federation.document import validate
+from cigales.models import FederationReturn
+
+
+@dataclass(frozen=True, slots=True)
+class ImportOutcome:
+    source: str
+    club: str
+    year: int
+    status: str  # imported | replaced | unchanged
+    revision: int
+
+
+def import_return(session: Session, document: dict[str, Any], *, source: str,
+                  today: dt.date) -> ImportOutcome:
+    validate(document, source)
+    slug, year, digest = document["club"]["slug"], int(document["year"]), document["checksum"]
+    same = session.execute(select(FederationReturn).where(
+        FederationReturn.club_slug == slug, FederationReturn.year == year,
+        FederationReturn.checksum == digest)).scalar_one_or_none()
+    if same is not None:
+        return ImportOutcome(source, slug, year, "unchanged", same.revision)
+    last = session.execute(select(func.max(FederationReturn.revision)).where(
+        FederationReturn.club_slug == slug, FederationReturn.year == year)).scalar_one()
+    if last is not None:
+        session.execute(update(FederationReturn).where(
+            FederationReturn.club_slug == slug, FederationReturn.year == year)
+            .values(current=False))
+    revision = (last or 0) + 1
+    session.add(FederationReturn(
+        club_slug=slug, region=document["club"]["region"], year=year, revision=revision,
+        checksum=digest, received_on=today, source=source[:500],
+        document=json.dumps(document, ensure_ascii=False, sort_keys=True), current=True))
+    session.flush()
+    return ImportOutcome(source, slug, year, "replaced" if last else "imported", revision)
+
+
+def current_returns(session: Session, year: int) -> list[dict[str, Any]]:
+    """The current version of every stored return of ``year``, by club slug."""
+    rows = session.execute(select(FederationReturn.document).where(
+        FederationReturn.year == year, FederationReturn.current.is_(True))
+        .order_by(FederationReturn.club_slug)).scalars()
+    return [json.loads(text) for text in rows]
+
+
+def history(session: Session, slug: str, year: int) -> list[FederationReturn]:
+    return list(session.execute(select(FederationReturn).where(
+        FederationReturn.club_slug == slug, FederationReturn.year == year)
+        .order_by(FederationReturn.revision)).scalars())
