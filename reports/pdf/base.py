@@ -383,7 +383,8 @@ class _Document(BaseDocTemplate):  # type: ignore[misc]
         footer_y = 10 * mm
         canv.line(MARGIN_X, footer_y + 4 * mm, right, footer_y + 4 * mm)
         canv.setFont("Helvetica", 8)
-        canv.drawString(MARGIN_X, footer_y, pdf_safe(f"{info.period} — {info.generated}"))
+        canv.drawString(MARGIN_X, footer_y,
+                        pdf_safe(f"{info.club} — {info.period} — {info.generated}"))
         # The first pass does not know the total yet; its pages are never saved.
         pages = self.page_count.counted if self.page_count.counted is not None else "?"
         canv.drawRightString(right, footer_y,
