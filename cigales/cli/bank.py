@@ -19,6 +19,7 @@ from cigales.i18n import _
 from cigales.services import bank
 from cigales.services.clubs import get_club
 from ledger.money import Money
+from reports import fmt
 
 
 def _kind_text(kind: str) -> str:
@@ -55,6 +56,9 @@ def _table_row(p: Proposal) -> dict[str, Any]:
                                     "name_amount": _("name and planned amount"),
                                     "investee": _("investee name"), "none": ""}.get(
         p.match.reason, p.match.reason)
+    # Tables are for people: statuses in words (JSON and CSV keep the codes).
+    row["status"] = {"known": _("already imported"), "new": _("new"),
+                     "booked": _("booked")}.get(row["status"], row["status"])
     return row
 
 
@@ -228,7 +232,7 @@ def register(app: typer.Typer) -> None:
                                   difference=out.difference.plain())
         if format == "table":
             print(_("Reconciled: on {date} the books and the statement both show "
-                    "{balance}.").format(date=when.isoformat(), balance=out.ledger.plain()))
+                    "{balance}.").format(date=fmt.date(when), balance=fmt.money(out.ledger)))
 
     @bank_app.command("profiles", help=_("The CSV profiles: shipped ones and your own."))
     def bank_profiles(
