@@ -8,12 +8,15 @@ lack; ``pdf_safe()`` maps it to U+00A0 for PDF output only.
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
 
 from babel.dates import format_date as _babel_date
 from babel.numbers import format_currency, format_decimal, format_percent
 
+from cigales.errors import Notice
 from cigales.i18n import babel_locale
 from ledger.money import CURRENCY, Money
 
@@ -51,3 +54,23 @@ def share(value: Fraction | Decimal, lang: str | None = None, digits: int = 2) -
 def pdf_safe(text: str) -> str:
     """Replace glyphs missing from the base-14 PDF fonts (narrow no-break space)."""
     return text.replace("\u202f", "\u00a0")
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_PLAIN_AMOUNT = re.compile(r"-?\d+\.\d{2}")
+
+
+def notice(item: Notice, translate: Callable[[str], str], lang: str | None = None) -> str:
+    """A notice for people: its ISO dates and plain amounts ("511.12") in the reader's format.
+
+    Notices carry machine values (JSON shows them as they are); documents print them here.
+    """
+    params = {}
+    for key, value in item.params.items():
+        if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+            params[key] = date(dt.date.fromisoformat(value), lang)
+        elif isinstance(value, str) and _PLAIN_AMOUNT.fullmatch(value):
+            params[key] = amount(Money.parse(value), lang)
+        else:
+            params[key] = value
+    return Notice(item.code, item.template, params).render(translate)

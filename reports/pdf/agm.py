@@ -136,7 +136,7 @@ def _activity(pack: AgmPack) -> list[Flowable]:
             total=["", _("Total"), "", "", _amount(a.invested)])]
     story.append(heading(_("Alerts"), 1))
     if a.alerts:
-        story += [paragraph("• " + alert.render(_)) for alert in a.alerts]
+        story += [paragraph("• " + fmt.notice(alert, _)) for alert in a.alerts]
     else:
         story.append(paragraph(_("No alert on 31 December.")))
     return story

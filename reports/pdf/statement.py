@@ -139,7 +139,7 @@ def _tax(st: MemberStatement) -> list[Flowable]:
         story.append(paragraph(_("No eligible subscription was paid this year.")))
     if sheet.warnings:
         story.append(heading(_("Warnings"), 1))
-        story += [paragraph("• " + w.render(_)) for w in sheet.warnings]
+        story += [paragraph("• " + fmt.notice(w, _)) for w in sheet.warnings]
     return story
 
 

@@ -56,6 +56,8 @@ def test_agm_prints_the_ledger_totals_in_french(agm_pdf):
     assert re.search(r"Résultat \(bénéfice \+ / perte −\)\s+10,00\s+-30,00", text)
     assert "6 480,00 €" in text
     assert "100,00 %" in text  # PAR30
+    # Alerts print their amounts the French way, not as machine values ("400.00").
+    assert "183 jours (400,00 impayés)" in text
     # The share table: each member and the total.
     for row in (r"M01\s+Anne Martin\s+500,00\s+1 500,00\s+23,08 %\s+1 495,38",
                 r"M02\s+Bruno Le Goff\s+0,00\s+3 000,00\s+46,15 %\s+2 990,77",
