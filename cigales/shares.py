@@ -113,7 +113,7 @@ def valuation_adjustment(session: Session, club: Club, as_of: dt.date) -> Money:
     return Money(total)
 
 
-def _daily_net_asset_changes(session: Session, club: Club,
+def net_assets_by_day(session: Session, club: Club,
                              as_of: dt.date) -> tuple[list[dt.date], list[int]]:
     """Dates with a net-asset change and the cumulative net assets at the end of each."""
     rows = session.execute(
@@ -151,7 +151,7 @@ def units_held(session: Session, club: Club, as_of: dt.date) -> dict[str, Fracti
         .where(CapitalMovement.club_id == club.id, CapitalMovement.date <= as_of)
         .order_by(CapitalMovement.date, CapitalMovement.id)
     ).all()
-    dates, cumulative = _daily_net_asset_changes(session, club, as_of)
+    dates, cumulative = net_assets_by_day(session, club, as_of)
     has_valuations = session.execute(
         select(InvestmentEvent.id).join(Investment, Investment.id == InvestmentEvent.investment_id)
         .where(Investment.club_id == club.id, InvestmentEvent.kind == "valuation",

@@ -15,12 +15,13 @@ from sqlalchemy.orm import Session
 
 from cigales.federation.document import FORMAT, ratio_text, seal
 from cigales.models import Club, Investee
+from cigales.services.clubs import cash_balance
 from cigales.services.loans import arrears_report
 from cigales.services.portfolio import portfolio
 from cigales.shares import net_assets
 from ledger.money import Money
 from ledger.queries import chain_head
-from reports.data import activity, cash, club_identity
+from reports.data import activity, club_identity
 
 
 def build_return(session: Session, club: Club, year: int, *, generated: dt.date,
@@ -47,7 +48,7 @@ def build_return(session: Session, club: Club, year: int, *, generated: dt.date,
         "members": {"active": act.members_end, "joined": len(act.joined),
                     "left": len(act.left)},
         "savings_collected": act.savings_collected.plain(),
-        "cash_year_end": cash(session, club, last).plain(),
+        "cash_year_end": cash_balance(session, club.book_id, last).plain(),
         "net_assets": net_assets(session, club, last).plain(),
         "invested": {
             "total": act.invested.plain(),

@@ -30,7 +30,8 @@ from cigales.models import CapitalMovement, Club, Investee, InvesteeJobs, Member
 from cigales.phases import Phase
 from cigales.schedules import BUCKETS
 from cigales.services import lifecycle as lifecycle_service
-from cigales.services.loans import arrears_report
+from cigales.services.clubs import cash_balance
+from cigales.services.loans import all_loans, arrears_of
 from cigales.services.members import member_table
 from cigales.services.portfolio import (
     IncomeLine,
@@ -41,6 +42,7 @@ from cigales.services.portfolio import (
     tax_sheets,
 )
 from cigales.services.savings import arrears as savings_arrears
+from cigales.shares import net_assets_by_day
 from ledger.money import Money
 from ledger.queries import chain_head
 from ledger.schema import OPENING_JOURNAL, Account, Entry, FiscalYear, Posting
@@ -331,15 +333,9 @@ def cash_reconciliation(session: Session, club: Club, year: int) -> CashReconcil
     for code, total in rows:
         cash_side = -int(total)
         flows[_flow_kind(code, cash_side)] += cash_side
-    start = cash(session, club, dt.date(year - 1, 12, 31))
-    end = cash(session, club, last)
+    start = cash_balance(session, club.book_id, dt.date(year - 1, 12, 31))
+    end = cash_balance(session, club.book_id, last)
     return CashReconciliation(start, tuple((k, Money(v)) for k, v in flows.items()), end)
-
-
-def cash(session: Session, club: Club, as_of: dt.date) -> Money:
-    from ledger.queries import balance
-
-    return _sum(balance(session, club.book_id, code, as_of) for code in chart.CASH_PREFIXES)
 
 
 # -- members -----------------------------------------------------------------------------------
@@ -410,11 +406,10 @@ class LoanBook:
 
 
 def loan_book(session: Session, club: Club, as_of: dt.date) -> LoanBook:
-    from cigales.services.loans import all_loans
-
-    report = arrears_report(session, club, as_of)
+    views = all_loans(session, club, as_of)
+    report = arrears_of(views, as_of)
     lines = []
-    for view in all_loans(session, club, as_of):
+    for view in views:
         arrears = view.arrears
         days = arrears.max_days_past_due
         bucket = next((name for name, low, high in BUCKETS
@@ -546,21 +541,15 @@ def _months(first: dt.date, last: dt.date) -> list[str]:
 
 
 def net_assets_by_month(session: Session, club: Club, last: dt.date) -> Series:
-    """Book net assets (classes 2–5) at each month end, from one grouped query."""
-    rows = session.execute(
-        select(Entry.date, func.sum(Posting.amount_cents))
-        .select_from(Posting).join(Entry, Entry.id == Posting.entry_id)
-        .join(Account, Account.id == Posting.account_id)
-        .where(Entry.book_id == club.book_id, Entry.journal != OPENING_JOURNAL,
-               Entry.date <= last, func.substr(Account.code, 1, 1).in_(("2", "3", "4", "5")))
-        .group_by(Entry.date)).all()
-    per_month: dict[str, int] = defaultdict(int)
-    for date, total in rows:
-        per_month[f"{date:%Y-%m}"] += int(total)
+    """Book net assets (classes 2–5) at each month end, from the daily changes."""
+    dates, cumulative = net_assets_by_day(session, club, last)
+    at_month_end: dict[str, int] = {}
+    for date, value in zip(dates, cumulative, strict=True):
+        at_month_end[f"{date:%Y-%m}"] = value  # dates ascend: the month's last one wins
     running, values = 0, []
     months = _months(club.founded, last)
     for m in months:
-        running += per_month.get(m, 0)
+        running = at_month_end.get(m, running)
         values.append(Money(running))
     return Series(tuple(months), tuple(values))
 

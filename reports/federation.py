@@ -58,6 +58,13 @@ class Figures:
         return round_half_up(Fraction(self.invested.cents, self.projects) / 100)
 
     @property
+    def par30_share(self) -> Fraction:
+        """Σ at risk ÷ Σ outstanding (0 when nothing is outstanding)."""
+        if not self.loans_outstanding.cents:
+            return Fraction(0)
+        return Fraction(self.loans_at_risk_30.cents, self.loans_outstanding.cents)
+
+    @property
     def par30(self) -> str:
         return ratio_text(self.loans_at_risk_30.cents, self.loans_outstanding.cents)
 

@@ -33,8 +33,10 @@ def amount(value: Money, lang: str | None = None, *, blank_zero: bool = False) -
     return format_decimal(value.to_decimal(), format="#,##0.00", locale=babel_locale(lang))
 
 
-def date(value: dt.date, lang: str | None = None) -> str:
-    """31/12/2025 in French, 31 Dec 2025 in English."""
+def date(value: dt.date | None, lang: str | None = None) -> str:
+    """31/12/2025 in French, 31 Dec 2025 in English; "—" for no date."""
+    if value is None:
+        return "—"
     fmt = "dd/MM/yyyy" if babel_locale(lang) == "fr_FR" else "d MMM yyyy"
     return _babel_date(value, format=fmt, locale=babel_locale(lang))
 

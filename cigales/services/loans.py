@@ -511,7 +511,12 @@ def all_loans(session: Session, club: Club, as_of: dt.date) -> list[LoanView]:
 
 
 def arrears_report(session: Session, club: Club, as_of: dt.date) -> ArrearsReport:
-    loans = [v for v in all_loans(session, club, as_of) if not v.outstanding.is_zero()]
+    return arrears_of(all_loans(session, club, as_of), as_of)
+
+
+def arrears_of(views: list[LoanView], as_of: dt.date) -> ArrearsReport:
+    """The arrears report of loans already viewed on ``as_of`` (see ``all_loans``)."""
+    loans = [v for v in views if not v.outstanding.is_zero()]
     buckets = {name: Money(sum(v.arrears.buckets[name].cents for v in loans))
                for name, _, _ in schedules.BUCKETS}
     return ArrearsReport(

@@ -252,7 +252,8 @@ def investment_alerts(session: Session, club: Club, as_of: dt.date) -> list[Aler
         return []
     end = life.life_end - dt.timedelta(days=1)
     found: list[Alert] = []
-    for line in portfolio(session, club, as_of):
+    lines = portfolio(session, club, as_of)
+    for line in lines:
         if line.kind in LOAN_KINDS and not line.outstanding.is_zero():
             inv, investee = get_loan(session, club, line.number)
             loan = view(session, inv, investee, as_of)
@@ -279,7 +280,7 @@ def investment_alerts(session: Session, club: Club, as_of: dt.date) -> list[Aler
                                    {"number": str(line.number), "investee": line.investee_name,
                                     "lock": lock.isoformat(), "end": end.isoformat()}))
     if (as_of >= life.life_end or life.lapsed(as_of)) and any(
-            not line.outstanding.is_zero() for line in portfolio(session, club, as_of)):
+            not line.outstanding.is_zero() for line in lines):
         found.append(Alert("holdings_at_end",
                            N_("The club must be liquidated but still holds investments: sell, "
                               "collect or write them off before the final distribution."), {}))

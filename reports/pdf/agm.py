@@ -47,18 +47,6 @@ INDENT = "\u00a0" * 4  # Paragraphs collapse ordinary spaces; no-break spaces ke
 PIE_SLICES = 8  # beyond this, the smallest slices are grouped so the legend stays readable
 
 
-def _money(value: Money) -> str:
-    return fmt.money(value)
-
-
-def _amount(value: Money) -> str:
-    return fmt.amount(value)
-
-
-def _date(value: dt.date | None) -> str:
-    return fmt.date(value) if value is not None else "—"
-
-
 def period(year: int, founded: dt.date) -> tuple[dt.date, dt.date]:
     """The fiscal year: calendar year, the first one starting when the club was founded."""
     return max(dt.date(year, 1, 1), founded), dt.date(year, 12, 31)
@@ -81,14 +69,14 @@ def _cover(pack: AgmPack) -> list[Flowable]:
     pairs = [
         (_("Club"), f"{c.name} ({c.slug})"),
         (_("Region"), place or "—"),
-        (_("Founded (convention signed)"), _date(c.founded)),
+        (_("Founded (convention signed)"), fmt.date(c.founded)),
         (_("Phase on 31 December"), phase(c.phase)),
-        (_("End of the first five-year phase"), _date(c.phase1_end)),
-        (_("Prorogation decided"), _date(c.prorogation)),
-        (_("Latest end of the club's life"), _date(c.life_end)),
+        (_("End of the first five-year phase"), fmt.date(c.phase1_end)),
+        (_("Prorogation decided"), fmt.date(c.prorogation)),
+        (_("Latest end of the club's life"), fmt.date(c.life_end)),
         (_("Share method"), label(SHARE_METHODS, c.share_method)),
         (_("Members on 31 December"), str(pack.activity.members_end)),
-        (_("Net assets on 31 December"), _money(pack.net_assets)),
+        (_("Net assets on 31 December"), fmt.money(pack.net_assets)),
         (_("Status of the year"), _("closed") if pack.year_closed else
          _("open (provisional figures)")),
         (_("Generated on"), fmt.long_date(pack.generated)),
@@ -112,18 +100,18 @@ def _activity(pack: AgmPack) -> list[Flowable]:
     story: list[Flowable] = [heading(_("1. Activity of the year"))]
     pairs = [
         (_("Members on 1 January → 31 December"), f"{a.members_start} → {a.members_end}"),
-        (_("Members who joined"), ", ".join(f"{m.name} ({m.code}, {_date(m.date)})"
+        (_("Members who joined"), ", ".join(f"{m.name} ({m.code}, {fmt.date(m.date)})"
                                            for m in a.joined) or "—"),
-        (_("Members who left"), ", ".join(f"{m.name} ({m.code}, {_date(m.date)})"
+        (_("Members who left"), ", ".join(f"{m.name} ({m.code}, {fmt.date(m.date)})"
                                          for m in a.left) or "—"),
         (_("Savings collected"), _("{amount} in {count} payments").format(
-            amount=_money(a.savings_collected), count=a.savings_payments)),
+            amount=fmt.money(a.savings_collected), count=a.savings_payments)),
         (_("Members behind their monthly plan"), str(a.members_behind)),
         (_("Investments decided"), _("{count}, for {amount}").format(
-            count=len(a.investments), amount=_money(a.invested))),
-        (_("Capital repaid to the club"), _money(a.repaid)),
-        (_("Dividends and interest received"), _money(a.income)),
-        (_("Written off"), _money(a.written_off)),
+            count=len(a.investments), amount=fmt.money(a.invested))),
+        (_("Capital repaid to the club"), fmt.money(a.repaid)),
+        (_("Dividends and interest received"), fmt.money(a.income)),
+        (_("Written off"), fmt.money(a.written_off)),
         (_("Jobs created / kept at investees"), f"{a.jobs_created} / {a.jobs_kept}"),
     ]
     story.append(key_value_table(pairs))
@@ -131,9 +119,9 @@ def _activity(pack: AgmPack) -> list[Flowable]:
         story += [heading(_("Investments of the year"), 1), data_table(
             [Col(_("No."), 12, "right"), Col(_("Investee")), Col(_("Instrument"), 42),
              Col(_("Date"), 24, "center"), Col(_("Amount"), 28, "right")],
-            [[str(d.number), d.investee, label(KINDS, d.kind), _date(d.date), _amount(d.amount)]
-             for d in a.investments],
-            total=["", _("Total"), "", "", _amount(a.invested)])]
+            [[str(d.number), d.investee, label(KINDS, d.kind), fmt.date(d.date),
+              fmt.amount(d.amount)] for d in a.investments],
+            total=["", _("Total"), "", "", fmt.amount(a.invested)])]
     story.append(heading(_("Alerts"), 1))
     if a.alerts:
         story += [paragraph("• " + fmt.notice(alert, _)) for alert in a.alerts]
@@ -145,12 +133,12 @@ def _activity(pack: AgmPack) -> list[Flowable]:
 def _statement_rows(sections: Sequence[StatementSection]) -> list[list[str]]:
     rows = []
     for section in sections:
-        rows.append([label(SECTIONS, section.key).upper(), _amount(section.current),
-                     _amount(section.previous)])
+        rows.append([label(SECTIONS, section.key).upper(), fmt.amount(section.current),
+                     fmt.amount(section.previous)])
         for line in section.lines:
             name = label(COMPUTED, line.code) if line.code in COMPUTED else \
                 f"{line.code} {line.label}"
-            rows.append([INDENT + name, _amount(line.current), _amount(line.previous)])
+            rows.append([INDENT + name, fmt.amount(line.current), fmt.amount(line.previous)])
     return rows
 
 
@@ -163,12 +151,12 @@ def _balance_sheet(bs: BalanceSheet, year: int) -> list[Flowable]:
     return [
         heading(_("Balance sheet on 31 December (before allocation of the result)"), 1),
         data_table(cols_assets, _statement_rows(bs.assets),
-                   total=[_("Total assets"), _amount(assets), _amount(previous_assets)],
+                   total=[_("Total assets"), fmt.amount(assets), fmt.amount(previous_assets)],
                    zebra=False),
         spacer(4),
         data_table(cols_liabilities, _statement_rows(bs.liabilities),
-                   total=[_("Total equity and liabilities"), _amount(liabilities),
-                          _amount(previous_liabilities)], zebra=False),
+                   total=[_("Total equity and liabilities"), fmt.amount(liabilities),
+                          fmt.amount(previous_liabilities)], zebra=False),
     ]
 
 
@@ -182,16 +170,17 @@ def _financial(pack: AgmPack) -> list[Flowable]:
         heading(_("Income statement"), 1),
         data_table([Col(_("Expenses and income")), *cols[1:]],
                    _statement_rows((inc.charges, inc.products)),
-                   total=[_("Result (profit + / loss −)"), _amount(result), _amount(previous)],
+                   total=[_("Result (profit + / loss −)"), fmt.amount(result),
+                          fmt.amount(previous)],
                    zebra=False),
         heading(_("Cash reconciliation"), 1),
     ]
     cash = pack.cash
-    rows = [[_("Cash at bank on 1 January"), _amount(cash.start)]]
-    rows += [[INDENT + label(CASH_FLOWS, kind), _amount(value)] for kind, value in cash.flows
+    rows = [[_("Cash at bank on 1 January"), fmt.amount(cash.start)]]
+    rows += [[INDENT + label(CASH_FLOWS, kind), fmt.amount(value)] for kind, value in cash.flows
              if value.cents]
     story.append(data_table([Col(_("Bank accounts (512)")), Col(_("Amount"), 36, "right")],
-                            rows, total=[_("Cash at bank on 31 December"), _amount(cash.end)]))
+                            rows, total=[_("Cash at bank on 31 December"), fmt.amount(cash.end)]))
     story.append(paragraph(
         _("The movements explain the change in cash exactly.") if cash.explained else
         _("The movements do not explain the change in cash: check the books."), "small"))
@@ -201,19 +190,20 @@ def _financial(pack: AgmPack) -> list[Flowable]:
 def _members(pack: AgmPack) -> list[Flowable]:
     rows = []
     for m in pack.members:
-        note = f" ({_('left')} {_date(m.left)})" if m.left else ""
-        rows.append([m.code, m.name + note, _amount(m.paid_in_year), _amount(m.paid_to_date),
-                     fmt.share(m.share), _amount(m.value)])
-    total = ["", _("Total"), _amount(Money(sum(m.paid_in_year.cents for m in pack.members))),
-             _amount(Money(sum(m.paid_to_date.cents for m in pack.members))),
+        note = f" ({_('left')} {fmt.date(m.left)})" if m.left else ""
+        rows.append([m.code, m.name + note, fmt.amount(m.paid_in_year), fmt.amount(m.paid_to_date),
+                     fmt.share(m.share), fmt.amount(m.value)])
+    total = ["", _("Total"), fmt.amount(Money(sum(m.paid_in_year.cents for m in pack.members))),
+             fmt.amount(Money(sum(m.paid_to_date.cents for m in pack.members))),
              fmt.share(sum((m.share for m in pack.members), Fraction(0))),
-             _amount(Money(sum(m.value.cents for m in pack.members)))]
+             fmt.amount(Money(sum(m.value.cents for m in pack.members)))]
     return [
         page_break(),
         heading(_("3. Members' shares on 31 December")),
         paragraph(_("The share table of the convention: each member's share of the club's net "
                     "assets ({assets}), {method}.").format(
-            assets=_money(pack.net_assets), method=label(SHARE_METHODS, pack.club.share_method))),
+            assets=fmt.money(pack.net_assets),
+            method=label(SHARE_METHODS, pack.club.share_method))),
         data_table([Col(_("Code"), 16), Col(_("Member")), Col(_("Paid in the year"), 26, "right"),
                     Col(_("Paid to date"), 26, "right"), Col(_("Share"), 20, "right"),
                     Col(_("Value"), 26, "right")], rows, total=total),
@@ -222,12 +212,12 @@ def _members(pack: AgmPack) -> list[Flowable]:
 
 def _portfolio(pack: AgmPack) -> list[Flowable]:
     lines = pack.portfolio
-    rows = [[str(p.number), p.investee_name, label(KINDS, p.kind), _date(p.date),
-             _amount(p.cost), _amount(p.repaid), _amount(p.outstanding),
-             _amount(p.impairment), label(STATUSES, p.status)] for p in lines]
+    rows = [[str(p.number), p.investee_name, label(KINDS, p.kind), fmt.date(p.date),
+             fmt.amount(p.cost), fmt.amount(p.repaid), fmt.amount(p.outstanding),
+             fmt.amount(p.impairment), label(STATUSES, p.status)] for p in lines]
 
     def total(attr: str) -> str:
-        return _amount(Money(sum(getattr(p, attr).cents for p in lines)))
+        return fmt.amount(Money(sum(getattr(p, attr).cents for p in lines)))
 
     story: list[Flowable] = [
         page_break(),
@@ -252,17 +242,18 @@ def _portfolio(pack: AgmPack) -> list[Flowable]:
          Col(_("Outstanding"), 21, "right"), Col(_("Overdue"), 19, "right"),
          Col(_("Days late"), 15, "right"), Col(_("Arrears"), 22)],
         [[str(x.number), x.investee + (f" ({_('written off')})" if x.written_off else ""),
-          _date(x.date), _amount(x.principal), _amount(x.repaid), _amount(x.outstanding),
-          _amount(x.overdue), str(x.days_past_due), label(BUCKETS, x.bucket)]
+          fmt.date(x.date), fmt.amount(x.principal), fmt.amount(x.repaid),
+          fmt.amount(x.outstanding), fmt.amount(x.overdue), str(x.days_past_due),
+          label(BUCKETS, x.bucket)]
          for x in book.lines],
-        total=["", _("Total"), "", _amount(Money(sum(x.principal.cents for x in book.lines))),
-               _amount(Money(sum(x.repaid.cents for x in book.lines))),
-               _amount(book.outstanding),
-               _amount(Money(sum(x.overdue.cents for x in book.lines))), "", ""]))
+        total=["", _("Total"), "", fmt.amount(Money(sum(x.principal.cents for x in book.lines))),
+               fmt.amount(Money(sum(x.repaid.cents for x in book.lines))),
+               fmt.amount(book.outstanding),
+               fmt.amount(Money(sum(x.overdue.cents for x in book.lines))), "", ""]))
     story.append(spacer(3))
     story.append(data_table(
         [Col(_("Unpaid instalments by age")), Col(_("Amount"), 36, "right")],
-        [[label(BUCKETS, name), _amount(value)] for name, value in book.buckets]))
+        [[label(BUCKETS, name), fmt.amount(value)] for name, value in book.buckets]))
     story.append(paragraph(_("PAR30 (outstanding principal of loans more than 30 days late ÷ "
                              "outstanding principal): {par}.").format(par=fmt.share(book.par30))))
     return story

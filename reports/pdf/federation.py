@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from fractions import Fraction
-
 from reportlab.platypus import Flowable
 
 from cigales.i18n import _
@@ -57,16 +55,10 @@ def _summary(f: Figures, p: Figures, year: int) -> Flowable:
     )
     rows = [[name, str(a), str(b), _count_change(a, b)] for name, a, b in count_rows]
     rows += [[name, fmt.amount(a), fmt.amount(b), _change(a, b)] for name, a, b in money_rows]
-    rows.append([_("PAR30 (weighted by outstanding)"), fmt.share(_ratio(f)), fmt.share(_ratio(p)),
-                 ""])
+    rows.append([_("PAR30 (weighted by outstanding)"), fmt.share(f.par30_share),
+                 fmt.share(p.par30_share), ""])
     return data_table([Col(""), Col(str(year), 30, "right"), Col(str(year - 1), 30, "right"),
                        Col(_("Change"), 28, "right")], rows)
-
-
-def _ratio(f: Figures) -> Fraction:
-    if not f.loans_outstanding.cents:
-        return Fraction(0)
-    return Fraction(f.loans_at_risk_30.cents, f.loans_outstanding.cents)
 
 
 def render_federation(report: FederationReport) -> bytes:
@@ -101,11 +93,11 @@ def render_federation(report: FederationReport) -> bytes:
             [[g.name, str(g.current.clubs), str(g.current.members_active),
               fmt.amount(g.current.savings_collected), fmt.amount(g.current.cash_year_end),
               fmt.amount(g.current.invested), fmt.amount(g.current.loans_outstanding),
-              fmt.share(_ratio(g.current))] for g in report.regions],
+              fmt.share(g.current.par30_share)] for g in report.regions],
             total=[_("Total"), str(total.clubs), str(total.members_active),
                    fmt.amount(total.savings_collected), fmt.amount(total.cash_year_end),
                    fmt.amount(total.invested), fmt.amount(total.loans_outstanding),
-                   fmt.share(_ratio(total))]),
+                   fmt.share(total.par30_share)]),
         heading(_("3. Investments of the year")),
         data_table([Col(_("Instrument")), Col(_("Amount"), 36, "right")],
                    [[label(KINDS, k), fmt.amount(v)] for k, v in total.invested_by_kind.items()],

@@ -7,8 +7,6 @@ number N of the chain still has this hash, i.e. that the books were not rewritte
 
 from __future__ import annotations
 
-import datetime as dt
-
 from babel.dates import get_month_names
 from reportlab.platypus import Flowable
 
@@ -29,19 +27,11 @@ from reports.pdf.base import (
 )
 
 
-def _amount(value: Money) -> str:
-    return fmt.amount(value)
-
-
-def _date(value: dt.date | None) -> str:
-    return fmt.date(value) if value is not None else "—"
-
-
 def _identity(st: MemberStatement) -> list[Flowable]:
     pairs = [
         (_("Member"), f"{st.name} ({st.code})"),
-        (_("Joined"), _date(st.joined)),
-        (_("Left"), _date(st.left)),
+        (_("Joined"), fmt.date(st.joined)),
+        (_("Left"), fmt.date(st.left)),
         (_("Reference for your transfers"), st.reference),
         (_("Paid in {year}").format(year=st.year), fmt.money(st.paid_in_year)),
         (_("Paid since joining"), fmt.money(st.paid_to_date)),
@@ -60,14 +50,14 @@ def _identity(st: MemberStatement) -> list[Flowable]:
 
 def _payments(st: MemberStatement) -> list[Flowable]:
     months = get_month_names("wide", locale=babel_locale())
-    rows = [[months[i + 1].capitalize(), _amount(value)]
+    rows = [[months[i + 1].capitalize(), fmt.amount(value)]
             for i, value in enumerate(st.payments) if value.cents]
     story: list[Flowable] = [heading(_("Your savings in {year}").format(year=st.year))]
     if not rows:
         story.append(paragraph(_("No saving was recorded for you this year.")))
         return story
     story.append(data_table([Col(_("Month")), Col(_("Amount"), 40, "right")], rows,
-                            total=[_("Total"), _amount(st.paid_in_year)]))
+                            total=[_("Total"), fmt.amount(st.paid_in_year)]))
     return story
 
 
@@ -86,13 +76,13 @@ def _investments(st: MemberStatement) -> list[Flowable]:
          Col(_("Date"), 19, "center"), Col(_("Key"), 18, "right"),
          Col(_("Your part"), 21, "right"), Col(_("Income"), 19, "right"),
          Col(_("Gain / loss"), 20, "right"), Col(_("Status"), 17)],
-        [[str(p.number), p.investee, label(KINDS, p.kind), _date(p.date),
-          fmt.share(p.key), _amount(p.amount), _amount(p.income), _amount(p.gain),
+        [[str(p.number), p.investee, label(KINDS, p.kind), fmt.date(p.date),
+          fmt.share(p.key), fmt.amount(p.amount), fmt.amount(p.income), fmt.amount(p.gain),
           label(STATUSES, p.status)] for p in parts],
         total=["", _("Total"), "", "", "",
-               _amount(Money(sum(p.amount.cents for p in parts))),
-               _amount(Money(sum(p.income.cents for p in parts))),
-               _amount(Money(sum(p.gain.cents for p in parts))), ""]))
+               fmt.amount(Money(sum(p.amount.cents for p in parts))),
+               fmt.amount(Money(sum(p.income.cents for p in parts))),
+               fmt.amount(Money(sum(p.gain.cents for p in parts))), ""]))
     return story
 
 
@@ -109,9 +99,9 @@ def _income(st: MemberStatement) -> list[Flowable]:
         [Col(_("Source")), Col(_("Kind"), 34), Col(_("Club"), 28, "right"),
          Col(_("Your share"), 28, "right")],
         [[_("bank") if line.source == "bank" else line.source, label(INCOME_KINDS, line.kind),
-          _amount(line.club_amount), _amount(line.member_amount)] for line in st.income],
-        total=[_("Total"), "", _amount(Money(sum(x.club_amount.cents for x in st.income))),
-               _amount(st.income_total)]))
+          fmt.amount(line.club_amount), fmt.amount(line.member_amount)] for line in st.income],
+        total=[_("Total"), "", fmt.amount(Money(sum(x.club_amount.cents for x in st.income))),
+               fmt.amount(st.income_total)]))
     return story
 
 
@@ -130,11 +120,11 @@ def _tax(st: MemberStatement) -> list[Flowable]:
              Col(_("Club amount"), 22, "right"), Col(_("Key"), 17, "right"),
              Col(_("Your base"), 21, "right"), Col(_("Rate"), 13, "right"),
              Col(_("Reduction"), 20, "right"), Col(_("Keep until"), 19, "center")],
-            [[x.investee, x.siren or "—", _date(x.paid_on), _amount(x.club_amount),
-              fmt.share(x.key), _amount(x.base), fmt.share(x.rate, digits=0),
-              _amount(x.reduction), _date(x.lock_up_end)] for x in sheet.subscriptions],
-            total=[_("Total"), "", "", "", "", _amount(sheet.total_base), "",
-                   _amount(sheet.total_reduction), ""]))
+            [[x.investee, x.siren or "—", fmt.date(x.paid_on), fmt.amount(x.club_amount),
+              fmt.share(x.key), fmt.amount(x.base), fmt.share(x.rate, digits=0),
+              fmt.amount(x.reduction), fmt.date(x.lock_up_end)] for x in sheet.subscriptions],
+            total=[_("Total"), "", "", "", "", fmt.amount(sheet.total_base), "",
+                   fmt.amount(sheet.total_reduction), ""]))
     else:
         story.append(paragraph(_("No eligible subscription was paid this year.")))
     if sheet.warnings:
