@@ -14,6 +14,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -40,6 +41,7 @@ __all__ = [
     "Member",
     "MemberIdentity",
     "MemberKey",
+    "MemberKeyVersion",
     "metadata",
 ]
 
@@ -87,6 +89,8 @@ class ClubEvent(Base):
     kind: Mapped[str] = mapped_column(String(16))
     date: Mapped[dt.date] = mapped_column(Date)
     late: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Closure only: the first entry of the liquidation (its accounts end just before it).
+    entry_id: Mapped[int | None] = mapped_column(ForeignKey("entry.id"))
 
     __table_args__ = (
         UniqueConstraint("club_id", "kind"),
@@ -302,6 +306,34 @@ class MemberKey(Base):
     __table_args__ = (
         UniqueConstraint("investment_id", "member_id"),
         CheckConstraint("numerator >= 0 AND denominator > 0", name="fraction_valid"),
+    )
+
+
+class MemberKeyVersion(Base):
+    """A later version of an investment's member keys, in force from ``valid_from``.
+
+    When a member's share is settled (payout, transfer, deferral), their part of every open
+    investment passes to the members who carry it; income, gains and losses after that date
+    are split by the new version. Version 0 is ``member_key`` (what the tax sheets keep).
+    """
+
+    __tablename__ = "member_key_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    investment_id: Mapped[int] = mapped_column(ForeignKey("investment.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    valid_from: Mapped[dt.date] = mapped_column(Date)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    numerator: Mapped[int] = mapped_column(BigInteger)
+    denominator: Mapped[int] = mapped_column(BigInteger)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)  # the member's part of the cost
+    settled_member_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
+
+    __table_args__ = (
+        UniqueConstraint("investment_id", "version", "member_id"),
+        CheckConstraint("numerator >= 0 AND denominator > 0", name="fraction_valid"),
+        CheckConstraint("version >= 1", name="version_positive"),
+        Index("ix_member_key_version_investment", "investment_id", "version"),
     )
 
 

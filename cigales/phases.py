@@ -85,6 +85,13 @@ class PhaseDoesNotAllow(PhaseError):
                   "allowed in: {allowed}.")
 
 
+class MonthNotInPlan(PhaseDoesNotAllow):
+    # Same rule as a saving dated out of phase; the message names the plan's months.
+    template = N_("{month} is not a month of the savings plan: on its collection day ({day}) "
+                  "the club is in phase “{phase}”, which does not accept savings. Months of "
+                  "the plan: {first} to {last}.")
+
+
 class DateOutsideLife(PhaseError):
     code = "date_outside_club_life"
     template = N_("{date} is outside the club's life: allowed from {founded} to {life_end} "
@@ -215,6 +222,39 @@ class Lifecycle:
         if phase == Phase.INVESTMENT:
             return not self.lapsed(date)
         return phase == Phase.MANAGEMENT and self.settings.phase2_investments
+
+    # -- the months of the monthly savings plan ---------------------------------------------------
+    # One definition for what a member owes (arrears) and what `saving collect` accepts: a
+    # month belongs to the plan when savings are allowed on its last day, its collection day.
+    # A 60-month phase therefore has 60 plan months whatever day of the month T0 falls on
+    # (founded 10/02/2020: February 2020 to January 2025; February 2025 ends after the phase).
+    @staticmethod
+    def collection_day(year: int, month: int) -> dt.date:
+        return add_months(dt.date(year, month, 1), 1) - dt.timedelta(days=1)
+
+    def is_saving_month(self, year: int, month: int) -> bool:
+        return self.allows_savings(self.collection_day(year, month))
+
+    def saving_months(self) -> tuple[tuple[int, int], tuple[int, int]] | None:
+        """First and last months of the plan as the club stands (None if there is none)."""
+        found = []
+        year, month = self.founded.year, self.founded.month
+        while (year, month) <= (self.life_end.year, self.life_end.month):
+            if self.is_saving_month(year, month):
+                found.append((year, month))
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        return (found[0], found[-1]) if found else None
+
+    def check_saving_month(self, year: int, month: int) -> None:
+        if self.is_saving_month(year, month):
+            return
+        window = self.saving_months()
+        raise MonthNotInPlan(
+            month=f"{year:04d}-{month:02d}",
+            day=self.collection_day(year, month).isoformat(),
+            phase=self._phase_label(self.collection_day(year, month)),
+            first=f"{window[0][0]:04d}-{window[0][1]:02d}" if window else "—",
+            last=f"{window[1][0]:04d}-{window[1][1]:02d}" if window else "—")
 
     def allowed_phases(self, investments: bool) -> str:
         allowed = [Phase.INVESTMENT.value]

@@ -26,7 +26,15 @@ from sqlalchemy.orm import Session, aliased
 
 from cigales import chart
 from cigales.errors import Notice, YearOutOfRange
-from cigales.models import CapitalMovement, Club, Investee, InvesteeJobs, Member, MemberIdentity
+from cigales.models import (
+    CapitalMovement,
+    Club,
+    ClubEvent,
+    Investee,
+    InvesteeJobs,
+    Member,
+    MemberIdentity,
+)
 from cigales.phases import Phase
 from cigales.schedules import BUCKETS
 from cigales.services import lifecycle as lifecycle_service
@@ -114,16 +122,21 @@ def _closing_entry_ids(book_id: int, year: int):  # type: ignore[no-untyped-def]
 
 
 def balances_before_closing(session: Session, book_id: int, year: int,
-                            from_date: dt.date | None = None) -> dict[str, Money]:
+                            from_date: dt.date | None = None,
+                            before_entry: int | None = None) -> dict[str, Money]:
     """Signed balance per account at 31/12/``year``, without that year's closing entries.
 
-    With ``from_date``, only the movements from that date (e.g. the year's income).
+    With ``from_date``, only the movements from that date (e.g. the year's income). With
+    ``before_entry``, only entries before that one (the liquidation's first entry: the
+    liquidation year's accounts are those on which the final distribution was made).
     """
     conds = [Entry.book_id == book_id, Entry.journal != OPENING_JOURNAL,
              Entry.date <= dt.date(year, 12, 31),
              Entry.id.not_in(_closing_entry_ids(book_id, year))]
     if from_date is not None:
         conds.append(Entry.date >= from_date)
+    if before_entry is not None:
+        conds.append(Entry.id < before_entry)
     rows = session.execute(
         select(Account.code, func.sum(Posting.amount_cents))
         .select_from(Posting).join(Entry, Entry.id == Posting.entry_id)
@@ -250,10 +263,21 @@ def _sections(keys: tuple[str, ...], current: dict[str, dict[str, Money]],
     return tuple(sections)
 
 
+def liquidation_cut(session: Session, club: Club, year: int) -> int | None:
+    """The first entry of the liquidation when the club was liquidated in ``year``."""
+    row = session.execute(select(ClubEvent.date, ClubEvent.entry_id).where(
+        ClubEvent.club_id == club.id, ClubEvent.kind == "closure")).first()
+    if row is None or row[0].year != year:
+        return None
+    return int(row[1]) if row[1] is not None else None
+
+
 def balance_sheet(session: Session, club: Club, year: int) -> BalanceSheet:
     labels = _labels(session, club.book_id)
-    current = _balance_sheet_side(balances_before_closing(session, club.book_id, year))
-    previous = _balance_sheet_side(balances_before_closing(session, club.book_id, year - 1))
+    current = _balance_sheet_side(balances_before_closing(
+        session, club.book_id, year, before_entry=liquidation_cut(session, club, year)))
+    previous = _balance_sheet_side(balances_before_closing(
+        session, club.book_id, year - 1, before_entry=liquidation_cut(session, club, year - 1)))
     return BalanceSheet(year, _sections(ASSET_SECTIONS, current, previous, labels),
                         _sections(LIABILITY_SECTIONS, current, previous, labels))
 
@@ -262,7 +286,8 @@ def income_statement(session: Session, club: Club, year: int) -> IncomeStatement
     labels = _labels(session, club.book_id)
 
     def movements(y: int) -> dict[str, Money]:
-        found = balances_before_closing(session, club.book_id, y, from_date=dt.date(y, 1, 1))
+        found = balances_before_closing(session, club.book_id, y, from_date=dt.date(y, 1, 1),
+                                        before_entry=liquidation_cut(session, club, y))
         return {c: a for c, a in found.items() if c[0] in "67"}
 
     now, before = movements(year), movements(year - 1)
@@ -300,8 +325,8 @@ def _flow_kind(code: str, amount: int) -> str:
         return "savings" if amount > 0 else "capital_returned"
     if group in ("1018", "4567"):
         return "capital_returned"
-    if code.startswith(chart.DISPOSAL_PROCEEDS_ACCOUNT) or (code[0] == "2"
-                                                            and not code.startswith("29")):
+    if code.startswith((chart.DISPOSAL_PROCEEDS_ACCOUNT, chart.RECOVERY_ACCOUNT)) or (
+            code[0] == "2" and not code.startswith("29")):
         return "invested" if amount < 0 else "recovered"
     if code[0] == "7":
         return "income"
@@ -313,29 +338,63 @@ def _flow_kind(code: str, amount: int) -> str:
 def cash_reconciliation(session: Session, club: Club, year: int) -> CashReconciliation:
     """Cash at both ends of the year and every bank movement in between, by counterpart.
 
-    Each non-cash posting of an entry that moves cash explains minus its own amount; an
-    entry balances, so the flows add up to the change in cash exactly (transfers between the
-    club's own bank accounts explain nothing and cancel out).
+    Flows are classified entry by entry, from the bank (5xxx) lines and their counterparts:
+    within an entry, non-cash lines that cancel each other out (the cost of a stake sold,
+    6750 D / 261 C, booked in the same entry as its proceeds) moved no money and explain
+    nothing; each remaining counterpart line explains minus its own amount. An entry
+    balances, so the flows add up to the change in cash exactly (transfers between the club's
+    own bank accounts explain nothing and cancel out).
     """
     first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
     is_cash = Account.code.in_(chart.CASH_PREFIXES)
     cash_entries = (select(Posting.entry_id).join(Account, Account.id == Posting.account_id)
                     .where(is_cash))
     rows = session.execute(
-        select(Account.code, func.sum(Posting.amount_cents))
+        select(Posting.entry_id, Account.code, Posting.amount_cents)
         .select_from(Posting).join(Entry, Entry.id == Posting.entry_id)
         .join(Account, Account.id == Posting.account_id)
         .where(Entry.book_id == club.book_id, Entry.journal != OPENING_JOURNAL,
                Entry.date >= first, Entry.date <= last, ~is_cash,
                Entry.id.in_(cash_entries))
-        .group_by(Account.code)).all()
+        .order_by(Posting.entry_id, Posting.id)).all()
+    by_entry: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    for entry_id, code, cents in rows:
+        by_entry[entry_id].append((code, int(cents)))
     flows: dict[str, int] = dict.fromkeys(CASH_FLOW_KINDS, 0)
-    for code, total in rows:
-        cash_side = -int(total)
-        flows[_flow_kind(code, cash_side)] += cash_side
+    for lines in by_entry.values():
+        for code, cents in cash_counterparts(lines):
+            cash_side = -cents
+            flows[_flow_kind(code, cash_side)] += cash_side
     start = cash_balance(session, club.book_id, dt.date(year - 1, 12, 31))
     end = cash_balance(session, club.book_id, last)
     return CashReconciliation(start, tuple((k, Money(v)) for k, v in flows.items()), end)
+
+
+def cash_counterparts(lines: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """The non-cash lines of one entry that explain its cash, internal transfers removed.
+
+    A debit and a credit of the same amount between two non-cash accounts (e.g. the book
+    value of a stake sold, 6750 D / 261 C) is a transfer inside the books: both are dropped.
+    Pairs are matched in posting order, so the result does not depend on the database.
+    """
+    remaining = list(lines)
+    i = 0
+    while i < len(remaining):
+        code, cents = remaining[i]
+        match = next((j for j in range(i + 1, len(remaining))
+                      if remaining[j][1] == -cents and _pairs_off(code, remaining[j][0])), None)
+        if match is None:
+            i += 1
+            continue
+        del remaining[match]
+        del remaining[i]
+    return remaining
+
+
+def _pairs_off(a: str, b: str) -> bool:
+    """Two non-cash lines that may cancel: a cost moved out of an asset (6750 / 2xxx) or an
+    impairment moved (29xx / 6866 or 7866) — never two lines that each explain money."""
+    return {a[:1], b[:1]} == {"2", "6"} or a.startswith("29") or b.startswith("29")
 
 
 # -- members -----------------------------------------------------------------------------------
@@ -449,7 +508,9 @@ class Activity:
     left: tuple[Movement, ...]
     savings_collected: Money
     savings_payments: int
-    members_behind: int  # members behind their monthly plan at year end
+    # Members behind their monthly plan at year end; None when no month of the year belongs
+    # to the plan (e.g. a management phase without savings): nothing could be paid.
+    members_behind: int | None
     investments: tuple[Decision, ...]
     invested: Money
     repaid: Money  # principal of loans and cost of shares that came back in the year
@@ -458,6 +519,44 @@ class Activity:
     jobs_created: int
     jobs_kept: int
     alerts: tuple[Notice, ...]
+    # The liquidation, when the club was closed in the year: its date and what each member
+    # (leavers with a deferred settlement included) was paid in the final distribution.
+    closed_on: dt.date | None = None
+    distribution: tuple[Paid, ...] = ()
+
+    @property
+    def distributed(self) -> Money:
+        return _sum(p.amount for p in self.distribution)
+
+
+@dataclass(frozen=True, slots=True)
+class Paid:
+    code: str
+    name: str
+    amount: Money
+
+
+def final_distribution(session: Session, club: Club, year: int,
+                       ) -> tuple[dt.date | None, tuple[Paid, ...]]:
+    """Date and payments of the liquidation when it happened in ``year``."""
+    cut = liquidation_cut(session, club, year)
+    if cut is None:
+        return None, ()
+    closed = session.execute(select(ClubEvent.date).where(
+        ClubEvent.club_id == club.id, ClubEvent.kind == "closure")).scalar_one()
+    names = dict(session.execute(
+        select(Member.code, MemberIdentity.name)
+        .join(MemberIdentity, MemberIdentity.member_id == Member.id)
+        .where(Member.club_id == club.id)).all())
+    rows = session.execute(
+        select(Account.code, func.sum(Posting.amount_cents))
+        .join(Entry, Entry.id == Posting.entry_id)
+        .join(Account, Account.id == Posting.account_id)
+        .where(Entry.book_id == club.book_id, Entry.id >= cut, Entry.journal != "OD",
+               Account.code.like("4567-%"), Posting.amount_cents > 0)
+        .group_by(Account.code).order_by(Account.code)).all()
+    return closed, tuple(Paid(code.split("-", 1)[1], names.get(code.split("-", 1)[1], ""),
+                              Money(int(total))) for code, total in rows)
 
 
 def _member_movements(session: Session, club: Club, column, first: dt.date,  # type: ignore[no-untyped-def]
@@ -494,10 +593,14 @@ def activity(session: Session, club: Club, year: int,
                InvesteeJobs.date <= last)).one()
     status = lifecycle_service.status(session, club, last)
     alerts = (*status.alerts, *investment_alerts(session, club, last))
-    behind = sum(1 for a in savings_arrears(session, club, last) if a.behind.cents)
+    life = lifecycle_service.lifecycle(session, club)
+    behind = (sum(1 for a in savings_arrears(session, club, last) if a.behind.cents)
+              if any(life.is_saving_month(year, month) for month in range(1, 13)) else None)
+    closed_on, distribution = final_distribution(session, club, year)
     return Activity(
         members_start=lifecycle_service.active_members(session, club, first),
-        members_end=status.members_active,
+        # Once the final distribution is made nobody is a member any more.
+        members_end=0 if closed_on is not None else status.members_active,
         joined=_member_movements(session, club, Member.joined, first, last),
         left=_member_movements(session, club, Member.left_on, first, last),
         savings_collected=Money(int(savings[0])), savings_payments=int(savings[1]),
@@ -506,7 +609,8 @@ def activity(session: Session, club: Club, year: int,
         repaid=_sum(delta(p, "repaid") for p in lines),
         income=_sum(delta(p, "income") for p in lines),
         written_off=_sum(delta(p, "written_off") for p in lines),
-        jobs_created=int(jobs[0]), jobs_kept=int(jobs[1]), alerts=tuple(alerts))
+        jobs_created=int(jobs[0]), jobs_kept=int(jobs[1]), alerts=tuple(alerts),
+        closed_on=closed_on, distribution=distribution)
 
 
 # -- charts ------------------------------------------------------------------------------------
@@ -612,6 +716,21 @@ class AgmPack:
     chain: tuple[int, str]  # (entries in the hash chain, head hash) when generated
     year_closed: bool
 
+    # How "paid to date" in the share table meets the members' capital (1011) on the balance
+    # sheet: savings paid since joining, less capital repaid to members who left (or paid
+    # out beyond their savings), is the members' net contributions.
+    @property
+    def capital_paid(self) -> Money:
+        return _sum(m.paid_to_date for m in self.members)
+
+    @property
+    def capital_contributed(self) -> Money:
+        return _sum(m.contributed for m in self.members)
+
+    @property
+    def capital_repaid(self) -> Money:
+        return self.capital_paid - self.capital_contributed
+
 
 def _year_closed(session: Session, club: Club, year: int) -> bool:
     return bool(session.execute(select(FiscalYear.closed).where(
@@ -684,6 +803,12 @@ class MemberStatement:
     income: tuple[IncomeLine, ...]  # member's share of the year's income (taxable yearly)
     tax: TaxSheet
     chain: tuple[int, str]
+    # How a departed member's share was settled: payout, deferred or transfer (else None),
+    # the amount settled (value owed or paid; book capital handed over for a transfer) and
+    # the member who took the share over.
+    settlement: str | None = None
+    settled: Money | None = None
+    transferred_to: str | None = None
 
     @property
     def income_total(self) -> Money:
@@ -724,6 +849,7 @@ def build_member_statements(session: Session, club: Club, year: int, *, generate
                 p.number, p.investee_name, p.kind, p.date, p.status, p.cost, k.share, k.amount,
                 k.income, k.gain))
     chain = chain_head(session, club.book_id)
+    settled = settlements(session, club)
     return [
         MemberStatement(
             club=identity, year=year, generated=generated, code=m.code, name=m.name,
@@ -731,7 +857,40 @@ def build_member_statements(session: Session, club: Club, year: int, *, generate
             payments=tuple(by_month.get(m.code, [ZERO] * 12)), paid_in_year=m.paid_in_year,
             paid_to_date=m.paid_to_date, contributed=m.contributed, share=m.share,
             value=m.value, net_assets=assets, investments=tuple(parts.get(m.code, ())),
-            income=sheets[m.code].income, tax=sheets[m.code], chain=chain)
+            income=sheets[m.code].income, tax=sheets[m.code], chain=chain,
+            settlement=settled[m.code].how if m.code in settled else None,
+            settled=settled[m.code].amount if m.code in settled else None,
+            transferred_to=settled[m.code].to if m.code in settled else None)
         for m in selected
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class Settlement:
+    how: str  # payout, deferred, transfer
+    amount: Money
+    to: str | None
+
+
+def settlements(session: Session, club: Club) -> dict[str, Settlement]:
+    """How each departed member's share was settled, read from the departure's entries."""
+    receiver = aliased(Member)
+    found: dict[str, Settlement] = {}
+    for member, to in session.execute(
+            select(Member, receiver.code).outerjoin(receiver, receiver.id == Member.transfer_to_id)
+            .where(Member.club_id == club.id, Member.left_on.is_not(None))):
+        accounts = ([f"1011-{member.code}", f"1018-{member.code}"]
+                    if member.settlement == "transfer" else [f"4567-{member.code}"])
+        # Credits to the member's debt account on the day (the value owed), or debits of
+        # their capital accounts (the book capital handed over to the transferee).
+        sign = 1 if member.settlement == "transfer" else -1
+        total = session.execute(
+            select(func.coalesce(func.sum(Posting.amount_cents), 0))
+            .join(Entry, Entry.id == Posting.entry_id)
+            .join(Account, Account.id == Posting.account_id)
+            .where(Entry.book_id == club.book_id, Entry.date == member.left_on,
+                   Account.code.in_(accounts), Posting.amount_cents * sign > 0)).scalar_one()
+        found[member.code] = Settlement(member.settlement or "payout", Money(abs(int(total))),
+                                        to)
+    return found
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,21 @@ def lang_option() -> Any:
                                                "language of the messages."))
 
 
+PAPER_FORMATS = ("pdf", "json")
+
+
+def paper_format_option() -> Any:
+    return typer.Option("pdf", "--format", help=_("pdf, or json: the report's data, the same "
+                                                  "figures the PDF prints (stdout unless -o)."))
+
+
+def _emit_json(data: Any, output: str | None) -> None:
+    from cigales.cli.output import write
+    from reports.jsondata import to_data
+
+    write(json.dumps(to_data(data), ensure_ascii=False, indent=2) + "\n", output)
+
+
 def register(report_app: typer.Typer) -> None:
     @report_app.command("agm", help=_("The AGM pack of a year as one PDF: activity, balance "
                                       "sheet and income statement with the previous year, cash "
@@ -37,16 +53,22 @@ def register(report_app: typer.Typer) -> None:
         year_text: str = common.year_option(required=True),
         output: str = typer.Option(None, "-o", "--output", help=_("The PDF file to write.")),
         lang: str = lang_option(),
+        format: str = paper_format_option(),
     ) -> None:
         year = common.require_year(year_text)
         language = _lang(lang)
-        if not output:
+        common.choice(format, "--format", PAPER_FORMATS)
+        if not output and format == "pdf":
             raise MissingValue(option="-o FILE.pdf")
         today = common.today()
         with common.session(ctx, write=False) as s:
             the_club = get_club(s, club)
             check_year(the_club, year, today)
             pack = build_agm_pack(s, the_club, year, generated=today)
+        if format == "json":
+            with i18n.using(language):
+                _emit_json(pack, output)
+            return
         from reports.pdf.agm import render_agm
 
         with i18n.using(language):
@@ -68,10 +90,12 @@ def register(report_app: typer.Typer) -> None:
                                    help=_("The PDF file (with --member) or the folder to "
                                           "write.")),
         lang: str = lang_option(),
+        format: str = paper_format_option(),
     ) -> None:
         year = common.require_year(year_text)
         language = _lang(lang)
-        if not output:
+        common.choice(format, "--format", PAPER_FORMATS)
+        if not output and format == "pdf":
             raise MissingValue(
                 option="-o FILE.pdf" if member else "-o FOLDER")
         today = common.today()
@@ -80,6 +104,10 @@ def register(report_app: typer.Typer) -> None:
             check_year(the_club, year, today)
             statements = build_member_statements(s, the_club, year, generated=today,
                                                  member=member)
+        if format == "json":
+            with i18n.using(language):
+                _emit_json(statements, output)
+            return
         target = Path(output)
         if member is not None:
             from reports.pdf.statement import render_statement

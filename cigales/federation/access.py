@@ -183,7 +183,8 @@ CLUB_TABLES: dict[str, Scope] = {
         "member_id IN (SELECT id FROM member WHERE member.club_id = capital_movement.club_id) "
         "AND (counterpart_id IS NULL OR counterpart_id IN (SELECT id FROM member)) "
         "AND entry_id IN (SELECT id FROM entry)"),
-    "club_event": Scope("club_id IN (SELECT id FROM club)"),
+    "club_event": Scope("club_id IN (SELECT id FROM club)",
+                        "entry_id IS NULL OR entry_id IN (SELECT id FROM entry)"),
     "investee": Scope("club_id IN (SELECT id FROM club)"),
     "investee_jobs": Scope("investee_id IN (SELECT id FROM investee)"),
     "investment": Scope(
@@ -195,6 +196,9 @@ CLUB_TABLES: dict[str, Scope] = {
     "investment_event": Scope(_BY_INVESTMENT.using,
                               "entry_id IS NULL OR entry_id IN (SELECT id FROM entry)"),
     "member_key": Scope(_BY_INVESTMENT.using, "member_id IN (SELECT id FROM member)"),
+    "member_key_version": Scope(
+        _BY_INVESTMENT.using,
+        "member_id IN (SELECT id FROM member) AND settled_member_id IN (SELECT id FROM member)"),
     # Bank statement import (migration 0005); a member's IBAN is personal data.
     "bank_import": Scope("club_id IN (SELECT id FROM club)"),
     "bank_line": Scope(

@@ -39,9 +39,11 @@ def not_in_future(date: dt.date, today: dt.date) -> None:
         raise DateInFuture(date=date.isoformat(), today=today.isoformat())
 
 
-def record(session: Session, club: Club, event: PhaseEvent) -> None:
+def record(session: Session, club: Club, event: PhaseEvent, *,
+           entry_id: int | None = None) -> None:
     session.execute(insert(ClubEvent).values(club_id=club.id, kind=event.kind.value,
-                                             date=event.date, late=event.late))
+                                             date=event.date, late=event.late,
+                                             entry_id=entry_id))
 
 
 def active_members(session: Session, club: Club, date: dt.date) -> int:
@@ -182,12 +184,25 @@ def liquidate(session: Session, club: Club, date: dt.date, *, today: dt.date,
     if dry_run:
         return plan
     balances = balances_by_account(session, club.book_id, date)
-    # Every equity and unclosed result balance is emptied into what is owed to each member.
-    lines = [Line(code, -amount) for code, amount in balances.items()
-             if code[:1] in ("1", "6", "7")]
+    drafts = []
+    # The year's result is closed first, as at a year end (classes 6 and 7 to 120 / 129), so
+    # the liquidation year's accounts show its income, expenses and result (domain.md §2).
+    flow_lines = [Line(code, -amount) for code, amount in balances.items()
+                  if code[:1] in ("6", "7") and not amount.is_zero()]
+    net = Money(sum(amount.cents for code, amount in balances.items() if code[:1] in ("6", "7")))
+    equity = {code: amount for code, amount in balances.items() if code[:1] == "1"}
+    if flow_lines:
+        result_account = chart.PROFIT_ACCOUNT if net.cents < 0 else chart.LOSS_ACCOUNT
+        if not net.is_zero():
+            flow_lines.append(Line(result_account, net))
+            equity[result_account] = equity.get(result_account, Money(0)) + net
+        if len(flow_lines) >= 2:
+            drafts.append(EntryDraft("OD", date, "Résultat de l'exercice (liquidation)",
+                                     tuple(flow_lines)))
+    # Every equity balance, the result included, is emptied into what is owed to each member.
+    lines = [Line(code, -amount) for code, amount in equity.items() if not amount.is_zero()]
     lines += [Line(f"4567-{p.member}", -p.amount) for p in plan.distribution
               if not p.amount.is_zero()]
-    drafts = []
     # Members are paid from the current account: bring the livret back to it first.
     livret = balances.get(chart.SAVINGS_ACCOUNT, Money(0))
     if livret.cents > 0:
@@ -206,7 +221,8 @@ def liquidate(session: Session, club: Club, date: dt.date, *, today: dt.date,
     posted = post_entries(session, club.book_id, drafts)
     # Each member's capital leaves the club with the distribution: record it as a redemption
     # so that the capital movements keep matching the emptied 1011 accounts.
-    split = next((p for p, d in zip(posted, drafts, strict=True) if d.journal == "OD"), None)
+    split = next((p for p, d in zip(posted, drafts, strict=True)
+                  if d.journal == "OD" and d.label.startswith("Liquidation")), None)
     if split is not None:
         ids = dict(session.execute(select(Member.code, Member.id).where(
             Member.club_id == club.id)).all())
@@ -221,5 +237,6 @@ def liquidate(session: Session, club: Club, date: dt.date, *, today: dt.date,
                     amount_cents=abs(amount.cents), entry_id=split.id))
     if life.liquidation is None:
         record(session, club, PhaseEvent(EventKind.LIQUIDATION, date))
-    record(session, club, PhaseEvent(EventKind.CLOSURE, date))
+    record(session, club, PhaseEvent(EventKind.CLOSURE, date),
+           entry_id=posted[0].id if posted else None)
     return plan

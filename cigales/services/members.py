@@ -13,6 +13,7 @@ from cigales import chart
 from cigales.errors import CigalesError, NameRequired
 from cigales.models import CapitalMovement, Club, Member, MemberIdentity
 from cigales.phases import MAX_MEMBERS
+from cigales.services import keys
 from cigales.services.accounts import ensure_accounts
 from cigales.services.lifecycle import active_members, lifecycle, not_in_future
 from cigales.shares import SharesTable, positions
@@ -258,6 +259,8 @@ def leave(
     session.execute(update(Member).where(Member.id == member.id).values(
         left_on=date, settlement=settlement, deceased=deceased,
         transfer_to_id=target.id if target is not None else None))
+    # The share is settled: the member's part of open investments passes on (domain.md §3).
+    keys.pass_on(session, club, member, date, target)
     return Departure(code, date, settlement, value, tuple(entries))
 
 

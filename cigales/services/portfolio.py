@@ -18,6 +18,7 @@ from cigales import policy
 from cigales.errors import Notice
 from cigales.models import Club, Investee, Investment, InvestmentEvent, Member, MemberKey
 from cigales.phases import Alert
+from cigales.services import keys
 from cigales.services.investments import clawback_notices, event_sum, stake_lots
 from cigales.services.lifecycle import lifecycle
 from cigales.services.loans import LOAN_KINDS, get_loan, view
@@ -38,16 +39,51 @@ class KeyPart:
     gain: Money = ZERO  # part of realised gains (+) or losses (−): sales, write-offs
 
 
-def _with_results(keys: tuple[KeyPart, ...], income: Money, gain: Money) -> tuple[KeyPart, ...]:
-    """Spread an investment's income and realised result over its frozen keys."""
-    if not keys:
-        return keys
-    shares = [k.share for k in keys]
-    codes = [k.member for k in keys]
-    incomes = allocate(income, shares, keys=codes) if shares and sum(shares) else []
-    gains = allocate(gain, shares, keys=codes) if shares and sum(shares) else []
-    return tuple(KeyPart(k.member, k.share, k.amount, i, g)
-                 for k, i, g in zip(keys, incomes, gains, strict=True))
+def _parts(history: list[keys.KeyVersion], as_of: dt.date,
+           income: list[tuple[dt.date, int]], gain: list[tuple[dt.date, int]],
+           ) -> tuple[KeyPart, ...]:
+    """Each member's key on ``as_of`` and their part of the income and realised result to
+    date, each amount split by the key version in force on its day (cigales.services.keys)."""
+    current = keys.in_force(history, as_of)
+    incomes = keys.split(history, income)
+    gains = keys.split(history, gain)
+    codes = sorted(set(current.shares) | set(incomes) | set(gains))
+    return tuple(
+        KeyPart(c, current.shares.get(c, Fraction(0)), current.amounts.get(c, ZERO),
+                incomes.get(c, ZERO), gains.get(c, ZERO))
+        for c in codes
+        if current.shares.get(c, 0) or incomes.get(c, ZERO).cents or gains.get(c, ZERO).cents)
+
+
+def _dated(session: Session, investment_ids: list[int], as_of: dt.date,
+           ) -> dict[int, list[InvestmentEvent]]:
+    found: dict[int, list[InvestmentEvent]] = {i: [] for i in investment_ids}
+    if investment_ids:
+        for event in session.execute(select(InvestmentEvent).where(
+                InvestmentEvent.investment_id.in_(investment_ids),
+                InvestmentEvent.date <= as_of).order_by(InvestmentEvent.id)).scalars():
+            found[event.investment_id].append(event)
+    return found
+
+
+def income_events(kind: str, events: list[InvestmentEvent]) -> list[tuple[dt.date, int]]:
+    """Dated income of an investment: dividends (equity) or interest received (loans)."""
+    if kind in LOAN_KINDS:
+        return [(e.date, e.interest_cents) for e in events if e.kind == "repayment"]
+    return [(e.date, e.amount_cents) for e in events if e.kind == "dividend"]
+
+
+def gain_events(kind: str, events: list[InvestmentEvent]) -> list[tuple[dt.date, int]]:
+    """Dated realised results: sales and redemptions against cost, write-offs, recoveries."""
+    out = []
+    for e in events:
+        if e.kind in ("sale", "redemption") and kind not in LOAN_KINDS:
+            out.append((e.date, e.amount_cents - e.principal_cents))
+        elif e.kind == "write_off":
+            out.append((e.date, -e.principal_cents))
+        elif e.kind == "recovery" and kind in LOAN_KINDS:
+            out.append((e.date, e.amount_cents))
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,21 +125,23 @@ def portfolio(session: Session, club: Club, as_of: dt.date) -> list[PortfolioLin
         select(Investment, Investee).join(Investee, Investee.id == Investment.investee_id)
         .where(Investment.club_id == club.id, Investment.date <= as_of)
         .order_by(Investment.number)).all()
+    histories = keys.versions(session, [inv for inv, _ in rows])
+    dated = _dated(session, [inv.id for inv, _ in rows], as_of)
     lines = []
     for inv, investee in rows:
-        keys = member_keys(session, inv)
+        events = dated[inv.id]
+        parts = _parts(histories[inv.id], as_of, income_events(inv.kind, events),
+                       gain_events(inv.kind, events))
         if inv.kind in LOAN_KINDS:
             loan = view(session, inv, investee, as_of)
             written = _sum(session, inv, ("write_off",), "principal_cents", as_of)
             status = ("written_off" if loan.written_off_on else
                       "repaid" if loan.outstanding.is_zero() else
                       "late" if loan.arrears.overdue.cents else "current")
-            recovered = _sum(session, inv, ("recovery",), "amount_cents", as_of)
-            keys = _with_results(keys, loan.interest_paid, recovered - written)
             lines.append(PortfolioLine(
                 inv.number, investee.slug, investee.name, investee.legal_form, investee.sector,
                 inv.kind, inv.date, Money(inv.amount_cents), loan.repaid, Money(0),
-                loan.interest_paid, written, Money(0), loan.outstanding, status, None, keys))
+                loan.interest_paid, written, Money(0), loan.outstanding, status, None, parts))
             continue
         lot = next((lt for lt in stake_lots(session, club, investee, as_of)
                     if lt.investment.id == inv.id), None)
@@ -115,11 +153,10 @@ def portfolio(session: Session, club: Club, as_of: dt.date) -> list[PortfolioLin
         proceeds = _sum(session, inv, ("sale", "redemption"), "amount_cents", as_of)
         dividends = _sum(session, inv, ("dividend",), "amount_cents", as_of)
         status = ("written_off" if written.cents else "held" if held else "exited")
-        keys = _with_results(keys, dividends, proceeds - disposed - written)
         lines.append(PortfolioLine(
             inv.number, investee.slug, investee.name, investee.legal_form, investee.sector,
             inv.kind, inv.date, Money(inv.amount_cents), disposed, proceeds, dividends, written,
-            impaired, cost_left if held else Money(0), status, held, keys))
+            impaired, cost_left if held else Money(0), status, held, parts))
     return lines
 
 
@@ -174,16 +211,17 @@ def tax_sheets(session: Session, club: Club, year: int,
     income: dict[str, list[IncomeLine]] = {c: [] for c in codes}
     warnings: dict[str, list[Notice]] = {c: [] for c in codes}
 
-    equity = session.execute(
+    every = session.execute(
         select(Investment, Investee).join(Investee, Investee.id == Investment.investee_id)
-        .where(Investment.club_id == club.id, Investment.kind == "equity")
-        .order_by(Investment.number)).all()
-    for inv, investee in equity:
-        keys = {k.member: k for k in member_keys(session, inv)}
+        .where(Investment.club_id == club.id).order_by(Investment.number)).all()
+    histories = keys.versions(session, [inv for inv, _ in every])
+    for inv, investee in (row for row in every if row[0].kind == "equity"):
+        # The reduction belongs to whoever paid: the key frozen on the payment date.
+        frozen = {k.member: k for k in member_keys(session, inv)}
         if first <= inv.date <= last:
             rate = policy.ir_pme_rate(inv.date, investee.esus)
             for code in codes:
-                k = keys.get(code)
+                k = frozen.get(code)
                 if k is None:
                     continue
                 subs[code].append(TaxLine(
@@ -198,17 +236,13 @@ def tax_sheets(session: Session, club: Club, year: int,
         for event in disposals:
             for notice in clawback_notices(inv, investee, event.date, event.kind):
                 for code in codes:
-                    if code in keys:
+                    if code in frozen:
                         warnings[code].append(notice)
-        _split_income(session, inv, investee.name, "dividend", ("dividend",), "amount_cents",
-                      first, last, keys, income)
-    for inv, investee in session.execute(
-            select(Investment, Investee).join(Investee, Investee.id == Investment.investee_id)
-            .where(Investment.club_id == club.id, Investment.kind.in_(LOAN_KINDS))
-            .order_by(Investment.number)).all():
-        keys = {k.member: k for k in member_keys(session, inv)}
-        _split_income(session, inv, investee.name, "interest", ("repayment",), "interest_cents",
-                      first, last, keys, income)
+        _split_income(session, inv, investee.name, "dividend", first, last,
+                      histories[inv.id], income)
+    for inv, investee in (row for row in every if row[0].kind in LOAN_KINDS):
+        _split_income(session, inv, investee.name, "interest", first, last,
+                      histories[inv.id], income)
     # Bank interest belongs to whoever holds the club at year end.
     # Credits of the year only: the closing entry debits 7680 back to zero on 31 December.
     movements = trial_balance(session, club.book_id, last, "7680", from_date=first).accounts
@@ -226,15 +260,16 @@ def tax_sheets(session: Session, club: Club, year: int,
 
 
 def _split_income(session: Session, inv: Investment, source: str, kind: str,
-                  event_kinds: tuple[str, ...], column: str, first: dt.date, last: dt.date,
-                  keys: dict[str, KeyPart], income: dict[str, list[IncomeLine]]) -> None:
-    """Income of an investment goes to the members who financed it, by its frozen key."""
-    total = _sum(session, inv, event_kinds, column, last, since=first)
-    if total.cents <= 0 or not keys:
+                  first: dt.date, last: dt.date, history: list[keys.KeyVersion],
+                  income: dict[str, list[IncomeLine]]) -> None:
+    """Income of an investment goes to the members who carry it on the day it is received:
+    the frozen key, or the version that followed a settled member's departure."""
+    events = [(d, c) for d, c in income_events(inv.kind, _dated(session, [inv.id], last)[inv.id])
+              if d >= first]
+    total = Money(sum(c for _, c in events))
+    if total.cents <= 0:
         return
-    ordered = sorted(keys)
-    parts = allocate(total, [keys[c].share for c in ordered], keys=ordered)
-    for code, part in zip(ordered, parts, strict=True):
+    for code, part in sorted(keys.split(history, events).items()):
         if code in income:
             income[code].append(IncomeLine(source, kind, total, part))
 

@@ -114,6 +114,8 @@ def collect_month(session: Session, club: Club, year: int, month: int, *,
                              first=first.isoformat(), last=last.isoformat())
     not_in_future(when, today)
     life = lifecycle(session, club)
+    life.check_in_life(when)
+    life.check_saving_month(year, month)
     life.check_savings(when)
     members = session.execute(select(Member).where(Member.club_id == club.id)
                               .order_by(Member.code)).scalars().all()
@@ -181,14 +183,17 @@ def arrears(session: Session, club: Club, as_of: dt.date) -> list[Arrears]:
 
 
 def _saving_months(member: Member, life: Lifecycle, as_of: dt.date) -> int:
-    """Months, up to ``as_of``'s month, in which the member was active and saving allowed."""
+    """Months of the plan, up to ``as_of``'s month, that the member owes: the club's plan
+    months (``Lifecycle.is_saving_month``, exactly what `saving collect` accepts) in which the
+    member was a member for at least a day (the month they join and the month they leave
+    count)."""
     count = 0
     year, month = member.joined.year, member.joined.month
     while (year, month) <= (as_of.year, as_of.month):
         first, last = month_bounds(year, month)
         day = max(first, member.joined)
-        end = min(last, as_of)
-        if day <= end and member.active_on(day) and life.allows_savings(day):
+        if (life.is_saving_month(year, month) and day <= min(last, as_of)
+                and member.active_on(day)):
             count += 1
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return count

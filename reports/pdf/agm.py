@@ -106,7 +106,9 @@ def _activity(pack: AgmPack) -> list[Flowable]:
                                          for m in a.left) or "—"),
         (_("Savings collected"), _("{amount} in {count} payments").format(
             amount=fmt.money(a.savings_collected), count=a.savings_payments)),
-        (_("Members behind their monthly plan"), str(a.members_behind)),
+        (_("Members behind their monthly plan"),
+         str(a.members_behind) if a.members_behind is not None
+         else _("— (no savings in this phase)")),
         (_("Investments decided"), _("{count}, for {amount}").format(
             count=len(a.investments), amount=fmt.money(a.invested))),
         (_("Capital repaid to the club"), fmt.money(a.repaid)),
@@ -115,6 +117,16 @@ def _activity(pack: AgmPack) -> list[Flowable]:
         (_("Jobs created / kept at investees"), f"{a.jobs_created} / {a.jobs_kept}"),
     ]
     story.append(key_value_table(pairs))
+    if a.closed_on is not None:
+        story += [heading(_("Liquidation: the members' exit"), 1), paragraph(
+            _("The club was liquidated on {date}: {amount} was paid out to the members in the "
+              "final distribution, and the club was closed.").format(
+                date=fmt.date(a.closed_on), amount=fmt.money(a.distributed)))]
+        if a.distribution:
+            story.append(data_table(
+                [Col(_("Code"), 16), Col(_("Member")), Col(_("Paid"), 32, "right")],
+                [[p.code, p.name, fmt.amount(p.amount)] for p in a.distribution],
+                total=["", _("Total"), fmt.amount(a.distributed)]))
     if a.investments:
         story += [heading(_("Investments of the year"), 1), data_table(
             [Col(_("No."), 12, "right"), Col(_("Investee")), Col(_("Instrument"), 42),
@@ -142,14 +154,17 @@ def _statement_rows(sections: Sequence[StatementSection]) -> list[list[str]]:
     return rows
 
 
-def _balance_sheet(bs: BalanceSheet, year: int) -> list[Flowable]:
+def _balance_sheet(bs: BalanceSheet, year: int, closed_on: dt.date | None) -> list[Flowable]:
     cols = [Col(""), Col(str(year), 32, "right"), Col(str(year - 1), 32, "right")]
     assets, previous_assets = bs.total_assets
     liabilities, previous_liabilities = bs.total_liabilities
     cols_assets = [Col(_("Assets")), *cols[1:]]
     cols_liabilities = [Col(_("Equity and liabilities")), *cols[1:]]
     return [
-        heading(_("Balance sheet on 31 December (before allocation of the result)"), 1),
+        heading(_("Balance sheet on 31 December (before allocation of the result)")
+                if closed_on is None else
+                _("Balance sheet on {date}, before the final distribution").format(
+                    date=fmt.date(closed_on)), 1),
         data_table(cols_assets, _statement_rows(bs.assets),
                    total=[_("Total assets"), fmt.amount(assets), fmt.amount(previous_assets)],
                    zebra=False),
@@ -165,7 +180,7 @@ def _financial(pack: AgmPack) -> list[Flowable]:
     result, previous = inc.result
     cols = [Col(""), Col(str(pack.year), 32, "right"), Col(str(pack.year - 1), 32, "right")]
     story: list[Flowable] = [page_break(), heading(_("2. Financial report"))]
-    story += _balance_sheet(pack.balance_sheet, pack.year)
+    story += _balance_sheet(pack.balance_sheet, pack.year, pack.activity.closed_on)
     story += [
         heading(_("Income statement"), 1),
         data_table([Col(_("Expenses and income")), *cols[1:]],
@@ -190,7 +205,7 @@ def _financial(pack: AgmPack) -> list[Flowable]:
 def _members(pack: AgmPack) -> list[Flowable]:
     rows = []
     for m in pack.members:
-        note = f" ({_('left')} {fmt.date(m.left)})" if m.left else ""
+        note = " " + _("(left {date})").format(date=fmt.date(m.left)) if m.left else ""
         rows.append([m.code, m.name + note, fmt.amount(m.paid_in_year), fmt.amount(m.paid_to_date),
                      fmt.share(m.share), fmt.amount(m.value)])
     total = ["", _("Total"), fmt.amount(Money(sum(m.paid_in_year.cents for m in pack.members))),
@@ -207,6 +222,11 @@ def _members(pack: AgmPack) -> list[Flowable]:
         data_table([Col(_("Code"), 16), Col(_("Member")), Col(_("Paid in the year"), 26, "right"),
                     Col(_("Paid to date"), 26, "right"), Col(_("Share"), 20, "right"),
                     Col(_("Value"), 26, "right")], rows, total=total),
+        paragraph(_("“Paid to date” is what each member saved since joining. Total paid "
+                    "{paid} − capital repaid to members {repaid} = the members' contributions "
+                    "{contributed}, the capital (1011) of the balance sheet.").format(
+            paid=fmt.money(pack.capital_paid), repaid=fmt.money(pack.capital_repaid),
+            contributed=fmt.money(pack.capital_contributed)), "small"),
     ]
 
 

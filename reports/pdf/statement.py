@@ -40,12 +40,35 @@ def _identity(st: MemberStatement) -> list[Flowable]:
         (_("Value of your share on 31 December"), fmt.money(st.value)),
         (_("Club's net assets on 31 December"), fmt.money(st.net_assets)),
     ]
-    return [
+    story: list[Flowable] = [
         paragraph(_("Member statement {year}").format(year=st.year), "title"),
         paragraph(st.club.name, "subtitle"),
         spacer(4),
         key_value_table(pairs),
     ]
+    if st.left is not None:
+        story += [spacer(4), paragraph(departure_text(st))]
+    return story
+
+
+def departure_text(st: MemberStatement) -> str:
+    """When and how a departed member's share was settled, in a sentence."""
+    assert st.left is not None
+    amount = fmt.money(st.settled or Money(0))
+    when = fmt.date(st.left)
+    if st.settlement == "transfer":
+        text = _("You left the club on {date}: your share was transferred to {member} (book "
+                 "capital {amount}).").format(date=when, member=st.transferred_to or "—",
+                                              amount=amount)
+    elif st.settlement == "deferred":
+        text = _("You left the club on {date}: the value of your share, {amount}, is owed to "
+                 "you and will be paid at the liquidation.").format(date=when, amount=amount)
+    else:
+        text = _("You left the club on {date}: the value of your share, {amount}, was paid "
+                 "to you.").format(date=when, amount=amount)
+    return text + " " + _("Your part of the investments then passed to the members who "
+                          "stayed: you take no part in the income, gains or losses after "
+                          "that date.")
 
 
 def _payments(st: MemberStatement) -> list[Flowable]:

@@ -244,10 +244,12 @@ def test_savings_in_the_management_phase_follow_the_setting(cli, engine, databas
     r = ok(cli("saving", "collect", "--club", "avec", "--month", "2026-04", "--format", "json"))
     assert [m["status"] for m in r.json()["members"]] == ["recorded"] * 5
 
-    # Arrears only count the months in which saving was allowed.
+    # Arrears only count the months of the savings plan: 60 for a 60-month phase (March 2021
+    # to February 2026; March 2026 ends after the phase, and `collect` refuses it), not the 61
+    # calendar months the phase touches (issue 17).
     keys = ("months", "expected", "paid", "behind", "months_behind")
     sans = ok(cli("saving", "arrears", "--club", "sans", "--format", "json")).json()
-    assert tuple(sans["members"][0][k] for k in keys) == (61, "1830.00", "30.00", "1800.00", 60)
+    assert tuple(sans["members"][0][k] for k in keys) == (60, "1800.00", "30.00", "1770.00", 59)
     avec = ok(cli("saving", "arrears", "--club", "avec", "--format", "json")).json()
     assert tuple(avec["members"][0][k] for k in keys) == (69, "2070.00", "60.00", "2010.00", 67)
 
