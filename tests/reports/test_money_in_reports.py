@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from decimal import Decimal
 from fractions import Fraction
 
@@ -360,3 +361,26 @@ def test_paid_to_date_meets_the_capital_of_the_balance_sheet(port):
     assert ("5 500,00 € − capital remboursé aux membres 500,00 € = les apports des membres "
             "5 000,00 €") in text
     assert "(sorti le 15/04/2025)" in text
+
+
+def test_pdfs_print_the_reconciliation_and_the_departure(port):
+    from cigales.i18n import using
+    from reports.pdf.agm import render_agm
+    from reports.pdf.statement import render_statement
+    from tests.reports.test_pdf_reports import pages
+
+    with db.session_scope(port) as s:
+        pack = build_agm_pack(s, _club(s), 2025, generated=TODAY)
+        statements = {st.code: st for st in build_member_statements(
+            s, _club(s), 2025, generated=TODAY)}
+    with using("fr"):
+        agm = " ".join(" ".join(pages(render_agm(pack))).split())
+        leaver = " ".join(" ".join(pages(render_statement(statements["M05"]))).split())
+        stayer = " ".join(" ".join(pages(render_statement(statements["M01"]))).split())
+    # Repayments and sales received 2,700.00; expenses only the 70.00 of bank fees.
+    assert "Remboursements et cessions encaissés 2 700,00" in agm
+    assert re.search(r"Charges payées [-−]70,00", agm)
+    assert ("Vous avez quitté le club le 15/04/2025 : la valeur de votre part, 472,73 €, "
+            "vous a été versée.") in leaver
+    assert "61,23" in stayer
+    assert "24,49" in stayer
