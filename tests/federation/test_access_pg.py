@@ -154,6 +154,12 @@ def _build_club(url: str, slug: str, region: str) -> None:
          "--amount", "500"),
         ("saving", "add", "--club", slug, "--member", "M02", "--date", "2021-04-06",
          "--amount", "700"),
+        # M03 finances the loan with the others, then hands the share over to M01: the
+        # loan's keys get a new version (member_key_version has rows to protect).
+        ("member", "add", "--club", slug, "--code", "M03", "--name", f"Chloé {slug}",
+         "--joined", FOUNDED),
+        ("saving", "add", "--club", slug, "--member", "M03", "--date", "2021-04-07",
+         "--amount", "100"),
         ("investee", "add", "--club", slug, "--slug", "atelier", "--name", "Atelier",
          "--legal-form", "SCOP"),
         ("investee", "jobs", "--club", slug, "--investee", "atelier", "--date", "2022-06-30",
@@ -164,6 +170,8 @@ def _build_club(url: str, slug: str, region: str) -> None:
          "--amount", "100"),
         ("entry", "add", "--club", slug, "--date", "2022-02-01", "--label", "Frais",
          "--journal", "BQ", "--line", "6270=4,50", "--line", "5121=-4,50"),
+        ("member", "leave", "--club", slug, "--member", "M03", "--date", "2022-03-01",
+         "--settlement", "transfer", "--to", "M01"),
         ("club", "extend", "--club", slug, "--date", "2025-06-01"),
     ]
     for step in steps:
@@ -233,7 +241,7 @@ def test_a_club_role_sees_only_its_club_in_every_table(world):
     with connected(world.url, world.club_a) as conn:
         assert conn.execute(text("SELECT slug FROM club")).scalars().all() == ["club-a"]
         names = conn.execute(text("SELECT name FROM member_identity ORDER BY name")).scalars()
-        assert list(names) == ["Anne club-a", "Bruno club-a"]
+        assert list(names) == ["Anne club-a", "Bruno club-a", "Chloé club-a"]
         # It sees its own access, not who else has access to what.
         assert conn.execute(text("SELECT role_name, club_id FROM club_access")).all() == [
             (world.club_a, world.club("club-a").id)]
@@ -365,7 +373,7 @@ def test_the_federation_role_reads_aggregates_and_nothing_else(world):
         expected_accounts
     assert all(r["balance_cents"] == r["debit_cents"] - r["credit_cents"]
                for r in accounts.values())
-    assert accounts[("club-a", 2021, "1")]["credit_cents"] == 120000  # 500 + 700 saved
+    assert accounts[("club-a", 2021, "1")]["credit_cents"] == 130000  # 500 + 700 + 100 saved
 
 
 def test_a_role_without_a_grant_sees_nothing(world):
