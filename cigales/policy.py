@@ -32,6 +32,19 @@ EQUITY_CAPS: dict[str, Fraction] = {
 }
 NO_SHARE_CAPITAL = ("association", "EI")
 
+# A shareholder current account (CCA, 2671) may only be opened by a shareholder holding at
+# least 5 % of the company's capital on the grant date: below that, money lent to the company
+# would be "funds received from the public", which only credit institutions may take.
+# Source: Code monétaire et financier art. L. 312-2 (associates holding at least 5 % of the
+# share capital); domain.md §4 (CCA only with an equity stake), issue #17 (§8.11).
+CCA_MIN_STAKE = Fraction(5, 100)
+
+# Cooperatives (SCOP, SCIC) repay their parts at nominal value: no capital gain is possible
+# (loi n° 47-1775 du 10 septembre 1947, art. 18; loi 78-763 for SCOP). A sale above nominal
+# is refused unless the treasurer confirms it (--above-nominal) and a warning is printed.
+# Source: domain.md §3.1 / issue #17.
+NOMINAL_ONLY_FORMS = ("SCOP", "SCIC")
+
 # IR-PME income-tax reduction (CGI art. 199 terdecies-0 A), by the date the money was paid.
 # Each row: first day, last day, rate, ESUS-only. The first matching row wins, so the special
 # windows come before the general rates. Sources: domain.md §5 (finance laws 2011, 2012,

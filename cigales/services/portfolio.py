@@ -196,7 +196,8 @@ def tax_sheets(session: Session, club: Club, year: int,
             InvestmentEvent.kind.in_(("sale", "redemption")),
             InvestmentEvent.date >= first, InvestmentEvent.date <= last)).scalars().all()
         for event in disposals:
-            for notice in clawback_notices(inv, investee, event.date, event.kind):
+            for notice in clawback_notices(session, inv, investee, event.date, event.kind,
+                                           event.shares):
                 for code in codes:
                     if code in keys:
                         warnings[code].append(notice)

@@ -10,7 +10,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from cigales import chart, policy
-from cigales.errors import CigalesError, Notice
+from cigales.errors import Amount, CigalesError, Notice
 from cigales.models import CapitalMovement, Club, Member
 from cigales.phases import Lifecycle
 from cigales.services.lifecycle import lifecycle, not_in_future
@@ -87,8 +87,8 @@ def add_saving(
                 "yearly_cap_exceeded",
                 N_("{member} has paid {total} in {year}, above the {cap} yearly cap for "
                    "investment clubs."),
-                {"member": member.code, "total": year_total.plain(), "year": str(date.year),
-                 "cap": policy.YEARLY_SAVING_CAP.plain()}))
+                {"member": member.code, "total": Amount(year_total.plain()),
+                 "year": str(date.year), "cap": Amount(policy.YEARLY_SAVING_CAP.plain())}))
     return SavingResult(member.code, entry, tuple(warnings))
 
 

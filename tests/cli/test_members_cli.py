@@ -332,7 +332,8 @@ def test_yearly_cap_warning_keeps_the_saving(fourmis):
     r = ok(fourmis(*saving(date="2024-06-02", amount="0,01")))
     assert r.stdout.strip() == "BQ 12"
     assert r.error_code is None
-    for part in ("M01", "5500.01", "2024", "5500.00"):
+    # Amounts in the reader's format, two decimals (French by default).
+    for part in ("M01", "5\u202f500,01", "2024", "5\u202f500,00"):
         assert part in r.stderr
     assert table(fourmis)["M01"][1] == "5500.01"  # recorded all the same
     r = ok(fourmis(*saving(date="2025-01-05", amount="100")))
@@ -342,7 +343,7 @@ def test_yearly_cap_warning_keeps_the_saving(fourmis):
     r = ok(fourmis("saving", "collect", *CLUB, "--month", "2024-07", "--format", "json"))
     assert [m["status"] for m in r.json()["members"]] == ["recorded"] * 5
     assert "M02" in r.stderr
-    assert "5530.00" in r.stderr
+    assert "5\u202f530,00" in r.stderr
     assert "M03" not in r.stderr
 
 
