@@ -329,7 +329,8 @@ def test_paying_everything_per_schedule_pays_every_row_with_its_interest():
 
 def test_early_settlement_charges_interest_accrued_to_the_day_only():
     # On 15 May: principal 1,094.60 + interest of rows due by then and unpaid: 2.00 (row 3) +
-    # 1.80 (row 4) (row 2, its interest paid, lacks principal: 3 rows overdue) + the running period (row 5, 10 May → 10 June, 31 days) accrued over 5
+    # 1.80 (row 4) (row 2, its interest paid, lacks principal: 3 rows overdue) + the running
+    # period (row 5, 10 May → 10 June, 31 days) accrued over 5
     # days: 1.60 × 5 / 31 = 0.258 → 0.26; total 1,098.66. Rows 6–12 (1.40 … 0.20 = 5.60) and
     # the rest of row 5 (1.34) are not charged: 6.94 waived.
     day = D(2024, 5, 15)

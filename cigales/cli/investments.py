@@ -12,10 +12,9 @@ from cigales.cli import common
 from cigales.cli.output import Column, emit
 from cigales.errors import Notice
 from cigales.i18n import _
-from cigales.models import LEGAL_FORMS
+from cigales.models import LEGAL_FORMS, Club
 from cigales.services import investments, loans, portfolio
 from cigales.services.clubs import get_club
-from cigales.models import Club
 from cigales.shares import share_text
 from ledger import queries
 from ledger.money import Money
@@ -58,7 +57,8 @@ def _result(result: investments.InvestmentResult, format: str, key: str = "numbe
 
 
 def _booked_labels() -> dict[str, str]:
-    return {"amount": _("Amount"), "proceeds": _("Proceeds"), "nominal": _("Nominal"),
+    return {"amount": _("Amount"), "proceeds": _("Proceeds"),
+            "written_off": _("Loss written off"),
             "cost": _("Cost of the shares leaving"), "gain": _("Gain"), "loss": _("Loss"),
             "impairment_released": _("Impairment released"),
             "principal": _("Principal"), "interest": _("Interest"),

@@ -16,8 +16,6 @@ from fractions import Fraction
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
-from stdnum.exceptions import ValidationError
-from stdnum.fr import siren as siren_number
 
 from cigales import chart, policy
 from cigales.errors import Amount, CigalesError, InvalidChoice, NameRequired, Notice, Percent
@@ -33,7 +31,9 @@ from cigales.models import (
 )
 from cigales.services.accounts import ensure_accounts
 from cigales.services.lifecycle import lifecycle, not_in_future
+from cigales.services.membership import check_enough_members
 from cigales.shares import positions, share_text
+from cigales.siren import validate_siren
 from ledger.errors import N_, Msg
 from ledger.money import Money, allocate, round_half_up
 from ledger.post import EntryDraft, Line, PostedEntry, post_entries, post_entry
@@ -49,12 +49,6 @@ class InvalidInvesteeSlug(CigalesError):
     code = "invalid_investee_slug"
     template = N_("“{slug}” is not a valid investee identifier: lower-case letters, digits and "
                   "single hyphens, up to 40 characters (e.g. la-fabrique).")
-    exit_code = 2
-
-
-class InvalidSiren(CigalesError):
-    code = "invalid_siren"
-    template = N_("“{siren}” is not a valid SIREN number: 9 digits with a valid check digit.")
     exit_code = 2
 
 
@@ -141,18 +135,11 @@ class InvestmentResult:
 
 
 # Names of the amounts an operation reports, in the order they are printed.
-BOOKED = ("amount", "proceeds", "nominal", "cost", "gain", "loss", "impairment_released",
-          "principal", "interest", "outstanding_after")
+BOOKED = ("amount", "proceeds", "cost", "gain", "loss", "impairment_released", "principal",
+          "interest", "written_off", "outstanding_after")
 
 
 # -- investees ------------------------------------------------------------------------------------
-
-def validate_siren(value: str) -> str:
-    try:
-        return str(siren_number.validate(value))
-    except ValidationError as exc:
-        raise InvalidSiren(siren=value) from exc
-
 
 def add_investee(session: Session, club: Club, *, slug: str, name: str, legal_form: str,
                  siren: str | None = None, esus: bool = False, capital: Money | None = None,
@@ -379,6 +366,7 @@ def subscribe(session: Session, club: Club, investee: Investee, *, date: dt.date
     not_in_future(date, today)
     life = lifecycle(session, club)
     life.check_investments(date)
+    check_enough_members(session, club, date, Msg(N_("new investments")))
     if investee.legal_form in policy.NO_SHARE_CAPITAL:
         raise NoShareCapital(legal_form=investee.legal_form)
     amount = unit_price * shares

@@ -32,9 +32,10 @@ from cigales.services.investments import (
     stake_lots,
 )
 from cigales.services.lifecycle import lifecycle, not_in_future
+from cigales.services.membership import check_enough_members
+from cigales.shares import share_text
 from ledger.errors import N_, IdempotencyConflict, Msg
 from ledger.money import Money
-from cigales.shares import share_text
 from ledger.post import EntryDraft, Line, PostedEntry, post_entry
 from ledger.schema import Account, Entry, Posting
 
@@ -236,6 +237,7 @@ def grant(session: Session, club: Club, investee: Investee, *, date: dt.date, pr
     not_in_future(date, today)
     life = lifecycle(session, club)
     life.check_investments(date)
+    check_enough_members(session, club, date, Msg(N_("new investments")))
     if kind == "shareholder":
         _check_cca_stake(session, club, investee, date)
     if kind in SINGLE_TERM_KINDS:
@@ -540,7 +542,7 @@ def write_off(session: Session, club: Club, number: int, *, date: dt.date,
               principal=loan.outstanding, entry=entry)
     session.execute(update(Investment).where(Investment.id == investment.id)
                     .values(status="written_off"))
-    return InvestmentResult(number, entry, (), (("loss", loan.outstanding),
+    return InvestmentResult(number, entry, (), (("written_off", loan.outstanding),
                                                 ("outstanding_after", Money(0))))
 
 

@@ -15,8 +15,9 @@ from cigales.models import CapitalMovement, Club, Member, MemberIdentity
 from cigales.phases import MAX_MEMBERS
 from cigales.services.accounts import ensure_accounts
 from cigales.services.lifecycle import active_members, lifecycle, not_in_future
+from cigales.services.membership import check_enough_members
 from cigales.shares import SharesTable, positions
-from ledger.errors import N_
+from ledger.errors import N_, Msg
 from ledger.money import Money
 from ledger.post import EntryDraft, Line, PostedEntry, post_entry
 from ledger.queries import account_balance
@@ -183,6 +184,8 @@ def leave(
     member = get_member(session, club, code)
     not_in_future(date, today)
     lifecycle(session, club).check_membership_change(date)
+    if not deceased:  # a death is a fact, not a choice: it is always recorded
+        check_enough_members(session, club, date, Msg(N_("a voluntary departure")))
     if member.left_on is not None:
         raise MemberAlreadyLeft(member=code, date=member.left_on.isoformat())
     if not member.active_on(date):

@@ -15,7 +15,8 @@ from cigales.models import CapitalMovement, Club, Member
 from cigales.phases import Lifecycle
 from cigales.services.lifecycle import lifecycle, not_in_future
 from cigales.services.members import MemberAlreadyLeft, MemberNotActive, get_member
-from ledger.errors import N_
+from cigales.services.membership import check_enough_members
+from ledger.errors import N_, Msg
 from ledger.money import Money
 from ledger.post import EntryDraft, Line, PostedEntry, post_entry
 from ledger.schema import Entry
@@ -70,6 +71,7 @@ def add_saving(
         raise SavingNotPositive(amount=amount.plain())
     not_in_future(date, today)
     (life or lifecycle(session, club)).check_savings(date)
+    check_enough_members(session, club, date, Msg(N_("savings")))
     member = get_member(session, club, member_code)
     _check_member_window(member, date)
     label = f"Versement {member.code}" + (f" – {reference}" if reference else "")
@@ -115,6 +117,7 @@ def collect_month(session: Session, club: Club, year: int, month: int, *,
     not_in_future(when, today)
     life = lifecycle(session, club)
     life.check_savings(when)
+    check_enough_members(session, club, when, Msg(N_("savings")))
     members = session.execute(select(Member).where(Member.club_id == club.id)
                               .order_by(Member.code)).scalars().all()
     keys = {m.code: f"collect:{m.code}:{year:04d}-{month:02d}" for m in members}

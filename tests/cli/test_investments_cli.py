@@ -218,7 +218,8 @@ def test_dividend_sale_impairment_and_write_off(fourmis, database_url):
     out = r.stdout.splitlines()
     assert out[0] == "Écriture BQ 62 du 01/03/2024 : Dividende La Fabrique"
     assert out[1].split() == ["5121", "Banque", "–", "compte", "courant", "débit", "120,00"]
-    assert out[2].split()[0] == "7610" and out[2].split()[-2:] == ["crédit", "120,00"]
+    assert out[2].split()[0] == "7610"
+    assert out[2].split()[-2:] == ["crédit", "120,00"]
     assert out[3] == "Montant : 120,00"
     b = balances(fourmis)
     assert (b["5121"], b["7610"]) == ("4120.00", "-120.00")
@@ -244,7 +245,8 @@ def test_dividend_sale_impairment_and_write_off(fourmis, database_url):
         ["débit", "600,00"], ["crédit", "600,00"], ["débit", "500,00"], ["crédit", "500,00"]]
     assert out[5] == ("Produit : 600,00 · Coût des titres cédés : 500,00 · "
                       "Plus-value : 100,00")
-    assert "[sold_above_nominal]" not in r.stderr and "100,00" in r.stderr
+    assert "[sold_above_nominal]" not in r.stderr
+    assert "100,00" in r.stderr
     # Sold before the IR-PME lock-up ends (31/12/2028): the clawback warning names the sale,
     # its date and the reduction at stake: 2,000 paid on 2023-06-01 at 25 % = 500.00 for the
     # 20 parts (100.00 a member), 5 of them sold: 125.00.
@@ -331,8 +333,10 @@ def test_redemption_at_nominal_and_full_sale_close_the_stake(fourmis):
     # redeemed: 25.00.
     warnings = [ln for ln in r.stderr.splitlines() if "2030-12-31" in ln]
     assert len(warnings) == 2
-    assert "2024-01-15" in warnings[0] and "250,00" in warnings[0]
-    assert "2023-08-01" in warnings[1] and "25,00" in warnings[1]
+    assert "2024-01-15" in warnings[0]
+    assert "250,00" in warnings[0]
+    assert "2023-08-01" in warnings[1]
+    assert "25,00" in warnings[1]
     assert "2028-12-31" not in r.stderr
     b = balances(fourmis)
     assert (b["261-coop"], b["7750"], b["6750"], b["5121"]) == (
@@ -1107,3 +1111,90 @@ def test_key_of_another_loan_is_a_conflict(small, database_url):
     ok(small(*repay(1, "2025-02-15", "100", "--key", "bank:0215")))
     assert_refused(small, database_url, [
         (repay(2, "2025-02-15", "100", "--key", "bank:0215"), "idempotency_conflict", 3)])
+
+
+# -- early repayment (payoff) ---------------------------------------------------------------------
+
+def payoff(loan, date, *extra, club=CLUB):
+    return ("loan", "payoff", *club, "--loan", str(loan), "--date", date, *extra)
+
+
+def test_payoff_settles_a_loan_with_interest_accrued_to_the_day(fourmis, database_url):
+    """1,200.00 at 3 % a year, annuity over 12 months from 2024-01-10 (monthly rate 0.25 %):
+    instalment 101.63; row 1 = 98.63 + 3.00, row 2 = 98.88 + 2.75 (on 1,101.37), due 10 Mar.
+    Row 1 paid on 10 Feb. On 1 Mar, 20 of row 2's 29 days have run: 2.75 × 20/29 = 1.897 →
+    1.90 accrued; payoff 1,101.37 + 1.90 = 1,103.27 (not 1,101.37 + all 11 rows' interest)."""
+    ok(fourmis(*investee("atelier", "SARL", "--capital", "50000")))
+    ok(fourmis(*grant("atelier", "2024-01-10", "1200", "--instalments", "12", "--rate", "0.03",
+                      "--method", "annuity")))
+    ok(fourmis(*repay(1, "2024-02-10", "101.63")))
+    before = snapshot(database_url)
+    quote = ok(fourmis(*payoff(1, "2024-03-01", "--format", "json"))).json()
+    assert quote == {"loan": 1, "investee": "atelier", "date": "2024-03-01",
+                     "principal": "1101.37", "overdue_interest": "0.00",
+                     "accrued_interest": "1.90", "interest": "1.90", "overdue_instalments": 0,
+                     "payoff": "1103.27"}
+    text = ok(fourmis(*payoff(1, "2024-03-01"))).stdout
+    for part in ("1\u202f103,27", "1\u202f101,37", "1,90", "01/03/2024",
+                 "--amount 1103.27"):
+        assert part in text, part
+    # On the due date of row 2 the whole row is due and nothing of row 3 has accrued.
+    assert ok(fourmis(*payoff(1, "2024-03-10", "--format", "json"))).json()["payoff"] == (
+        "1104.12")
+    assert snapshot(database_url) == before  # a quote writes nothing
+    assert_refused(fourmis, database_url, [
+        (payoff(1, "2024-01-09"), "payment_before_grant", 1),
+        (payoff(9, "2024-03-01"), "unknown_loan", 1),
+        (payoff(1, "2026-11-23"), "date_in_future", 1),
+        (payoff(1, "2024-02-09"), "investment_has_later_operations", 1),
+        (payoff(1, "2024-03-32"), "invalid_date", 2),
+    ])
+    r = ok(fourmis(*repay(1, "2024-03-01", "1103.27", "--format", "json"))).json()
+    assert r["booked"] == {"amount": "1103.27", "principal": "1101.37", "interest": "1.90",
+                           "outstanding_after": "0.00"}
+    assert [(ln["account"], ln["debit"], ln["credit"]) for ln in r["lines"]] == [
+        ("5121", "1103.27", "0.00"), ("274-atelier", "0.00", "1101.37"),
+        ("7620", "0.00", "1.90")]
+    # The schedule is closed: every row paid, row 2 charged only its accrued 1.90, later rows
+    # no interest; the loan shows repaid, owes nothing, and is neither late nor at risk.
+    data = schedule(fourmis, 1, "--as-of", "2025-06-30")
+    assert data["outstanding"] == "0.00"
+    assert {row["status"] for row in data["instalments"]} == {"paid"}
+    assert [row["interest"] for row in data["instalments"][:3]] == ["3.00", "1.90", "0.00"]
+    assert portfolio(fourmis, "--as-of", "2025-06-30")[1]["status"] == "repaid"
+    late = arrears(fourmis, "2025-06-30")
+    assert (late["outstanding"], late["par30"], late["loans"]) == ("0.00", "0.0000", [])
+    assert balances(fourmis)["7620"] == "-4.90"  # 3.00 + 1.90: no future interest
+    assert_refused(fourmis, database_url, [
+        (payoff(1, "2024-03-02"), "loan_settled", 1),
+        (repay(1, "2024-03-02", "0.01"), "loan_settled", 1),
+    ])
+
+
+def test_payoff_of_an_interest_free_loan_in_arrears_clears_par30(fourmis, database_url):
+    # 600.00 at 0 % over 6 months from 2024-01-15; nothing paid. On 2024-04-20 rows 1–3
+    # (300.00) are late, the oldest by 66 days: the whole 600.00 is at risk (PAR30 = 1).
+    ok(fourmis(*investee("velo", "EI")))
+    ok(fourmis(*grant("velo", "2024-01-15", "600", "--instalments", "6")))
+    assert arrears(fourmis, "2024-04-20")["par30"] == "1.0000"
+    quote = ok(fourmis(*payoff(1, "2024-04-20", "--format", "json"))).json()
+    assert (quote["principal"], quote["interest"], quote["overdue_instalments"],
+            quote["payoff"]) == ("600.00", "0.00", 3, "600.00")
+    r = ok(fourmis(*repay(1, "2024-04-20", "600")))
+    assert r.stdout.splitlines()[-1] == ("Montant : 600,00 · Capital : 600,00 · "
+                                         "Intérêts : 0,00 · Capital restant dû après : 0,00")
+    after = arrears(fourmis, "2024-09-01")
+    assert (after["outstanding"], after["par30"], after["loans"]) == ("0.00", "0.0000", [])
+    assert portfolio(fourmis)[1]["status"] == "repaid"
+
+
+def test_write_off_prints_the_loss_booked(fourmis):
+    ok(fourmis(*investee("velo", "EI")))
+    ok(fourmis(*grant("velo", "2024-01-15", "600", "--instalments", "6")))
+    ok(fourmis(*repay(1, "2024-02-15", "100")))
+    r = ok(fourmis("loan", "write-off", *CLUB, "--loan", "1", "--date", "2024-09-01"))
+    out = r.stdout.splitlines()
+    assert out[0] == "Écriture OD 1 du 01/09/2024 : Perte sur prêt 1 Velo"
+    assert [ln.split()[0] for ln in out[1:3]] == ["6750", "274-velo"]
+    assert [ln.split()[-2:] for ln in out[1:3]] == [["débit", "500,00"], ["crédit", "500,00"]]
+    assert out[3] == "Perte passée en charge : 500,00 · Capital restant dû après : 0,00"
