@@ -20,6 +20,7 @@ KINDS = {
     "equity": N_("Equity stake"),
     "shareholder": N_("Shareholder loan"),
     "honour": N_("Honour loan"),
+    "loan": N_("Loan"),
     "association": N_("Association contribution"),
     "participating": N_("Participating titles"),
 }

@@ -20,6 +20,7 @@ from ledger import queries
 from ledger.money import Money
 from ledger.queries import JournalEntry
 from reports import fmt
+from reports.labels import KINDS, label
 
 FREQUENCIES = ("monthly", "quarterly", "yearly")
 METHODS = ("linear", "annuity")
@@ -478,7 +479,9 @@ def register(app: typer.Typer) -> None:
         with common.session(ctx, write=False) as s:
             lines = portfolio.portfolio(s, get_club(s, club), date)
         rows = [{"number": ln.number, "investee": ln.investee, "legal_form": ln.legal_form,
-                 "sector": ln.sector, "kind": ln.kind, "date": ln.date, "cost": ln.cost,
+                 "sector": ln.sector, "kind": ln.kind, "instrument": ln.instrument,
+                 "instrument_label": label(KINDS, ln.instrument),
+                 "date": ln.date, "cost": ln.cost,
                  "repaid": ln.repaid, "proceeds": ln.proceeds, "income": ln.income,
                  "written_off": ln.written_off, "impairment": ln.impairment,
                  "outstanding": ln.outstanding, "status": ln.status,
@@ -488,7 +491,7 @@ def register(app: typer.Typer) -> None:
                           for k in ln.keys]} for ln in lines]
         emit(format,
              columns=[Column("number", "#", True), Column("investee", _("Investee")),
-                      Column("kind", _("Kind")), Column("date", _("Date")),
+                      Column("instrument_label", _("Instrument")), Column("date", _("Date")),
                       Column("cost", _("Cost"), True), Column("repaid", _("Repaid"), True),
                       Column("outstanding", _("Outstanding"), True),
                       Column("impairment", _("Impairment"), True),

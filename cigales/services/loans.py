@@ -255,9 +255,12 @@ def grant(session: Session, club: Club, investee: Investee, *, date: dt.date, pr
         raise NotEnoughCashToInvest(cash=cash.plain(), date=date.isoformat(),
                                     amount=principal.plain(), investee=investee.name)
     account = open_investee_account(session, club, investee, kind)
-    label = {"honour": "Prêt d'honneur", "shareholder": "Avance en compte courant",
+    # Labelled by the instrument recorded: a "honour" loan to a company or above 2 % is a loan.
+    label = {"honour": "Prêt d'honneur", "loan": "Prêt",
+             "shareholder": "Avance en compte courant",
              "association": "Apport avec droit de reprise",
-             "participating": "Titres participatifs"}[kind]
+             "participating": "Titres participatifs"}[
+        policy.loan_instrument(kind, investee.legal_form, rate)]
     entry = post_entry(session, club.book_id, EntryDraft(
         "BQ", date, f"{label} {investee.name}",
         (Line(account, principal), Line(chart.BANK_ACCOUNT, -principal))))

@@ -184,8 +184,6 @@ def leave(
     member = get_member(session, club, code)
     not_in_future(date, today)
     lifecycle(session, club).check_membership_change(date)
-    if not deceased:  # a death is a fact, not a choice: it is always recorded
-        check_enough_members(session, club, date, Msg(N_("a voluntary departure")))
     if member.left_on is not None:
         raise MemberAlreadyLeft(member=code, date=member.left_on.isoformat())
     if not member.active_on(date):
@@ -211,6 +209,8 @@ def leave(
                                   joined=target.joined.isoformat(),
                                   left=f", left {target.left_on.isoformat()}"
                                   if target.left_on else "")
+    if not deceased:  # a death is a fact, not a choice: it is always recorded
+        check_enough_members(session, club, date, Msg(N_("a voluntary departure")))
 
     table = positions(session, club, date)
     position = table.by_code()[code]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
 
 from sqlalchemy import select
@@ -69,6 +70,9 @@ class PortfolioLine:
     status: str
     shares_held: int | None
     keys: tuple[KeyPart, ...]
+    # What the financing is called (policy.loan_instrument): the kind, or "loan" for a
+    # "honour" loan to a company or above 2 %. The kind stays the stable JSON code.
+    instrument: str = "equity"
 
 
 def member_keys(session: Session, investment: Investment) -> tuple[KeyPart, ...]:
@@ -103,7 +107,9 @@ def portfolio(session: Session, club: Club, as_of: dt.date) -> list[PortfolioLin
             lines.append(PortfolioLine(
                 inv.number, investee.slug, investee.name, investee.legal_form, investee.sector,
                 inv.kind, inv.date, Money(inv.amount_cents), loan.repaid, Money(0),
-                loan.interest_paid, written, Money(0), loan.outstanding, status, None, keys))
+                loan.interest_paid, written, Money(0), loan.outstanding, status, None, keys,
+                instrument=policy.loan_instrument(inv.kind, investee.legal_form,
+                                                  Decimal(loan.schedule.rate))))
             continue
         lot = next((lt for lt in stake_lots(session, club, investee, as_of)
                     if lt.investment.id == inv.id), None)
@@ -119,7 +125,7 @@ def portfolio(session: Session, club: Club, as_of: dt.date) -> list[PortfolioLin
         lines.append(PortfolioLine(
             inv.number, investee.slug, investee.name, investee.legal_form, investee.sector,
             inv.kind, inv.date, Money(inv.amount_cents), disposed, proceeds, dividends, written,
-            impaired, cost_left if held else Money(0), status, held, keys))
+            impaired, cost_left if held else Money(0), status, held, keys, instrument=inv.kind))
     return lines
 
 

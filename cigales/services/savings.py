@@ -71,9 +71,9 @@ def add_saving(
         raise SavingNotPositive(amount=amount.plain())
     not_in_future(date, today)
     (life or lifecycle(session, club)).check_savings(date)
-    check_enough_members(session, club, date, Msg(N_("savings")))
     member = get_member(session, club, member_code)
     _check_member_window(member, date)
+    check_enough_members(session, club, date, Msg(N_("savings")))
     label = f"Versement {member.code}" + (f" – {reference}" if reference else "")
     entry = post_entry(session, club.book_id, EntryDraft(
         "BQ", date, label, (Line(chart.BANK_ACCOUNT, amount), Line(f"1011-{member.code}", -amount)),

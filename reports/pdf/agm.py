@@ -213,7 +213,7 @@ def _members(pack: AgmPack) -> list[Flowable]:
 
 def _portfolio(pack: AgmPack) -> list[Flowable]:
     lines = pack.portfolio
-    rows = [[str(p.number), p.investee_name, label(KINDS, p.kind), fmt.date(p.date),
+    rows = [[str(p.number), p.investee_name, label(KINDS, p.instrument), fmt.date(p.date),
              fmt.amount(p.cost), fmt.amount(p.repaid), fmt.amount(p.outstanding),
              fmt.amount(p.impairment), label(STATUSES, p.status)] for p in lines]
 

@@ -199,7 +199,8 @@ def test_subscription_books_the_stake_and_freezes_member_keys(fourmis):
     assert balances(fourmis, CLUB, "--as-of", "2023-06-01")["5121"] == "500.00"  # 2500 − 2000
     assert portfolio(fourmis) == {1: {
         "number": 1, "investee": "la-fabrique", "legal_form": "SCOP", "sector": None,
-        "kind": "equity", "date": "2023-06-01", "cost": "2000.00", "repaid": "0.00",
+        "kind": "equity", "instrument": "equity", "instrument_label": "Prise de participation",
+        "date": "2023-06-01", "cost": "2000.00", "repaid": "0.00",
         "proceeds": "0.00", "income": "0.00", "written_off": "0.00", "impairment": "0.00",
         "outstanding": "2000.00", "status": "held", "shares_held": 20, "keys": fifths("400.00")}}
     # Before the payment the portfolio is empty; JSON output gives the entry too.
@@ -1198,3 +1199,31 @@ def test_write_off_prints_the_loss_booked(fourmis):
     assert [ln.split()[0] for ln in out[1:3]] == ["6750", "274-velo"]
     assert [ln.split()[-2:] for ln in out[1:3]] == [["débit", "500,00"], ["crédit", "500,00"]]
     assert out[3] == "Perte passée en charge : 500,00 · Capital restant dû après : 0,00"
+
+
+def test_a_loan_to_a_company_is_not_labelled_an_honour_loan(fourmis):
+    """kind honour is a prêt d'honneur only to a person (EI) at 0–2 %; to a company, or at
+    3 %, it is labelled a loan ("Prêt", the chart's 274 label) everywhere people read it."""
+    ok(fourmis(*investee("atelier", "EI")))
+    ok(fourmis(*investee("sarl", "SARL", "--capital", "50000")))
+    ok(fourmis(*grant("atelier", "2024-01-10", "300", "--rate", "0.02", "--instalments", "3")))
+    ok(fourmis(*grant("atelier", "2024-01-10", "300", "--rate", "0.03", "--instalments", "3")))
+    ok(fourmis(*grant("sarl", "2024-01-10", "300", "--rate", "0.03", "--instalments", "3")))
+    ok(fourmis(*grant("sarl", "2024-01-10", "300", "--instalments", "3")))
+    lines = portfolio(fourmis)
+    assert {n: (ln["kind"], ln["instrument"], ln["instrument_label"])
+            for n, ln in lines.items()} == {
+        1: ("honour", "honour", "Prêt d’honneur"), 2: ("honour", "loan", "Prêt"),
+        3: ("honour", "loan", "Prêt"), 4: ("honour", "loan", "Prêt")}
+    journal = ok(fourmis("report", "journal", *CLUB, "--format", "json")).json()
+    labels = [e["label"] for e in journal["entries"] if e["date"] == "2024-01-10"]
+    assert labels == ["Prêt d'honneur Atelier", "Prêt Atelier", "Prêt Sarl", "Prêt Sarl"]
+    accounts = balances_labels(fourmis)
+    assert (accounts["274-atelier"], accounts["274-sarl"]) == ("Prêts – Atelier", "Prêts – Sarl")
+    table = ok(fourmis("portfolio", *CLUB)).stdout
+    assert "Prêt d’honneur" in table and "Prêt " in table and "honour" not in table
+
+
+def balances_labels(cli, club=CLUB):
+    data = ok(cli("report", "balance", *club, "--format", "json")).json()
+    return {a["code"]: a["label"] for a in data["accounts"]}
