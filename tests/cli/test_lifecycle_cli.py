@@ -165,7 +165,8 @@ def test_show_phases_and_alerts(cli, engine):
         "P1 – phase d’investissement")
     table = ok(cli("club", "show", "--club", "ancienne")).stdout
     assert "échue (indivision légale)" in table
-    assert "phase2_savings" in table and "phase2_investments" in table
+    assert "phase2_savings" in table
+    assert "phase2_investments" in table
     english = ok(cli("--lang", "en", "club", "list", "--format", "json")).json()
     assert {c["slug"]: (c["phase"], c["phase_label"]) for c in english} == {
         "ancienne": ("lapsed", "lapsed (legal indivision)"),
