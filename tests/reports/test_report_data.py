@@ -25,6 +25,7 @@ from reports.data import (
     build_member_statements,
     resolutions,
 )
+from reports.labels import club_phase, phase_name
 from tests.reports.conftest import SLUG, TODAY
 
 D = dt.date
@@ -176,6 +177,24 @@ def test_resolutions_ask_for_prorogation_at_year_five():
     assert "prorogation" not in [r.key for r in resolutions(identity, 2023, m("10"))]
     extended = dataclasses.replace(identity, prorogation=D(2026, 1, 10))
     assert "prorogation" not in [r.key for r in resolutions(extended, 2025, m("10"))]
+
+
+def test_phase_is_reported_as_lapsed_after_five_years_without_decision():
+    identity = ClubIdentity(
+        slug="x", name="X", region=None, department=None, founded=D(2021, 3, 15),
+        phase="investment", phase1_end=D(2026, 3, 14), life_end=D(2026, 3, 14),
+        prorogation=None, liquidation=None, share_method="prorata",
+        result_allocation="carry_forward")
+    assert club_phase(identity, D(2026, 3, 14)) == "investment"
+    assert club_phase(identity, D(2026, 12, 31)) == "lapsed"
+    assert phase_name("lapsed") == "échue (indivision légale)"
+    assert phase_name("investment") == "P1 – phase d’investissement"
+    extended = dataclasses.replace(identity, phase="management", prorogation=D(2026, 1, 10))
+    assert club_phase(extended, D(2026, 12, 31)) == "management"
+    assert phase_name("management") == "P2 – phase de gestion (après prorogation)"
+    liquidating = dataclasses.replace(identity, phase="liquidation",
+                                      liquidation=D(2026, 6, 1))
+    assert phase_name(club_phase(liquidating, D(2026, 12, 31))) == "P3 – liquidation"
 
 
 def test_member_statements_sum_to_the_club(lake, pack):
