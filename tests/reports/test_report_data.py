@@ -106,7 +106,8 @@ def test_activity_of_the_first_year(lake):
     with db.session_scope(lake, write=False) as s:
         act = build_agm_pack(s, get_club(s, SLUG), 2024, generated=TODAY).activity
     assert [(d.number, d.investee, d.kind, d.amount) for d in act.investments] == [
-        (1, "La Fabrique", "equity", m("1000")), (2, "Le Fournil", "honour", m("1200"))]
+        # Recorded as kind honour, but to a company (SARL): reported as a loan (glossary).
+        (1, "La Fabrique", "equity", m("1000")), (2, "Le Fournil", "loan", m("1200"))]
     assert act.invested == m("2200")
     assert act.repaid == m("200")
 
@@ -147,7 +148,7 @@ def test_chart_series(pack):
     assert assets["2024-12"] == m("3970")
     assert assets["2025-12"] == m("6480")
     assert dict(zip(pack.portfolio_by_kind.labels, pack.portfolio_by_kind.values,
-                    strict=True)) == {"equity": m("1000"), "honour": m("400")}
+                    strict=True)) == {"equity": m("1000"), "loan": m("400")}
     assert pack.portfolio_by_sector.labels == ("Artisanat", "Alimentation")
 
 
