@@ -106,7 +106,13 @@ LOAN_INTEREST_ACCOUNT = "7620"
 RECOVERY_ACCOUNT = "7718"
 
 
+# Sub-accounts name the instrument by the collective account's short label: 274 holds every
+# loan, honour loans to persons and loans to companies alike, so "Prêts – X" (not "prêts
+# d'honneur") for each borrower (docs/glossary.md).
+SUB_ACCOUNT_LABELS = {"274": "Prêts"}
+
+
 def investee_account(kind: str, investee_slug: str, investee_name: str) -> ChartAccount:
     parent = INVESTMENT_PARENTS[kind]
-    label = next(a.label for a in CHART if a.code == parent)
+    label = SUB_ACCOUNT_LABELS.get(parent) or next(a.label for a in CHART if a.code == parent)
     return ChartAccount(sub_account(parent, investee_slug), f"{label} – {investee_name}")

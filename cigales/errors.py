@@ -21,6 +21,20 @@ class Notice:
         return translate(self.template).format(**params)
 
 
+class Amount(str):
+    """A message parameter holding a plain amount ("1234.50"): JSON and logs keep it as it is,
+    the CLI and documents print it in the reader's format ("1 234,50") via reports.fmt."""
+
+    __slots__ = ()
+
+
+class Percent(str):
+    """A message parameter holding a percentage as a plain decimal ("25.03" for 25.03 %),
+    printed with two decimals in the reader's format ("25,03") via reports.fmt."""
+
+    __slots__ = ()
+
+
 class CigalesError(UserError):
     code = "cigales_error"
 

@@ -59,6 +59,8 @@ class Club(Base):
     founded: Mapped[dt.date] = mapped_column(Date)
     region: Mapped[str | None] = mapped_column(String(100))
     department: Mapped[str | None] = mapped_column(String(3))
+    # The club's own SIREN, if it registered one (needed to name its FEC file).
+    siren: Mapped[str | None] = mapped_column(String(9))
     book_id: Mapped[int] = mapped_column(ForeignKey("book.id"), unique=True)
     # Convention settings (domain.md marks them *setting*), with the domain's defaults.
     share_method: Mapped[str] = mapped_column(String(10), default="prorata",

@@ -40,6 +40,25 @@ PHASE_LABELS = {
 }
 
 
+# What reports and the CLI call each phase: the domain's names (domain.md §1), P1 … P3. The
+# stored and JSON codes stay the Phase values, plus LAPSED, which is reported (never stored)
+# when T0 + 5 years passed with neither prorogation nor liquidation.
+LAPSED = "lapsed"
+PHASE_NAMES = {
+    Phase.INVESTMENT.value: Msg(N_("P1 – investment phase")),
+    Phase.MANAGEMENT.value: Msg(N_("P2 – management phase (after prorogation)")),
+    Phase.LIQUIDATION.value: Msg(N_("P3 – liquidation")),
+    Phase.CLOSED.value: Msg(N_("closed")),
+    LAPSED: Msg(N_("lapsed (legal indivision)")),
+}
+
+
+def reported_phase(phase: str, *, lapsed: bool) -> str:
+    """The phase code to report: ``lapsed`` instead of ``investment`` once the investment phase
+    ended with no decision (the club is then under the legal indivision regime)."""
+    return LAPSED if lapsed and phase == Phase.INVESTMENT.value else phase
+
+
 class EventKind(StrEnum):
     PROROGATION = "prorogation"
     LIQUIDATION = "liquidation"
@@ -286,10 +305,12 @@ class Lifecycle:
                                     allowed=f"{Phase.INVESTMENT.value}, "
                                             f"{Phase.MANAGEMENT.value}")
 
+    def reported_phase(self, date: dt.date) -> str:
+        """The phase code reports show on ``date`` (a Phase value, or ``lapsed``)."""
+        return reported_phase(self.phase_at(date).value, lapsed=self.lapsed(date))
+
     def _phase_label(self, date: dt.date) -> Msg:
-        if self.lapsed(date):
-            return Msg(N_("investment, lapsed without prorogation"))
-        return PHASE_LABELS[self.phase_at(date)]
+        return PHASE_NAMES[self.reported_phase(date)]
 
     def extend(self, date: dt.date, *, late: bool = False) -> PhaseEvent:
         """Guard and build the prorogation event."""

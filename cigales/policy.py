@@ -6,6 +6,7 @@ Changing a rate or a cap is a one-line change here; nothing else hard-codes them
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from fractions import Fraction
 
 from ledger.money import Money
@@ -31,6 +32,37 @@ EQUITY_CAPS: dict[str, Fraction] = {
     "SCIC": Fraction(50, 100),
 }
 NO_SHARE_CAPITAL = ("association", "EI")
+
+# A shareholder current account (CCA, 2671) may only be opened by a shareholder holding at
+# least 5 % of the company's capital on the grant date: below that, money lent to the company
+# would be "funds received from the public", which only credit institutions may take.
+# Source: Code monétaire et financier art. L. 312-2 (associates holding at least 5 % of the
+# share capital); domain.md §4 (CCA only with an equity stake), issue #17 (§8.11).
+CCA_MIN_STAKE = Fraction(5, 100)
+
+# Cooperatives (SCOP, SCIC) repay their parts at nominal value: no capital gain is possible
+# (loi n° 47-1775 du 10 septembre 1947, art. 18; loi 78-763 for SCOP). A sale above nominal
+# is refused unless the treasurer confirms it (--above-nominal) and a warning is printed.
+# Source: domain.md §3.1 / issue #17.
+NOMINAL_ONLY_FORMS = ("SCOP", "SCIC")
+
+# A prêt d'honneur is a personal loan to an entrepreneur (a person: sole trader, EI) at 0 % or
+# a small rate (domain.md §2: "usually 0 %, sometimes 1–2 %"). A loan recorded with kind
+# ``honour`` to a company, or at more than 2 %, is an ordinary loan: it is labelled with the
+# chart's 274 label, "Prêts" (issue #17; docs/glossary.md).
+HONOUR_LOAN_MAX_RATE = Decimal("0.02")
+PERSON_FORMS = ("EI",)
+
+
+def loan_instrument(kind: str, legal_form: str, rate: Decimal | None) -> str:
+    """The instrument a financing is labelled by: its kind, except that ``honour`` is
+    ``loan`` unless it goes to a person at no more than HONOUR_LOAN_MAX_RATE."""
+    if kind != "honour":
+        return kind
+    if legal_form in PERSON_FORMS and (rate or Decimal(0)) <= HONOUR_LOAN_MAX_RATE:
+        return "honour"
+    return "loan"
+
 
 # IR-PME income-tax reduction (CGI art. 199 terdecies-0 A), by the date the money was paid.
 # Each row: first day, last day, rate, ESUS-only. The first matching row wins, so the special

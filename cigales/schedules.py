@@ -337,14 +337,46 @@ class _Row:
                 + self.instalment.principal.cents - self.paid_principal)
 
 
-def _settlement_cents(rows: Sequence[_Row], on: dt.date) -> int:
-    return sum(row.instalment.principal.cents - row.paid_principal
-               + (row.interest - row.paid_interest if row.instalment.due <= on else 0)
-               for row in rows)
+def _period_start(rows: Sequence[_Row], index: int, start: dt.date | None) -> dt.date | None:
+    """First day of the period that row ``index`` closes: the previous row's due date, or the
+    schedule's start for the first row (None when the caller did not give it)."""
+    return rows[index - 1].instalment.due if index else start
+
+
+def _accrued(rows: Sequence[_Row], on: dt.date,
+             start: dt.date | None) -> tuple[int | None, int]:
+    """The row whose period is running on ``on`` and the interest accrued on it so far (cents).
+
+    Pro rata temporis, actual days: the row's scheduled interest × days elapsed since the
+    period began ÷ days in the period, rounded half up to the cent. The scheduled interest is
+    already the period's interest on the principal outstanding during it (at the schedule's
+    period rate), so the accrual follows the schedule's own convention. On a due date nothing
+    of the next period has accrued yet.
+    """
+    for index, row in enumerate(rows):
+        if row.instalment.due <= on:
+            continue
+        begin = _period_start(rows, index, start)
+        if begin is None or on <= begin or not row.instalment.interest:
+            return index, 0
+        elapsed = Fraction((on - begin).days, (row.instalment.due - begin).days)
+        return index, round_half_up(Fraction(row.instalment.interest.cents, 100)
+                                    * elapsed).cents
+    return None, 0
+
+
+def _settlement_cents(rows: Sequence[_Row], on: dt.date, start: dt.date | None) -> int:
+    current, accrued = _accrued(rows, on, start)
+    total = sum(row.instalment.principal.cents - row.paid_principal
+                + (row.interest - row.paid_interest if row.instalment.due <= on else 0)
+                for row in rows)
+    if current is not None:
+        total += max(accrued - rows[current].paid_interest, 0)
+    return total
 
 
 def _apply(schedule: Sequence[Instalment], payments: Sequence[tuple[dt.date, Money]],
-           until: dt.date) -> list[_Row]:
+           until: dt.date, start: dt.date | None = None) -> list[_Row]:
     """Apply the payments dated on or before ``until``, in date order (stable for ties)."""
     rows = [_Row(instalment=inst, interest=inst.interest.cents) for inst in schedule]
     dated = []
@@ -360,13 +392,17 @@ def _apply(schedule: Sequence[Instalment], payments: Sequence[tuple[dt.date, Mon
         owed = sum(row.unpaid for row in rows)
         if amount.cents > owed:
             raise OverPayment(amount, Money(owed), day)
-        if amount.cents == _settlement_cents(rows, day) and amount.cents < owed:
-            # Early settlement: everything is paid, and the interest of rows not yet due on
-            # the day is forgiven (whatever of it was already paid stays paid).
-            for row in rows:
+        if amount.cents == _settlement_cents(rows, day, start) and amount.cents < owed:
+            # Early settlement: everything is paid; the period running on the day owes the
+            # interest accrued to the day, and later periods' interest is forgiven (whatever
+            # of it was already paid stays paid).
+            current, accrued = _accrued(rows, day, start)
+            for index, row in enumerate(rows):
                 if row.unpaid == 0:
                     continue
-                if row.instalment.due > day:
+                if index == current:
+                    row.interest = max(accrued, row.paid_interest)
+                elif row.instalment.due > day:
                     row.interest = row.paid_interest
                 row.paid_interest = row.interest
                 row.paid_principal = row.instalment.principal.cents
@@ -392,7 +428,8 @@ def _apply(schedule: Sequence[Instalment], payments: Sequence[tuple[dt.date, Mon
 
 def allocate_payments(schedule: Sequence[Instalment],
                       payments: Sequence[tuple[dt.date, Money]],
-                      as_of: dt.date) -> tuple[InstalmentStatus, ...]:
+                      as_of: dt.date, *, start: dt.date | None = None,
+                      ) -> tuple[InstalmentStatus, ...]:
     """Each instalment's payments and status as of ``as_of``.
 
     Payments are applied in date order to the oldest instalment not fully paid, interest first,
@@ -401,8 +438,11 @@ def allocate_payments(schedule: Sequence[Instalment],
     same list gives the loan's position on any date.
 
     A payment above everything still owed per schedule raises ``OverPayment``. A payment equal
-    to ``settlement_amount`` on its date settles the loan early: all principal is paid, and the
-    interest of rows not yet due that day is waived instead of charged. (Since the settlement
+    to ``settlement_amount`` on its date settles the loan early: all principal is paid, the
+    row whose period is running owes the interest accrued to that day, and the interest of
+    later rows is waived instead of charged. ``start`` is the schedule's start (the grant or
+    reschedule date), where the first period begins; without it nothing accrues in the first
+    period. (Since the settlement
     amount never exceeds what is owed per schedule, the most accepted is what is owed; paying
     that instead pays every row as scheduled, interest included.)
 
@@ -411,7 +451,7 @@ def allocate_payments(schedule: Sequence[Instalment],
     """
     _check_date("as_of", as_of)
     statuses = []
-    for row in _apply(schedule, payments, as_of):
+    for row in _apply(schedule, payments, as_of, start):
         inst = row.instalment
         waived = inst.interest.cents - row.interest
         if waived:
@@ -434,14 +474,49 @@ def allocate_payments(schedule: Sequence[Instalment],
     return tuple(statuses)
 
 
-def settlement_amount(schedule: Sequence[Instalment],
-                      payments: Sequence[tuple[dt.date, Money]], on: dt.date) -> Money:
-    """What settles the loan on ``on``: all unpaid principal plus the unpaid interest of rows
-    due on or before ``on``. Interest of rows not yet due is not charged (no pro rata of the
-    current period either: CIGALES loans are mostly at 0 %, and a simple rule is one members
-    can check by hand). Payments dated after ``on`` are ignored."""
+@dataclass(frozen=True, slots=True)
+class Settlement:
+    """What settles a loan early on a date, and what it is made of."""
+
+    on: dt.date
+    principal: Money  # all principal still unpaid
+    overdue_interest: Money  # unpaid interest of rows due on or before ``on``
+    accrued_interest: Money  # interest of the running period to ``on``, less what was paid
+    overdue_rows: int  # rows due on or before ``on`` and not fully paid
+
+    @property
+    def interest(self) -> Money:
+        return self.overdue_interest + self.accrued_interest
+
+    @property
+    def total(self) -> Money:
+        return self.principal + self.interest
+
+
+def settlement(schedule: Sequence[Instalment], payments: Sequence[tuple[dt.date, Money]],
+               on: dt.date, *, start: dt.date | None = None) -> Settlement:
+    """The early-settlement (payoff) amount on ``on``: all unpaid principal, the unpaid
+    interest of rows due on or before ``on``, and the interest of the running period accrued
+    to ``on`` (see ``_accrued``: scheduled interest × actual days elapsed ÷ actual days in the
+    period). Later periods' interest is not charged. Payments dated after ``on`` are
+    ignored."""
     _check_date("on", on)
-    return Money(_settlement_cents(_apply(schedule, payments, on), on))
+    rows = _apply(schedule, payments, on, start)
+    current, accrued = _accrued(rows, on, start)
+    principal = sum(row.instalment.principal.cents - row.paid_principal for row in rows)
+    overdue = [row for row in rows if row.instalment.due <= on and row.unpaid]
+    interest = sum(row.interest - row.paid_interest for row in overdue)
+    running = max(accrued - rows[current].paid_interest, 0) if current is not None else 0
+    result = Settlement(on, Money(principal), Money(interest), Money(running), len(overdue))
+    assert result.total.cents == _settlement_cents(rows, on, start)
+    return result
+
+
+def settlement_amount(schedule: Sequence[Instalment],
+                      payments: Sequence[tuple[dt.date, Money]], on: dt.date, *,
+                      start: dt.date | None = None) -> Money:
+    """The total of ``settlement``: what a payment on ``on`` must be to settle the loan."""
+    return settlement(schedule, payments, on, start=start).total
 
 
 def outstanding_principal(statuses: Sequence[InstalmentStatus]) -> Money:

@@ -583,7 +583,7 @@ def activity(session: Session, club: Club, year: int,
         now: Money = getattr(line, attr)
         return now - (getattr(old, attr) if old else ZERO)
 
-    decided = tuple(Decision(p.number, p.investee_name, p.kind, p.date, p.cost)
+    decided = tuple(Decision(p.number, p.investee_name, p.instrument, p.date, p.cost)
                     for p in lines if first <= p.date <= last)
     jobs = session.execute(
         select(func.coalesce(func.sum(InvesteeJobs.created), 0),
@@ -756,7 +756,7 @@ def build_agm_pack(session: Session, club: Club, year: int, *, generated: dt.dat
         loans=loan_book(session, club, last),
         savings_by_month=monthly_savings(session, club, last),
         net_assets_by_month=net_assets_by_month(session, club, last),
-        portfolio_by_kind=split(lines, "kind"),
+        portfolio_by_kind=split(lines, "instrument"),
         portfolio_by_sector=split(lines, "sector"),
         resolutions=resolutions(identity, year, income.result[0]),
         chain=chain_head(session, club.book_id),

@@ -16,7 +16,7 @@ from fractions import Fraction
 from babel.dates import format_date as _babel_date
 from babel.numbers import format_currency, format_decimal, format_percent
 
-from cigales.errors import Notice
+from cigales.errors import Amount, Notice, Percent
 from cigales.i18n import babel_locale
 from ledger.money import CURRENCY, Money
 
@@ -62,6 +62,21 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _PLAIN_AMOUNT = re.compile(r"-?\d+\.\d{2}")
 
 
+def localized(params: dict[str, object], lang: str | None = None) -> dict[str, object]:
+    """Message parameters marked as amounts or percentages, in the reader's format; the
+    others unchanged (the CLI keeps ISO dates in its messages, scripts match them)."""
+    out: dict[str, object] = {}
+    for key, value in params.items():
+        if isinstance(value, Percent):
+            out[key] = format_decimal(Decimal(str(value)), format="#,##0.00",
+                                      locale=babel_locale(lang))
+        elif isinstance(value, Amount):
+            out[key] = amount(Money.parse(str(value)), lang)
+        else:
+            out[key] = value
+    return out
+
+
 def notice(item: Notice, translate: Callable[[str], str], lang: str | None = None) -> str:
     """A notice for people: its ISO dates and plain amounts ("511.12") in the reader's format.
 
@@ -69,7 +84,9 @@ def notice(item: Notice, translate: Callable[[str], str], lang: str | None = Non
     """
     params = {}
     for key, value in item.params.items():
-        if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        if isinstance(value, (Amount, Percent)):
+            params[key] = str(localized({key: value}, lang)[key])
+        elif isinstance(value, str) and _ISO_DATE.fullmatch(value):
             params[key] = date(dt.date.fromisoformat(value), lang)
         elif isinstance(value, str) and _PLAIN_AMOUNT.fullmatch(value):
             params[key] = amount(Money.parse(value), lang)

@@ -6,14 +6,21 @@ at render time, in the language being rendered.
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import TYPE_CHECKING
+
 from cigales.i18n import _
-from cigales.phases import PHASE_LABELS, Phase
+from cigales.phases import PHASE_LABELS, PHASE_NAMES, Phase, reported_phase
 from ledger.errors import N_
+
+if TYPE_CHECKING:
+    from reports.data import ClubIdentity
 
 KINDS = {
     "equity": N_("Equity stake"),
     "shareholder": N_("Shareholder loan"),
     "honour": N_("Honour loan"),
+    "loan": N_("Loan"),
     "association": N_("Association contribution"),
     "participating": N_("Participating titles"),
 }
@@ -80,4 +87,19 @@ def label(table: dict[str, str], key: str | None) -> str:
 
 
 def phase(value: str) -> str:
+    """A phase code in words (federation totals: investment, management, ...)."""
     return _(PHASE_LABELS[Phase(value)])
+
+
+def club_phase(identity: ClubIdentity, on: dt.date) -> str:
+    """The reported phase code of a club identity on ``on`` (``lapsed`` when T0 + 5 years passed
+    with neither prorogation nor liquidation)."""
+    lapsed = (identity.prorogation is None and identity.liquidation is None
+              and on > identity.phase1_end)
+    return reported_phase(identity.phase, lapsed=lapsed)
+
+
+def phase_name(value: str) -> str:
+    """The domain's name of a reported phase code: "P1 – investment phase", ..., "lapsed
+    (legal indivision)"."""
+    return _(PHASE_NAMES[value]) if value in PHASE_NAMES else value

@@ -41,7 +41,7 @@ from sqlalchemy import func, select, text
 from cigales import chart, db, migrate
 from cigales.errors import CigalesError
 from cigales.models import RESULT_ALLOCATIONS, SHARE_METHODS, CapitalMovement, Club, Member
-from cigales.phases import MAX_MEMBERS
+from cigales.phases import MAX_MEMBERS, MIN_MEMBERS
 from cigales.services import bookkeeping, clubs, flows, members, savings
 from cigales.services.lifecycle import active_members
 from cigales.shares import positions
@@ -120,6 +120,11 @@ class ClubMachine(RuleBasedStateMachine):
 
     def active(self, date: dt.date) -> list[str]:
         return sorted(c for c, m in self.members.items() if m.active_on(date))
+
+    def below_floor(self, date: dt.date) -> bool:
+        """Fewer than 5 active after having had 5 (the founders are 5 or more): savings and
+        voluntary departures are refused with too_few_members (services/membership.py)."""
+        return len(self.active(date)) < MIN_MEMBERS
 
     def still_members(self) -> list[str]:
         """Members active on the simulated date (they have not left)."""
@@ -263,8 +268,14 @@ class ClubMachine(RuleBasedStateMachine):
         for _ in range(data.draw(st.integers(1, 3), label="savings")):
             code = data.draw(st.sampled_from(self.still_members()), label="member")
             date = self.draw_date(data, lo=self.members[code].joined)
+            cents = self.draw_cents(data)
+            if self.below_floor(date):
+                self.refused("too_few_members", lambda s, code=code, date=date, cents=cents:
+                             savings.add_saving(s, self.club, member_code=code, date=date,
+                                                amount=Money(cents), today=TODAY))
+                continue
             with db.session_scope(self.engine) as s:
-                self.record_saving(s, code, date, self.draw_cents(data))
+                self.record_saving(s, code, date, cents)
 
     def save_invalid(self, data: st.DataObject) -> None:
         late_joiners = [c for c, m in self.members.items() if m.joined > FOUNDED]
@@ -316,7 +327,8 @@ class ClubMachine(RuleBasedStateMachine):
             code = data.draw(st.sampled_from(in_closed_year), label="member")
             m = self.members[code]
             date = data.draw(st.dates(max(FOUNDED, m.joined), closed_end))
-            expected = "fiscal_year_closed"
+            # The floor is checked before the booking (which finds the year closed).
+            expected = "too_few_members" if self.below_floor(date) else "fiscal_year_closed"
         self.refused(expected, lambda s: savings.add_saving(
             s, self.club, member_code=code, date=date, amount=Money(cents), today=TODAY))
 
@@ -365,6 +377,10 @@ class ClubMachine(RuleBasedStateMachine):
         def act(how: str) -> Any:
             return lambda s: members.leave(s, self.club, code=code, date=date,
                                            settlement=how, to=target, today=TODAY)
+
+        if self.below_floor(date):
+            self.refused("too_few_members", act(settlement))
+            return
 
         if settlement == "payout" and value.cents > cash:
             self.refused("not_enough_cash", act("payout"))

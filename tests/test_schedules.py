@@ -34,6 +34,7 @@ from cigales.schedules import (
     par30,
     participating_min_term,
     reschedule,
+    settlement,
     settlement_amount,
     single_term_schedule,
 )
@@ -326,24 +327,75 @@ def test_paying_everything_per_schedule_pays_every_row_with_its_interest():
     assert all(s.waived_interest == Money(0) for s in statuses)
 
 
-def test_early_settlement_waives_interest_not_yet_due():
+def test_early_settlement_charges_interest_accrued_to_the_day_only():
     # On 15 May: principal 1,094.60 + interest of rows due by then and unpaid: 2.00 (row 3) +
-    # 1.80 (row 4) = 1,098.40. Rows 5–12 (1.60 … 0.20 = 7.20 of interest) are not yet due.
+    # 1.80 (row 4) (row 2, its interest paid, lacks principal: 3 rows overdue) + the running
+    # period (row 5, 10 May → 10 June, 31 days) accrued over 5
+    # days: 1.60 × 5 / 31 = 0.258 → 0.26; total 1,098.66. Rows 6–12 (1.40 … 0.20 = 5.60) and
+    # the rest of row 5 (1.34) are not charged: 6.94 waived.
     day = D(2024, 5, 15)
-    assert settlement_amount(INTEREST_LOAN, PAYMENTS, day) == m("1098.40")
-    statuses = allocate_payments(INTEREST_LOAN, [*PAYMENTS, (day, m("1098.40"))], day)
+    start = D(2024, 1, 10)
+    quote = settlement(INTEREST_LOAN, PAYMENTS, day, start=start)
+    assert (quote.principal, quote.overdue_interest, quote.accrued_interest,
+            quote.overdue_rows, quote.total) == (
+        m("1094.60"), m("3.80"), m("0.26"), 3, m("1098.66"))
+    assert settlement_amount(INTEREST_LOAN, PAYMENTS, day) == m("1098.66")
+    statuses = allocate_payments(INTEREST_LOAN, [*PAYMENTS, (day, m("1098.66"))], day,
+                                 start=start)
     assert all(s.status == "paid" for s in statuses)
     assert all(s.settled_on == day for s in statuses[1:])
-    assert sum((s.waived_interest for s in statuses), Money(0)) == m("7.20")
-    assert statuses[4].waived_interest == m("1.60")
-    assert statuses[4].instalment.interest == Money(0)
-    assert statuses[4].paid == m("100.00")
+    assert sum((s.waived_interest for s in statuses), Money(0)) == m("6.94")
+    assert statuses[4].waived_interest == m("1.34")
+    assert statuses[4].instalment.interest == m("0.26")
+    assert statuses[4].paid == m("100.26")
+    assert statuses[5].instalment.interest == Money(0)
     assert statuses[3].waived_interest == Money(0)  # row 4 was due: its interest is owed
-    assert sum((s.paid for s in statuses), Money(0)) == m("1208.40")  # 110.00 + 1,098.40
-    assert settlement_amount(INTEREST_LOAN, [*PAYMENTS, (day, m("1098.40"))], day) == Money(0)
+    assert sum((s.paid for s in statuses), Money(0)) == m("1208.66")  # 110.00 + 1,098.66
+    assert settlement_amount(INTEREST_LOAN, [*PAYMENTS, (day, m("1098.66"))], day) == Money(0)
     with pytest.raises(OverPayment) as caught:
-        allocate_payments(INTEREST_LOAN, [*PAYMENTS, (day, m("1098.40")), (day, m("0.01"))], day)
+        allocate_payments(INTEREST_LOAN, [*PAYMENTS, (day, m("1098.66")), (day, m("0.01"))], day)
     assert caught.value.maximum == Money(0)
+    # One cent less is not the payoff: an ordinary payment, the later rows keep their interest.
+    short = allocate_payments(INTEREST_LOAN, [*PAYMENTS, (day, m("1098.65"))], day)
+    assert sum((s.waived_interest for s in short), Money(0)) == Money(0)
+
+
+@pytest.mark.parametrize(("method", "payments", "on", "expected"), [
+    # 0 %: the payoff is the principal left, whatever the day (nothing accrues).
+    ("linear0", [], D(2024, 2, 25), ("1200.00", "0.00", "0.00", 1, "1200.00")),
+    ("linear0", [(D(2024, 2, 10), m("100"))], D(2024, 2, 25),
+     ("1100.00", "0.00", "0.00", 0, "1100.00")),
+    # 3 % linear, 1,200 over 12 months from 10 Jan 2024 (monthly rate 0.25 %): row 1 (3.00)
+    # due 10 Feb is unpaid; row 2's period 10 Feb → 10 Mar has 29 days, 15 elapsed on 25 Feb:
+    # 2.75 × 15/29 = 1.422 → 1.42. 1,200 + 3.00 + 1.42 = 1,204.42.
+    ("linear3", [], D(2024, 2, 25), ("1200.00", "3.00", "1.42", 1, "1204.42")),
+    # 3 % annuity (instalment 101.63): in the first period, 10 Jan → 10 Feb (31 days), 15 days
+    # elapsed: 3.00 × 15/31 = 1.452 → 1.45.
+    ("annuity3", [], D(2024, 1, 25), ("1200.00", "0.00", "1.45", 0, "1201.45")),
+    # Row 1 paid on time (98.63 + 3.00); on 1 Mar, 20 of row 2's 29 days: 2.75 × 20/29 =
+    # 1.897 → 1.90 on 1,101.37 still owed.
+    ("annuity3", [(D(2024, 2, 10), m("101.63"))], D(2024, 3, 1),
+     ("1101.37", "0.00", "1.90", 0, "1103.27")),
+    # On a due date nothing of the next period has accrued: row 2 (98.88 + 2.75) is owed.
+    ("annuity3", [(D(2024, 2, 10), m("101.63"))], D(2024, 3, 10),
+     ("1101.37", "2.75", "0.00", 1, "1104.12")),
+])
+def test_payoff_by_hand(method, payments, on, expected):
+    rate = Decimal(0) if method == "linear0" else Decimal("0.03")
+    terms = LoanTerms(m("1200"), rate, D(2024, 1, 10), 12,
+                      method="annuity" if method == "annuity3" else "linear")
+    schedule = build_schedule(terms)
+    quote = settlement(schedule, payments, on, start=terms.start)
+    assert (quote.principal.plain(), quote.interest.plain(), quote.accrued_interest.plain(),
+            quote.overdue_rows, quote.total.plain()) == (
+        expected[0], (m(expected[1]) + m(expected[2])).plain(), expected[2], expected[3],
+        expected[4])
+    # Paying exactly that settles every row; nothing is owed or late afterwards.
+    after = allocate_payments(schedule, [*payments, (on, quote.total)], D(2030, 1, 1),
+                              start=terms.start)
+    assert all(s.status == "paid" for s in after)
+    assert outstanding_principal(after) == Money(0)
+    assert loan_arrears(after, D(2030, 1, 1)).overdue == Money(0)
 
 
 def test_paying_ahead_pays_the_next_instalments_in_order():
@@ -589,14 +641,15 @@ def test_payment_allocation_properties(terms: LoanTerms, draws: list[tuple[int, 
 
     owed = sum((s.unpaid for s in statuses), Money(0))
     later = max(as_of, max((day for day, _ in payments), default=as_of))
-    settle = settlement_amount(schedule, payments, later)
+    settle = settlement_amount(schedule, payments, later, start=terms.start)
     owed_later = sum((s.unpaid for s in allocate_payments(schedule, payments, later)), Money(0))
     assert Money(0) <= settle <= owed_later <= owed
     with pytest.raises(OverPayment) as caught:
         allocate_payments(schedule, [*payments, (later, owed_later + Money(1))], later)
     assert caught.value.maximum == owed_later
     if settle:
-        settled = allocate_payments(schedule, [*payments, (later, settle)], later)
+        settled = allocate_payments(schedule, [*payments, (later, settle)], later,
+                                    start=terms.start)
         assert all(s.status == "paid" for s in settled)
         assert outstanding_principal(settled) == Money(0)
         assert sum((s.waived_interest for s in settled), Money(0)) == owed_later - settle

@@ -8,6 +8,7 @@ from cigales.cli import common
 from cigales.cli.output import Column, emit
 from cigales.i18n import _
 from cigales.services import accounts, clubs, lifecycle, portfolio
+from reports.labels import phase_name
 
 
 def register(app: typer.Typer) -> None:
@@ -45,6 +46,8 @@ def register(app: typer.Typer) -> None:
             10, "--retention-years",
             help=_("Years members' identities are kept after the club closes before they can "
                    "be erased (default 10).")),
+        siren: str = typer.Option(None, "--siren", help=_("The club's SIREN number (9 digits), "
+                                                         "if it has one; names its FEC file.")),
         format: str = common.format_option(),
     ) -> None:
         common.check_format(format)
@@ -55,14 +58,14 @@ def register(app: typer.Typer) -> None:
                                      share_method=share_method, phase2_savings=phase2_savings,
                                      phase2_investments=phase2_investments,
                                      result_allocation=result_allocation,
-                                     retention_years=retention_years)
+                                     retention_years=retention_years, siren=siren)
             payload = {"slug": club.slug, "name": club.name, "founded": club.founded,
                        "region": club.region, "department": club.department,
                        "share_method": club.share_method,
                        "phase2_savings": club.phase2_savings,
                        "phase2_investments": club.phase2_investments,
                        "result_allocation": club.result_allocation,
-                       "retention_years": club.retention_years}
+                       "retention_years": club.retention_years, "siren": club.siren}
         if format == "table":
             print(_("Club “{slug}” created; books opened on {date}.").format(
                 slug=slug, date=founded_on.isoformat()))
@@ -77,16 +80,21 @@ def register(app: typer.Typer) -> None:
         output: str = common.output_option(),
     ) -> None:
         common.check_format(format)
+        today = common.today()
         with common.session(ctx, write=False) as s:
             rows = [
                 {"slug": c.slug, "name": c.name, "founded": c.founded, "region": c.region,
-                 "department": c.department, "entries": c.entries, "cash": c.cash}
+                 "department": c.department, "entries": c.entries, "cash": c.cash,
+                 "phase": (code := lifecycle.lifecycle(s, clubs.get_club(s, c.slug))
+                           .reported_phase(today)),
+                 "phase_label": phase_name(code)}
                 for c in clubs.list_clubs(s)
             ]
         emit(format,
              columns=[Column("slug", _("Club")), Column("name", _("Name")),
                       Column("founded", _("Founded")), Column("region", _("Region")),
                       Column("department", _("Dept.")),
+                      Column("phase_label", _("Phase")),
                       Column("entries", _("Entries"), numeric=True),
                       Column("cash", _("Cash"), numeric=True)],
              rows=rows, payload=rows, output=output, title=_("Clubs"))
@@ -105,11 +113,13 @@ def register(app: typer.Typer) -> None:
         with common.session(ctx, write=False) as s:
             st = lifecycle.status(s, clubs.get_club(s, club), date)
             more = portfolio.investment_alerts(s, st.club, date)
+            reported = lifecycle.lifecycle(s, st.club).reported_phase(date)
         c = st.club
         alerts = [{"code": a.code, "message": a.render(_)} for a in (*st.alerts, *more)]
         payload = {
             "slug": c.slug, "name": c.name, "region": c.region, "department": c.department,
-            "founded": c.founded, "as_of": st.as_of, "phase": st.phase,
+            "siren": c.siren, "founded": c.founded, "as_of": st.as_of, "phase": reported,
+            "phase_label": phase_name(reported),
             "phase_ends": st.phase_ends, "life_ends": st.life_ends,
             "prorogation": st.prorogation.date if st.prorogation else None,
             "share_method": c.share_method, "phase2_savings": c.phase2_savings,
@@ -121,10 +131,24 @@ def register(app: typer.Typer) -> None:
         if format == "json":
             emit(format, columns=[], rows=[], payload=payload, output=output)
             return
-        rows = [{"field": k, "value": v} for k, v in payload.items() if k != "alerts"]
+        # People read the phase by its name; the settings of phase 2 say what it allows.
+        rows = [{"field": k, "value": v} for k, v in payload.items()
+                if k not in ("alerts", "phase")]
         rows += [{"field": _("alert"), "value": a["message"]} for a in alerts]
         emit(format, columns=[Column("field", _("Field")), Column("value", _("Value"))],
              rows=rows, payload=payload, output=output, title=c.name)
+
+    @club_app.command("set", help=_("Record the club's SIREN number after its creation."))
+    def club_set(
+        ctx: typer.Context,
+        club: str = common.club_option(),
+        siren: str = typer.Option(..., "--siren", help=_("The club's SIREN number (9 "
+                                                        "digits).")),
+    ) -> None:
+        with common.session(ctx) as s:
+            c = clubs.set_siren(s, clubs.get_club(s, club), siren)
+            number = c.siren
+        print(_("SIREN {siren} recorded for “{slug}”.").format(siren=number, slug=club))
 
     @club_app.command("extend", help=_("Record the prorogation into the management phase "
                                        "(once, in the 12 months before the end of phase 1)."))

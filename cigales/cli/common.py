@@ -23,6 +23,7 @@ from cigales.errors import (
     InvalidMonth,
     InvalidYear,
     MissingValue,
+    Notice,
 )
 
 __all__ = ["InvalidChoice", "MissingValue"]
@@ -133,6 +134,13 @@ def confirm(yes: bool, action: str) -> None:
 def notice(message: str) -> None:
     """Diagnostics go to stderr so that stdout stays pure data."""
     print(message, file=sys.stderr)
+
+
+def render(item: Notice) -> str:
+    """A notice in the user's language, its marked amounts and percentages in their format."""
+    from reports import fmt
+
+    return Notice(item.code, item.template, dict(fmt.localized(item.params))).render(_)  # type: ignore[arg-type]
 
 
 @contextmanager

@@ -27,6 +27,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     from cigales.cli import click_i18n
     from cigales.cli.app import build_app
     from ledger.errors import UserError
+    from reports import fmt
 
     click_i18n.install()
     command = get_command(build_app())
@@ -35,6 +36,8 @@ def run(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except UserError as exc:
+        # Amounts and percentages marked as such are printed in the reader's format.
+        exc.params = fmt.localized(exc.params)
         # The stable code in brackets lets scripts and tests match the rule, not the wording.
         print(f"{exc.render(i18n._)} [{exc.code}]", file=sys.stderr)
         return exc.exit_code

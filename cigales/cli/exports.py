@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+from pathlib import Path
+
 import typer
 from sqlalchemy.orm import Session
 
 from cigales.cli import common
 from cigales.cli.output import write, write_binary
-from cigales.errors import OutputFileRequired
+from cigales.errors import CigalesError, OutputFileRequired
 from cigales.i18n import _
 from cigales.models import Club
 from cigales.services.clubs import get_club
+from ledger.errors import N_
 from reports.data import check_year
 from reports.export import CSV_DIALECTS, fec_lines, journal_lines, write_csv, write_fec
 from reports.plaintext import ledger_data, write_beancount, write_hledger
 from reports.xlsx import workbook_data, write_xlsx
+
+
+class SirenRequiredForFec(CigalesError):
+    code = "siren_required"
+    template = N_("The FEC file is named after the club's SIREN (SIRENFECYYYYMMDD.txt) and "
+                  "“{slug}” has none recorded: record it with `cigales club set --club {slug} "
+                  "--siren NUMBER`, or name the file with -o FILE (-o - for the terminal).")
+    exit_code = 2
 
 
 def _club_and_year(s: Session, slug: str, year: int | None) -> Club:
@@ -23,6 +36,22 @@ def _club_and_year(s: Session, slug: str, year: int | None) -> Club:
     if year is not None:
         check_year(club, year, common.today())
     return club
+
+
+def fec_target(output: str | None, siren: str | None, slug: str, year: int) -> str | None:
+    """Where the FEC goes: ``-o -`` the terminal (None), ``-o FILE`` that file, ``-o DIR/`` (or
+    an existing folder) or no ``-o`` the legal name ``{SIREN}FEC{YYYYMMDD}.txt`` (art. A. 47
+    A-1 of the Livre des procédures fiscales), dated on the closing day of the fiscal year:
+    31 December, the club's fiscal years being calendar years. Without a SIREN the legal name
+    cannot be built: the treasurer records it (`club set --siren`) or names the file."""
+    if output == "-":
+        return None
+    if output is not None and not output.endswith(("/", os.sep)) and not Path(output).is_dir():
+        return output
+    if siren is None:
+        raise SirenRequiredForFec(slug=slug)
+    name = f"{siren}FEC{dt.date(year, 12, 31):%Y%m%d}.txt"
+    return str(Path(output) / name) if output is not None else name
 
 
 def register(app: typer.Typer) -> None:
@@ -37,13 +66,22 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         club: str = common.club_option(),
         year: str = common.year_option(required=True),
-        output: str = common.output_option(),
+        output: str = typer.Option(
+            None, "-o", "--output",
+            help=_("File, or folder (ending in /) for the legal name SIRENFECYYYYMMDD.txt; "
+                   "\"-\" writes to the terminal. Default: the legal name in the current "
+                   "folder.")),
     ) -> None:
         wanted = common.parse_year(year)
         assert wanted is not None
         with common.session(ctx, write=False) as s:
-            lines = fec_lines(s, _club_and_year(s, club, wanted).book_id, wanted)
-        write(write_fec(lines), output)
+            c = _club_and_year(s, club, wanted)
+            lines = fec_lines(s, c.book_id, wanted)
+            siren = c.siren
+        target = fec_target(output, siren, club, wanted)
+        write(write_fec(lines), target)
+        if target is not None:
+            common.notice(_("FEC written to {path}.").format(path=target))
 
     @export_app.command("csv", help=_("Every posting as CSV: rfc4180 (comma, dot decimals, "
                                       "ISO dates) or excel-fr (semicolon, decimal comma, "

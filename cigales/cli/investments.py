@@ -6,16 +6,21 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import typer
+from sqlalchemy.orm import Session
 
 from cigales.cli import common
 from cigales.cli.output import Column, emit
 from cigales.errors import Notice
 from cigales.i18n import _
-from cigales.models import LEGAL_FORMS
+from cigales.models import LEGAL_FORMS, Club
 from cigales.services import investments, loans, portfolio
 from cigales.services.clubs import get_club
 from cigales.shares import share_text
+from ledger import queries
 from ledger.money import Money
+from ledger.queries import JournalEntry
+from reports import fmt
+from reports.labels import KINDS, label
 
 FREQUENCIES = ("monthly", "quarterly", "yearly")
 METHODS = ("linear", "annuity")
@@ -23,20 +28,74 @@ METHODS = ("linear", "annuity")
 
 def _notices(notices: Sequence[Notice]) -> None:
     for n in notices:
-        common.notice(n.render(_))
+        common.notice(common.render(n))
 
 
-def _result(result: investments.InvestmentResult, format: str, key: str = "number") -> None:
+def _result(result: investments.InvestmentResult, format: str, key: str = "number",
+            booked: JournalEntry | None = None) -> None:
+    """Print a write's result: the bare number for commands that create something (scripts
+    read it), or, given the entry read back (``booked``), what was booked and what it means."""
     payload: dict[str, Any] = {key: result.number}
     if result.entry is not None:
         payload["entry"] = f"{result.entry.journal} {result.entry.number}"
+    if booked is not None:
+        payload["date"] = booked.date.isoformat()
+        payload["label"] = booked.label
+        payload["lines"] = [{"account": ln.account, "label": ln.label,
+                             "debit": (ln.amount if ln.amount.cents > 0 else Money(0)).plain(),
+                             "credit": (-ln.amount if ln.amount.cents < 0 else Money(0)).plain()}
+                            for ln in booked.lines]
+        payload["booked"] = {name: value.plain() for name, value in result.booked}
     if format == "json":
         emit("json", columns=[], rows=[], payload=payload)
-    else:
+    elif booked is None:
         print(result.number)
-        if result.entry is not None and not result.entry.created:
-            common.notice(_("Already recorded with this key: nothing new was written."))
+    else:
+        print(_booked_text(booked, result))
+    if format != "json" and result.entry is not None and not result.entry.created:
+        common.notice(_("Already recorded with this key: nothing new was written."))
     _notices(result.notices)
+
+
+def _booked_labels() -> dict[str, str]:
+    return {"amount": _("Amount"), "proceeds": _("Proceeds"),
+            "written_off": _("Loss written off"),
+            "cost": _("Cost of the shares leaving"), "gain": _("Gain"), "loss": _("Loss"),
+            "impairment_released": _("Impairment released"),
+            "principal": _("Principal"), "interest": _("Interest"),
+            "outstanding_after": _("Outstanding principal after")}
+
+
+def _booked_text(entry: JournalEntry, result: investments.InvestmentResult) -> str:
+    """The entry as a treasurer reads it: number, date, label, debit and credit lines, then
+    what the amounts mean (principal/interest split, gain or loss, what is still owed)."""
+    lines = [_("Entry {journal} {number} of {date}: {label}").format(
+        journal=entry.journal, number=entry.number, date=fmt.date(entry.date),
+        label=entry.label)]
+    width = max(len(ln.account) for ln in entry.lines)
+    label_width = max(len(ln.label) for ln in entry.lines)
+    for ln in entry.lines:
+        side = _("debit") if ln.amount.cents > 0 else _("credit")
+        value = ln.amount if ln.amount.cents > 0 else -ln.amount
+        lines.append(f"  {ln.account.ljust(width)}  {ln.label.ljust(label_width)}  "
+                     f"{side.ljust(6)} {fmt.amount(value).rjust(12)}")
+    labels = _booked_labels()
+    if result.booked:
+        lines.append(" · ".join(_("{label}: {amount}").format(label=labels[name],
+                                                              amount=fmt.amount(value))
+                                for name, value in result.booked))
+    return "\n".join(lines)
+
+
+def _entry_read_back(session: Session, club: Club,
+                     result: investments.InvestmentResult) -> JournalEntry | None:
+    """The entry a write booked, read back from the ledger inside the same transaction."""
+    if result.entry is None:
+        return None
+    found = [e for e in queries.journal(session, club.book_id, result.entry.journal,
+                                        result.entry.date, result.entry.date)
+             if e.number == result.entry.number]
+    return found[0] if found else None
 
 
 def _int(value: str, option: str) -> int:
@@ -82,6 +141,24 @@ def register(app: typer.Typer) -> None:
                                      capital=cap, sector=sector)
         print(_("Investee “{slug}” recorded.").format(slug=slug))
 
+    @investee_app.command("set", help=_("Record an investee's share capital or SIREN learnt "
+                                        "after it was added."))
+    def investee_set(
+        ctx: typer.Context,
+        club: str = common.club_option(),
+        investee: str = typer.Option(..., "--investee", help=_("Investee identifier.")),
+        siren: str = typer.Option(None, "--siren", help=_("SIREN number (9 digits).")),
+        capital: str = typer.Option(None, "--capital", help=_("Share capital.")),
+    ) -> None:
+        if siren is None and capital is None:
+            raise common.MissingValue(option="--capital / --siren")
+        cap = Money.parse(capital) if capital is not None else None
+        with common.session(ctx) as s:
+            c = get_club(s, club)
+            investments.update_investee(s, c, investments.get_investee(s, c, investee),
+                                        capital=cap, siren=siren)
+        print(_("Investee “{slug}” updated.").format(slug=investee))
+
     @investee_app.command("jobs", help=_("Record the jobs created and kept at an investee on "
                                          "a date."))
     def investee_jobs(
@@ -101,7 +178,7 @@ def register(app: typer.Typer) -> None:
 
     # -- equity ---------------------------------------------------------------------------------
     def equity_command(name: str, help_text: str, action: Callable[..., Any],
-                       fields: Sequence[str]) -> None:
+                       fields: Sequence[str], show_booked: bool = False) -> None:
         """Every equity command takes --club --investee --date and a few of the fields."""
 
         def command(
@@ -115,6 +192,10 @@ def register(app: typer.Typer) -> None:
             amount: str = typer.Option(None, "--amount", help=_("Amount.")),
             price: str = typer.Option(None, "--price", help=_("Total price received.")),
             value: str = typer.Option(None, "--value", help=_("Value of the whole stake.")),
+            above_nominal: bool = typer.Option(
+                False, "--above-nominal",
+                help=_("equity sell only: confirm a sale of SCOP/SCIC parts above their "
+                       "nominal value.")),
             format: str = common.format_option(),
         ) -> None:
             common.check_format(format)
@@ -132,13 +213,20 @@ def register(app: typer.Typer) -> None:
                     kwargs[field] = Money.parse(str(given[field]))
             if "price" in fields:
                 kwargs["proceeds"] = Money.parse(price)
+            if name == "sell":
+                kwargs["above_nominal"] = above_nominal
+            elif above_nominal:
+                raise common.InvalidChoice(value="--above-nominal", option=name,
+                                           allowed="equity sell")
             with common.session(ctx) as s:
                 c = get_club(s, club)
                 result = action(s, c, investments.get_investee(s, c, investee), **kwargs)
+                booked = (_entry_read_back(s, c, result)
+                          if show_booked and result is not None else None)
             if result is None:
                 print(_("Recorded."))
             else:
-                _result(result, format)
+                _result(result, format, booked=booked)
 
         equity_app.command(name, help=help_text)(command)
 
@@ -146,15 +234,15 @@ def register(app: typer.Typer) -> None:
                                   "investment number."),
                    investments.subscribe, ("shares", "unit_price"))
     equity_command("dividend", _("Record a dividend received."), investments.dividend,
-                   ("amount",))
+                   ("amount",), show_booked=True)
     equity_command("sell", _("Sell shares (oldest subscriptions first); --price is the total "
                              "received."),
                    lambda s, c, i, **kw: investments.dispose(s, c, i, kind="sale", **kw),
-                   ("shares", "price"))
+                   ("shares", "price"), show_booked=True)
     equity_command("redeem", _("Redemption of shares at nominal value by the company."),
                    lambda s, c, i, **kw: investments.dispose(s, c, i, kind="redemption",
                                                              proceeds=None, **kw),
-                   ("shares",))
+                   ("shares",), show_booked=True)
     equity_command("impair", _("Impairment of a stake (6866 / 2961)."),
                    lambda s, c, i, **kw: investments.impair(s, c, i, reverse=False, **kw),
                    ("amount",))
@@ -250,9 +338,46 @@ def register(app: typer.Typer) -> None:
         when = common.require_date(date)
         value = Money.parse(amount)
         with common.session(ctx) as s:
-            result = loans.repay(s, get_club(s, club), loan, date=when, amount=value, key=key,
+            c = get_club(s, club)
+            result = loans.repay(s, c, loan, date=when, amount=value, key=key,
                                  today=common.today())
-        _result(result, format, key="loan")
+            booked = _entry_read_back(s, c, result)
+        _result(result, format, key="loan", booked=booked)
+
+    @loan_app.command("payoff", help=_("The amount that settles a loan early on a date: "
+                                       "outstanding principal + interest accrued to that "
+                                       "date."))
+    def loan_payoff(
+        ctx: typer.Context,
+        club: str = common.club_option(),
+        loan: int = typer.Option(..., "--loan", help=_("Loan number.")),
+        date: str = typer.Option(..., "--date", help=_("Date of the payment, YYYY-MM-DD.")),
+        format: str = common.format_option(),
+    ) -> None:
+        common.check_format(format)
+        when = common.require_date(date)
+        with common.session(ctx, write=False) as s:
+            quote = loans.payoff(s, get_club(s, club), loan, date=when, today=common.today())
+        st = quote.settlement
+        payload = {"loan": loan, "investee": quote.investee.slug, "date": when,
+                   "principal": st.principal, "overdue_interest": st.overdue_interest,
+                   "accrued_interest": st.accrued_interest, "interest": st.interest,
+                   "overdue_instalments": st.overdue_rows, "payoff": st.total}
+        if format == "json":
+            emit("json", columns=[], rows=[], payload=payload)
+            return
+        print(_("Loan {number} to {investee}: paid off on {date} with {total}.").format(
+            number=loan, investee=quote.investee.name, date=fmt.date(when),
+            total=fmt.amount(st.total)))
+        print("  " + _("Outstanding principal: {amount}").format(
+            amount=fmt.amount(st.principal)))
+        print("  " + _("Interest of {count} unpaid instalment(s) due by then: {amount}").format(
+            count=st.overdue_rows, amount=fmt.amount(st.overdue_interest)))
+        print("  " + _("Interest of the current period accrued to that date: {amount}").format(
+            amount=fmt.amount(st.accrued_interest)))
+        print(_("Record it with: cigales loan repay --club {club} --loan {number} --date {date} "
+                "--amount {amount}").format(club=club, number=loan, date=when.isoformat(),
+                                            amount=st.total.plain()))
 
     @loan_app.command("reschedule", help=_("New schedule from the outstanding principal; the "
                                            "old one is kept."))
@@ -281,11 +406,15 @@ def register(app: typer.Typer) -> None:
         club: str = common.club_option(),
         loan: int = typer.Option(..., "--loan", help=_("Loan number.")),
         date: str = typer.Option(..., "--date", help=_("Date, YYYY-MM-DD.")),
+        format: str = common.format_option(),
     ) -> None:
+        common.check_format(format)
         when = common.require_date(date)
         with common.session(ctx) as s:
-            result = loans.write_off(s, get_club(s, club), loan, date=when, today=common.today())
-        _result(result, "table", key="loan")
+            c = get_club(s, club)
+            result = loans.write_off(s, c, loan, date=when, today=common.today())
+            booked = _entry_read_back(s, c, result)
+        _result(result, format, key="loan", booked=booked)
 
     @loan_app.command("recover", help=_("Money received on a written-off loan (7718)."))
     def loan_recover(
@@ -350,7 +479,9 @@ def register(app: typer.Typer) -> None:
         with common.session(ctx, write=False) as s:
             lines = portfolio.portfolio(s, get_club(s, club), date)
         rows = [{"number": ln.number, "investee": ln.investee, "legal_form": ln.legal_form,
-                 "sector": ln.sector, "kind": ln.kind, "date": ln.date, "cost": ln.cost,
+                 "sector": ln.sector, "kind": ln.kind, "instrument": ln.instrument,
+                 "instrument_label": label(KINDS, ln.instrument),
+                 "date": ln.date, "cost": ln.cost,
                  "repaid": ln.repaid, "proceeds": ln.proceeds, "income": ln.income,
                  "written_off": ln.written_off, "impairment": ln.impairment,
                  "outstanding": ln.outstanding, "status": ln.status,
@@ -360,7 +491,7 @@ def register(app: typer.Typer) -> None:
                           for k in ln.keys]} for ln in lines]
         emit(format,
              columns=[Column("number", "#", True), Column("investee", _("Investee")),
-                      Column("kind", _("Kind")), Column("date", _("Date")),
+                      Column("instrument_label", _("Instrument")), Column("date", _("Date")),
                       Column("cost", _("Cost"), True), Column("repaid", _("Repaid"), True),
                       Column("outstanding", _("Outstanding"), True),
                       Column("impairment", _("Impairment"), True),

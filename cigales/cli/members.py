@@ -137,7 +137,7 @@ def register(app: typer.Typer) -> None:
                                         today=common.today())
         _posted(result.entry)
         for w in result.warnings:
-            common.notice(w.render(_))
+            common.notice(common.render(w))
 
     @saving_app.command("collect", help=_("Record every active member's planned saving for a "
                                           "month (once per member and month)."))
@@ -169,7 +169,7 @@ def register(app: typer.Typer) -> None:
                                                              date=result.date.isoformat()))
         for r in result.recorded:
             for w in r.warnings:
-                common.notice(w.render(_))
+                common.notice(common.render(w))
 
     @saving_app.command("arrears", help=_("Planned savings against what each member paid."))
     def saving_arrears(

@@ -21,6 +21,7 @@ from cigales.errors import (
     UsageProblem,
 )
 from cigales.models import RESULT_ALLOCATIONS, SHARE_METHODS, Club
+from cigales.siren import validate_siren
 from ledger.errors import N_
 from ledger.money import Money
 from ledger.queries import balance
@@ -69,8 +70,10 @@ def create_club(
     phase2_investments: bool = False,
     result_allocation: str = "carry_forward",
     retention_years: int = 10,
+    siren: str | None = None,
 ) -> Club:
     validate_slug(slug)
+    number = validate_siren(siren) if siren else None
     if not 0 <= retention_years <= 100:
         raise InvalidRetention(value=str(retention_years))
     if share_method not in SHARE_METHODS:
@@ -99,8 +102,16 @@ def create_club(
     club = Club(slug=slug, name=name.strip(), founded=founded, region=region,
                 department=department, book_id=book_id, share_method=share_method,
                 phase2_savings=phase2_savings, phase2_investments=phase2_investments,
-                result_allocation=result_allocation, retention_years=retention_years)
+                result_allocation=result_allocation, retention_years=retention_years,
+                siren=number)
     session.add(club)
+    session.flush()
+    return club
+
+
+def set_siren(session: Session, club: Club, siren: str) -> Club:
+    """Record (or correct) the club's SIREN; validated, stored without spaces."""
+    club.siren = validate_siren(siren)
     session.flush()
     return club
 

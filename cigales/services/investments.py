@@ -16,11 +16,9 @@ from fractions import Fraction
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
-from stdnum.exceptions import ValidationError
-from stdnum.fr import siren as siren_number
 
 from cigales import chart, policy
-from cigales.errors import CigalesError, InvalidChoice, NameRequired, Notice
+from cigales.errors import Amount, CigalesError, InvalidChoice, NameRequired, Notice, Percent
 from cigales.models import (
     LEGAL_FORMS,
     Club,
@@ -33,7 +31,9 @@ from cigales.models import (
 )
 from cigales.services.accounts import ensure_accounts
 from cigales.services.lifecycle import lifecycle, not_in_future
-from cigales.shares import positions
+from cigales.services.membership import check_enough_members
+from cigales.shares import positions, share_text
+from cigales.siren import validate_siren
 from ledger.errors import N_, Msg
 from ledger.money import Money, allocate, round_half_up
 from ledger.post import EntryDraft, Line, PostedEntry, post_entries, post_entry
@@ -49,12 +49,6 @@ class InvalidInvesteeSlug(CigalesError):
     code = "invalid_investee_slug"
     template = N_("“{slug}” is not a valid investee identifier: lower-case letters, digits and "
                   "single hyphens, up to 40 characters (e.g. la-fabrique).")
-    exit_code = 2
-
-
-class InvalidSiren(CigalesError):
-    code = "invalid_siren"
-    template = N_("“{siren}” is not a valid SIREN number: 9 digits with a valid check digit.")
     exit_code = 2
 
 
@@ -92,6 +86,14 @@ class NotEnoughCashToInvest(CigalesError):
                   "overdrawn: {amount} cannot leave for {investee}.")
 
 
+class AboveNominal(CigalesError):
+    code = "cooperative_parts_at_nominal"
+    template = N_("{investee} is a {legal_form}: its parts are repaid at their nominal value "
+                  "({nominal} for {shares} parts), with no capital gain; {price} is above it. "
+                  "Record the sale at nominal, or pass --above-nominal if the price really "
+                  "was higher.")
+
+
 class NotEnoughShares(CigalesError):
     code = "not_enough_shares"
     template = N_("The club holds {held} shares of {investee} on {date}: it cannot sell or "
@@ -127,16 +129,17 @@ class InvestmentResult:
     number: int
     entry: PostedEntry | None
     notices: tuple[Notice, ...]
+    # What the entry means, for the treasurer's confirmation: named amounts among BOOKED
+    # (principal, interest, outstanding_after, proceeds, cost, gain, loss, ...).
+    booked: tuple[tuple[str, Money], ...] = ()
+
+
+# Names of the amounts an operation reports, in the order they are printed.
+BOOKED = ("amount", "proceeds", "cost", "gain", "loss", "impairment_released", "principal",
+          "interest", "written_off", "outstanding_after")
 
 
 # -- investees ------------------------------------------------------------------------------------
-
-def validate_siren(value: str) -> str:
-    try:
-        return str(siren_number.validate(value))
-    except ValidationError as exc:
-        raise InvalidSiren(siren=value) from exc
-
 
 def add_investee(session: Session, club: Club, *, slug: str, name: str, legal_form: str,
                  siren: str | None = None, esus: bool = False, capital: Money | None = None,
@@ -159,6 +162,22 @@ def add_investee(session: Session, club: Club, *, slug: str, name: str, legal_fo
                         capital_cents=capital.cents if capital is not None else None,
                         sector=sector)
     session.add(investee)
+    session.flush()
+    return investee
+
+
+def update_investee(session: Session, club: Club, investee: Investee, *,
+                    capital: Money | None = None, siren: str | None = None) -> Investee:
+    """Record facts learnt later (share capital, SIREN). The capital is today's figure: the
+    caps and the CCA threshold are checked against it from now on."""
+    if capital is not None and capital.cents <= 0:
+        raise NotPositive(what=Msg(N_("capital")), value=capital.plain())
+    number = validate_siren(siren) if siren else None
+    lifecycle(session, club).check_writable(club.founded)  # a closed club's books are read-only
+    if capital is not None:
+        investee.capital_cents = capital.cents
+    if number is not None:
+        investee.siren = number
     session.flush()
     return investee
 
@@ -283,12 +302,6 @@ def event_sum(session: Session, investment_id: int, kinds: tuple[str, ...], colu
     return int(session.execute(query).scalar_one())
 
 
-def _tenths(value: Fraction) -> str:
-    """A percentage with one decimal, rounded half-up, without floats."""
-    tenths = int(value * 10 + Fraction(1, 2))
-    return f"{tenths // 10}.{tenths % 10}"
-
-
 class LaterOperations(CigalesError):
     code = "investment_has_later_operations"
     template = N_("{investee} has operations recorded up to {last}: record this one on or after "
@@ -353,6 +366,7 @@ def subscribe(session: Session, club: Club, investee: Investee, *, date: dt.date
     not_in_future(date, today)
     life = lifecycle(session, club)
     life.check_investments(date)
+    check_enough_members(session, club, date, Msg(N_("new investments")))
     if investee.legal_form in policy.NO_SHARE_CAPITAL:
         raise NoShareCapital(legal_form=investee.legal_form)
     amount = unit_price * shares
@@ -368,11 +382,11 @@ def subscribe(session: Session, club: Club, investee: Investee, *, date: dt.date
         if Fraction(after, investee.capital_cents) > cap:
             allowed = max(int(cap * investee.capital_cents) - held_nominal, 0)
             raise EquityCapExceeded(
-                held=Money(after).plain(), investee=investee.name,
-                capital=Money(investee.capital_cents).plain(),
-                percent=_tenths(Fraction(after * 100, investee.capital_cents)),
+                held=Amount(Money(after).plain()), investee=investee.name,
+                capital=Amount(Money(investee.capital_cents).plain()),
+                percent=Percent(share_text(Fraction(after * 100, investee.capital_cents), 2)),
                 cap=str(int(cap * 100)), legal_form=investee.legal_form,
-                allowed=Money(allowed).plain())
+                allowed=Amount(Money(allowed).plain()))
     elif cap is not None:
         notices.append(Notice("cap_not_checked",
                               N_("{investee}'s share capital is unknown: the limit "
@@ -417,12 +431,17 @@ def dividend(session: Session, club: Club, investee: Investee, *, date: dt.date,
     for lot, part in zip(lots, parts, strict=True):
         if part.cents:
             add_event(session, lot.investment, "dividend", date, amount=part, entry=entry)
-    return InvestmentResult(lots[0].investment.number, entry, ())
+    return InvestmentResult(lots[0].investment.number, entry, (), (("amount", amount),))
 
 
 def dispose(session: Session, club: Club, investee: Investee, *, date: dt.date, shares: int,
-            proceeds: Money | None, kind: str, today: dt.date) -> InvestmentResult:
-    """Sell (``proceeds`` given) or redeem at nominal (``proceeds`` None) shares, FIFO."""
+            proceeds: Money | None, kind: str, today: dt.date,
+            above_nominal: bool = False) -> InvestmentResult:
+    """Sell (``proceeds`` given) or redeem at nominal (``proceeds`` None) shares, FIFO.
+
+    Cooperative parts (SCOP, SCIC) are repaid at nominal: a sale above it is refused unless
+    ``above_nominal`` confirms it, and then a warning says the gain is unusual.
+    """
     if shares <= 0:
         raise NotPositive(what=Msg(N_("shares")), value=str(shares))
     if proceeds is not None and proceeds.cents < 0:
@@ -449,7 +468,23 @@ def dispose(session: Session, club: Club, investee: Investee, *, date: dt.date, 
         taken.append((lot, n, cost))
         remaining -= n
     nominal = [Money(n * int(lot.investment.unit_price_cents or 0)) for lot, n, _ in taken]
+    nominal_total = Money(sum(m.cents for m in nominal))
     at_nominal = proceeds is None
+    notices: list[Notice] = []
+    if (proceeds is not None and proceeds > nominal_total
+            and investee.legal_form in policy.NOMINAL_ONLY_FORMS):
+        if not above_nominal:
+            raise AboveNominal(investee=investee.name, legal_form=investee.legal_form,
+                               nominal=Amount(nominal_total.plain()), shares=shares,
+                               price=Amount(proceeds.plain()))
+        notices.append(Notice(
+            "sold_above_nominal",
+            N_("{investee} is a {legal_form}, whose parts are normally repaid at nominal "
+               "({nominal}): the sale at {price} was recorded as confirmed (--above-nominal), "
+               "with a gain of {gain}."),
+            {"investee": investee.name, "legal_form": investee.legal_form,
+             "nominal": Amount(nominal_total.plain()), "price": Amount(proceeds.plain()),
+             "gain": Amount((proceeds - nominal_total).plain())}))
     if proceeds is None:
         proceeds = Money(sum(m.cents for m in nominal))
     total_cost = Money(sum(c.cents for _, _, c in taken))
@@ -475,7 +510,6 @@ def dispose(session: Session, club: Club, investee: Investee, *, date: dt.date, 
     # by the number of shares.
     proceeds_parts = nominal if at_nominal else allocate(
         proceeds, [n for _, n, _ in taken], keys=[lot.investment.number for lot, _, _ in taken])
-    notices: list[Notice] = []
     for (lot, n, cost), part, release in zip(taken, proceeds_parts, released, strict=True):
         add_event(session, lot.investment, kind, date, amount=part, shares=n, principal=cost,
                   entry=entry)
@@ -485,32 +519,73 @@ def dispose(session: Session, club: Club, investee: Investee, *, date: dt.date, 
         if n == lot.shares_held:
             session.execute(update(Investment).where(Investment.id == lot.investment.id)
                             .values(status="closed"))
-        notices += clawback_notices(lot.investment, investee, date, kind)
-    return InvestmentResult(taken[0][0].investment.number, entry, tuple(notices))
+        notices += clawback_notices(session, lot.investment, investee, date, kind, n)
+    result = proceeds - total_cost
+    booked = [("proceeds", proceeds), ("cost", total_cost),
+              ("gain" if result.cents >= 0 else "loss", abs_money(result))]
+    if total_released.cents:
+        booked.append(("impairment_released", total_released))
+    return InvestmentResult(taken[0][0].investment.number, entry, tuple(notices), tuple(booked))
 
 
-def clawback_notices(investment: Investment, investee: Investee, date: dt.date,
-                     kind: str) -> list[Notice]:
-    """Selling before the lock-up ends, or a capital repayment before year + 7, claws back."""
-    notices = []
+def abs_money(value: Money) -> Money:
+    return value if value.cents >= 0 else -value
+
+
+def reduction_at_stake(session: Session, investment: Investment, investee: Investee,
+                       shares: int) -> Money:
+    """The IR-PME reduction a disposal of ``shares`` of ``investment`` puts at risk.
+
+    Each member's reduction is their base (their part of the payment, frozen on the payment
+    date) × the rate of that date, rounded half-up as on their tax sheet; the sum is taken
+    pro rata of the shares disposed when only part of the subscription leaves.
+    """
+    rate = policy.ir_pme_rate(investment.date, investee.esus)
+    bases = session.execute(select(MemberKey.amount_cents).where(
+        MemberKey.investment_id == investment.id)).scalars().all()
+    whole = sum(round_half_up(Fraction(int(b), 100) * rate).cents for b in bases)
+    subscribed = int(investment.shares or 0)
+    if not subscribed or shares >= subscribed:
+        return Money(whole)
+    return round_half_up(Fraction(whole, 100) * shares / subscribed)
+
+
+def clawback_notices(session: Session, investment: Investment, investee: Investee,
+                     date: dt.date, kind: str, shares: int | None) -> list[Notice]:
+    """A sale before 31 December of year + 5 (the lock-up), or a repayment of capital
+    (redemption) before 31 December of year + 7, claws the members' reduction back.
+
+    The notice names the event, its date and the reduction at stake (see reduction_at_stake).
+    """
+    disposed = shares if shares is not None else int(investment.shares or 0)
+    params = {"number": str(investment.number), "investee": investee.name,
+              "paid": investment.date.isoformat(), "date": date.isoformat(),
+              "shares": str(disposed)}
+    if kind == "redemption":
+        end = policy.capital_repayment_end(investment.date)
+        if date > end:
+            return []
+        params["end"] = end.isoformat()
+        params["reduction"] = Amount(
+            reduction_at_stake(session, investment, investee, disposed).plain())
+        return [Notice(
+            "ir_pme_clawback",
+            N_("Redemption on {date} of {shares} part(s) of investment {number} in {investee}, "
+               "paid on {paid}: a repayment of capital before {end} (31 December of the 7th "
+               "year after payment) claws back the members' IR-PME tax reduction: {reduction} "
+               "at stake."), params)]
     lock_end = policy.lock_up_end(investment.date)
-    if date <= lock_end:
-        notices.append(Notice(
-            "ir_pme_clawback",
-            N_("Investment {number} in {investee} was paid on {paid}: disposing of it before "
-               "{lock} claws back the members' IR-PME tax reduction (except death, "
-               "invalidity or court-ordered liquidation)."),
-            {"number": str(investment.number), "investee": investee.name,
-             "paid": investment.date.isoformat(), "lock": lock_end.isoformat()}))
-    elif kind == "redemption" and date <= policy.capital_repayment_end(investment.date):
-        notices.append(Notice(
-            "ir_pme_clawback",
-            N_("Investment {number} in {investee} was paid on {paid}: a repayment of capital "
-               "before {end} claws back the members' IR-PME tax reduction."),
-            {"number": str(investment.number), "investee": investee.name,
-             "paid": investment.date.isoformat(),
-             "end": policy.capital_repayment_end(investment.date).isoformat()}))
-    return notices
+    if date > lock_end:
+        return []
+    params["lock"] = lock_end.isoformat()
+    params["reduction"] = Amount(
+        reduction_at_stake(session, investment, investee, disposed).plain())
+    return [Notice(
+        "ir_pme_clawback",
+        N_("Sale on {date} of {shares} share(s) of investment {number} in {investee}, paid on "
+           "{paid}: titles sold before {lock} (31 December of the 5th year after payment) claw "
+           "back the members' IR-PME tax reduction: {reduction} at stake (except death, "
+           "invalidity or court-ordered liquidation of the company)."), params)]
 
 
 def impair(session: Session, club: Club, investee: Investee, *, date: dt.date, amount: Money,

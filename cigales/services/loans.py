@@ -17,8 +17,8 @@ from fractions import Fraction
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from cigales import chart, schedules
-from cigales.errors import CigalesError, InvalidChoice, Notice
+from cigales import chart, policy, schedules
+from cigales.errors import Amount, CigalesError, InvalidChoice, Notice, Percent
 from cigales.models import Club, Investee, Investment, InvestmentEvent, LoanInstalment, LoanSchedule
 from cigales.services.investments import (
     InvestmentResult,
@@ -32,6 +32,8 @@ from cigales.services.investments import (
     stake_lots,
 )
 from cigales.services.lifecycle import lifecycle, not_in_future
+from cigales.services.membership import check_enough_members
+from cigales.shares import share_text
 from ledger.errors import N_, IdempotencyConflict, Msg
 from ledger.money import Money
 from ledger.post import EntryDraft, Line, PostedEntry, post_entry
@@ -58,6 +60,20 @@ class ShareholderLoanNeedsStake(CigalesError):
     code = "shareholder_loan_needs_stake"
     template = N_("A shareholder loan (CCA) to {investee} needs an equity stake held by the "
                   "club; subscribe first.")
+
+
+class CcaCapitalUnknown(CigalesError):
+    code = "investee_capital_unknown"
+    template = N_("A shareholder loan (CCA) needs a stake in {investee}'s capital (at least "
+                  "{minimum} %), and its capital is not recorded: record it first "
+                  "(`cigales investee set --investee {slug} --capital AMOUNT`).")
+
+
+class CcaStakeTooSmall(CigalesError):
+    code = "cca_stake_too_small"
+    template = N_("On {date} the club holds {held} of {investee}'s {capital} capital "
+                  "({percent} %): a shareholder loan (CCA) needs a stake of at least "
+                  "{minimum} % ({needed} of nominal).")
 
 
 class TermRequired(CigalesError):
@@ -221,9 +237,9 @@ def grant(session: Session, club: Club, investee: Investee, *, date: dt.date, pr
     not_in_future(date, today)
     life = lifecycle(session, club)
     life.check_investments(date)
-    if kind == "shareholder" and not [
-            lot for lot in stake_lots(session, club, investee, date) if lot.shares_held > 0]:
-        raise ShareholderLoanNeedsStake(investee=investee.name)
+    check_enough_members(session, club, date, Msg(N_("new investments")))
+    if kind == "shareholder":
+        _check_cca_stake(session, club, investee, date)
     if kind in SINGLE_TERM_KINDS:
         minimum = schedules.participating_min_term(date) if kind == "participating" else date
         if term is None:
@@ -239,9 +255,12 @@ def grant(session: Session, club: Club, investee: Investee, *, date: dt.date, pr
         raise NotEnoughCashToInvest(cash=cash.plain(), date=date.isoformat(),
                                     amount=principal.plain(), investee=investee.name)
     account = open_investee_account(session, club, investee, kind)
-    label = {"honour": "Prêt d'honneur", "shareholder": "Avance en compte courant",
+    # Labelled by the instrument recorded: a "honour" loan to a company or above 2 % is a loan.
+    label = {"honour": "Prêt d'honneur", "loan": "Prêt",
+             "shareholder": "Avance en compte courant",
              "association": "Apport avec droit de reprise",
-             "participating": "Titres participatifs"}[kind]
+             "participating": "Titres participatifs"}[
+        policy.loan_instrument(kind, investee.legal_form, rate)]
     entry = post_entry(session, club.book_id, EntryDraft(
         "BQ", date, f"{label} {investee.name}",
         (Line(account, principal), Line(chart.BANK_ACCOUNT, -principal))))
@@ -259,6 +278,27 @@ def grant(session: Session, club: Club, investee: Investee, *, date: dt.date, pr
                               {"number": str(investment.number), "due": rows[-1].due.isoformat(),
                                "end": (life.life_end - dt.timedelta(days=1)).isoformat()}))
     return InvestmentResult(investment.number, entry, tuple(notices))
+
+
+def _check_cca_stake(session: Session, club: Club, investee: Investee, date: dt.date) -> None:
+    """A CCA needs a stake held on the grant date worth at least CCA_MIN_STAKE of the capital
+    (shares held × nominal ÷ capital): compared exactly, in fractions."""
+    lots = [lot for lot in stake_lots(session, club, investee, date) if lot.shares_held > 0]
+    if not lots:
+        raise ShareholderLoanNeedsStake(investee=investee.name)
+    minimum = str(int(policy.CCA_MIN_STAKE * 100))
+    if not investee.capital_cents:
+        raise CcaCapitalUnknown(investee=investee.name, slug=investee.slug, minimum=minimum)
+    held = sum(lot.shares_held * int(lot.investment.unit_price_cents or 0) for lot in lots)
+    stake = Fraction(held, investee.capital_cents)
+    if stake < policy.CCA_MIN_STAKE:
+        needed = Money(-((-investee.capital_cents * policy.CCA_MIN_STAKE.numerator)
+                         // policy.CCA_MIN_STAKE.denominator))
+        raise CcaStakeTooSmall(date=date.isoformat(), held=Amount(Money(held).plain()),
+                               investee=investee.name,
+                               capital=Amount(Money(investee.capital_cents).plain()),
+                               percent=Percent(share_text(stake * 100, 2)), minimum=minimum,
+                               needed=Amount(needed.plain()))
 
 
 # -- reading a loan -------------------------------------------------------------------------------
@@ -311,7 +351,7 @@ def view(session: Session, investment: Investment, investee: Investee,
     repayments = _events(session, investment, ("repayment",), as_of)
     current = [(e.date, Money(e.amount_cents)) for e in repayments
                if _under(schedule, e.date)]
-    statuses = schedules.allocate_payments(rows, current, as_of)
+    statuses = schedules.allocate_payments(rows, current, as_of, start=schedule.start)
     written = _events(session, investment, ("write_off",), as_of)
     written_on = written[0].date if written else None
     repaid = Money(sum(e.principal_cents for e in repayments))
@@ -359,9 +399,11 @@ def repay(session: Session, club: Club, number: int, *, date: dt.date, amount: M
                                       start=loan.schedule.start.isoformat())
     previous = [(e.date, Money(e.amount_cents)) for e in _events(
         session, investment, ("repayment",)) if _under(loan.schedule, e.date)]
-    before = schedules.allocate_payments(schedule_rows, previous, date)
+    start = loan.schedule.start
+    before = schedules.allocate_payments(schedule_rows, previous, date, start=start)
     try:
-        after = schedules.allocate_payments(schedule_rows, [*previous, (date, amount)], date)
+        after = schedules.allocate_payments(schedule_rows, [*previous, (date, amount)], date,
+                                            start=start)
     except schedules.OverPayment as exc:
         raise OverPaymentRefused(amount=amount.plain(), number=number, date=date.isoformat(),
                                  maximum=exc.maximum.plain()) from exc
@@ -382,7 +424,49 @@ def repay(session: Session, club: Club, number: int, *, date: dt.date, amount: M
         if (loan.outstanding - principal).is_zero():
             session.execute(update(Investment).where(Investment.id == investment.id)
                             .values(status="closed"))
-    return InvestmentResult(number, entry, ())
+    return InvestmentResult(number, entry, (), (
+        ("amount", amount), ("principal", principal), ("interest", interest),
+        ("outstanding_after", loan.outstanding - principal)))
+
+
+@dataclass(frozen=True, slots=True)
+class Payoff:
+    """The amount that settles a loan early on a date (``loan payoff``), and its parts."""
+
+    number: int
+    investee: Investee
+    settlement: schedules.Settlement
+    rate: Decimal
+
+
+def payoff(session: Session, club: Club, number: int, *, date: dt.date,
+           today: dt.date) -> Payoff:
+    """What `loan repay` must receive on ``date`` to settle loan ``number`` (nothing written).
+
+    Outstanding principal + unpaid interest of instalments due by ``date`` + interest of the
+    running period accrued to ``date`` (schedules.settlement). Paying exactly that amount on
+    that date settles the loan: later interest is not charged and the schedule is closed.
+    """
+    not_in_future(date, today)
+    lifecycle(session, club).check_writable(date)
+    investment, investee = get_loan(session, club, number)
+    if date < investment.date:
+        raise PaymentBeforeGrant(number=number, date=date.isoformat(),
+                                 granted=investment.date.isoformat())
+    written = _events(session, investment, ("write_off",))
+    if written:
+        raise LoanWrittenOff(number=number, date=written[0].date.isoformat())
+    check_in_order(session, [investment], investee.name, date, LOAN_CHANGES)
+    loan = view(session, investment, investee, date)
+    if loan.outstanding.is_zero():
+        raise LoanSettled(number=number)
+    if not _under(loan.schedule, date):
+        raise RepaymentBeforeSchedule(number=number, date=date.isoformat(),
+                                      start=loan.schedule.start.isoformat())
+    previous = [(e.date, Money(e.amount_cents)) for e in _events(
+        session, investment, ("repayment",)) if _under(loan.schedule, e.date)]
+    quote = schedules.settlement(loan.instalments, previous, date, start=loan.schedule.start)
+    return Payoff(number, investee, quote, Decimal(loan.schedule.rate))
 
 
 def _replay(session: Session, club: Club, number: int, key: str, date: dt.date,
@@ -461,7 +545,8 @@ def write_off(session: Session, club: Club, number: int, *, date: dt.date,
               principal=loan.outstanding, entry=entry)
     session.execute(update(Investment).where(Investment.id == investment.id)
                     .values(status="written_off"))
-    return InvestmentResult(number, entry, ())
+    return InvestmentResult(number, entry, (), (("written_off", loan.outstanding),
+                                                ("outstanding_after", Money(0))))
 
 
 def recover(session: Session, club: Club, number: int, *, date: dt.date, amount: Money,

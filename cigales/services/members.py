@@ -16,8 +16,9 @@ from cigales.phases import MAX_MEMBERS
 from cigales.services import keys
 from cigales.services.accounts import ensure_accounts
 from cigales.services.lifecycle import active_members, lifecycle, not_in_future
+from cigales.services.membership import check_enough_members
 from cigales.shares import SharesTable, positions
-from ledger.errors import N_
+from ledger.errors import N_, Msg
 from ledger.money import Money
 from ledger.post import EntryDraft, Line, PostedEntry, post_entry
 from ledger.queries import account_balance
@@ -209,6 +210,8 @@ def leave(
                                   joined=target.joined.isoformat(),
                                   left=f", left {target.left_on.isoformat()}"
                                   if target.left_on else "")
+    if not deceased:  # a death is a fact, not a choice: it is always recorded
+        check_enough_members(session, club, date, Msg(N_("a voluntary departure")))
 
     table = positions(session, club, date)
     position = table.by_code()[code]

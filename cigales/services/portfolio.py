@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
 
 from sqlalchemy import select
@@ -105,6 +106,9 @@ class PortfolioLine:
     status: str
     shares_held: int | None
     keys: tuple[KeyPart, ...]
+    # What the financing is called (policy.loan_instrument): the kind, or "loan" for a
+    # "honour" loan to a company or above 2 %. The kind stays the stable JSON code.
+    instrument: str = "equity"
 
 
 def member_keys(session: Session, investment: Investment) -> tuple[KeyPart, ...]:
@@ -141,7 +145,9 @@ def portfolio(session: Session, club: Club, as_of: dt.date) -> list[PortfolioLin
             lines.append(PortfolioLine(
                 inv.number, investee.slug, investee.name, investee.legal_form, investee.sector,
                 inv.kind, inv.date, Money(inv.amount_cents), loan.repaid, Money(0),
-                loan.interest_paid, written, Money(0), loan.outstanding, status, None, parts))
+                loan.interest_paid, written, Money(0), loan.outstanding, status, None, parts,
+                instrument=policy.loan_instrument(inv.kind, investee.legal_form,
+                                                  Decimal(loan.schedule.rate))))
             continue
         lot = next((lt for lt in stake_lots(session, club, investee, as_of)
                     if lt.investment.id == inv.id), None)
@@ -156,7 +162,7 @@ def portfolio(session: Session, club: Club, as_of: dt.date) -> list[PortfolioLin
         lines.append(PortfolioLine(
             inv.number, investee.slug, investee.name, investee.legal_form, investee.sector,
             inv.kind, inv.date, Money(inv.amount_cents), disposed, proceeds, dividends, written,
-            impaired, cost_left if held else Money(0), status, held, parts))
+            impaired, cost_left if held else Money(0), status, held, parts, instrument=inv.kind))
     return lines
 
 
@@ -234,7 +240,8 @@ def tax_sheets(session: Session, club: Club, year: int,
             InvestmentEvent.kind.in_(("sale", "redemption")),
             InvestmentEvent.date >= first, InvestmentEvent.date <= last)).scalars().all()
         for event in disposals:
-            for notice in clawback_notices(inv, investee, event.date, event.kind):
+            for notice in clawback_notices(session, inv, investee, event.date, event.kind,
+                                           event.shares):
                 for code in codes:
                     if code in frozen:
                         warnings[code].append(notice)

@@ -10,12 +10,13 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from cigales import chart, policy
-from cigales.errors import CigalesError, Notice
+from cigales.errors import Amount, CigalesError, Notice
 from cigales.models import CapitalMovement, Club, Member
 from cigales.phases import Lifecycle
 from cigales.services.lifecycle import lifecycle, not_in_future
 from cigales.services.members import MemberAlreadyLeft, MemberNotActive, get_member
-from ledger.errors import N_
+from cigales.services.membership import check_enough_members
+from ledger.errors import N_, Msg
 from ledger.money import Money
 from ledger.post import EntryDraft, Line, PostedEntry, post_entry
 from ledger.schema import Entry
@@ -72,6 +73,7 @@ def add_saving(
     (life or lifecycle(session, club)).check_savings(date)
     member = get_member(session, club, member_code)
     _check_member_window(member, date)
+    check_enough_members(session, club, date, Msg(N_("savings")))
     label = f"Versement {member.code}" + (f" – {reference}" if reference else "")
     entry = post_entry(session, club.book_id, EntryDraft(
         "BQ", date, label, (Line(chart.BANK_ACCOUNT, amount), Line(f"1011-{member.code}", -amount)),
@@ -87,8 +89,8 @@ def add_saving(
                 "yearly_cap_exceeded",
                 N_("{member} has paid {total} in {year}, above the {cap} yearly cap for "
                    "investment clubs."),
-                {"member": member.code, "total": year_total.plain(), "year": str(date.year),
-                 "cap": policy.YEARLY_SAVING_CAP.plain()}))
+                {"member": member.code, "total": Amount(year_total.plain()),
+                 "year": str(date.year), "cap": Amount(policy.YEARLY_SAVING_CAP.plain())}))
     return SavingResult(member.code, entry, tuple(warnings))
 
 
@@ -117,6 +119,7 @@ def collect_month(session: Session, club: Club, year: int, month: int, *,
     life.check_in_life(when)
     life.check_saving_month(year, month)
     life.check_savings(when)
+    check_enough_members(session, club, when, Msg(N_("savings")))
     members = session.execute(select(Member).where(Member.club_id == club.id)
                               .order_by(Member.code)).scalars().all()
     keys = {m.code: f"collect:{m.code}:{year:04d}-{month:02d}" for m in members}

@@ -25,8 +25,9 @@ from reports.labels import (
     SECTIONS,
     SHARE_METHODS,
     STATUSES,
+    club_phase,
     label,
-    phase,
+    phase_name,
 )
 from reports.pdf import charts
 from reports.pdf.base import (
@@ -70,7 +71,7 @@ def _cover(pack: AgmPack) -> list[Flowable]:
         (_("Club"), f"{c.name} ({c.slug})"),
         (_("Region"), place or "—"),
         (_("Founded (convention signed)"), fmt.date(c.founded)),
-        (_("Phase on 31 December"), phase(c.phase)),
+        (_("Phase on 31 December"), phase_name(club_phase(c, dt.date(pack.year, 12, 31)))),
         (_("End of the first five-year phase"), fmt.date(c.phase1_end)),
         (_("Prorogation decided"), fmt.date(c.prorogation)),
         (_("Latest end of the club's life"), fmt.date(c.life_end)),
@@ -232,7 +233,7 @@ def _members(pack: AgmPack) -> list[Flowable]:
 
 def _portfolio(pack: AgmPack) -> list[Flowable]:
     lines = pack.portfolio
-    rows = [[str(p.number), p.investee_name, label(KINDS, p.kind), fmt.date(p.date),
+    rows = [[str(p.number), p.investee_name, label(KINDS, p.instrument), fmt.date(p.date),
              fmt.amount(p.cost), fmt.amount(p.repaid), fmt.amount(p.outstanding),
              fmt.amount(p.impairment), label(STATUSES, p.status)] for p in lines]
 

@@ -18,7 +18,8 @@ def test_club_create_and_list(cli):
     assert r.exit_code == 0
     assert cli("club", "list", "--format", "json").json() == [{
         "slug": "les-fourmis", "name": "Les Fourmis", "founded": "2021-03-15",
-        "region": "Pays de la Loire", "department": "44", "entries": 0, "cash": "0.00"}]
+        "region": "Pays de la Loire", "department": "44", "entries": 0, "cash": "0.00",
+        "phase": "lapsed", "phase_label": "échue (indivision légale)"}]
 
 
 def test_club_list_empty_is_an_empty_json_list(cli):

@@ -105,4 +105,54 @@ def test_missing_club_option(built, database_url, tmp_path, command):
 def test_year_checks_also_apply_to_fec_and_csv(built):
     assert built("export", "fec", *CLUB, "--year", "0").error_code == "invalid_year"
     assert built("export", "csv", *CLUB, "--year", "1999").error_code == "year_out_of_range"
-    assert built("export", "fec", *CLUB, "--year", "2021").exit_code == 0
+    assert built("export", "fec", *CLUB, "--year", "2021", "-o", "-").exit_code == 0
+
+
+# -- the club's SIREN and the FEC's legal file name ----------------------------------------------
+
+def test_fec_gets_its_legal_name_from_the_club_siren(built, database_url, tmp_path,
+                                                     monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    # Without a SIREN the legal name cannot be built: refused, nothing written anywhere.
+    before = snapshot(database_url)
+    r = built("export", "fec", *CLUB, "--year", "2022")
+    assert (r.exit_code, r.error_code, r.stdout) == (2, "siren_required", "")
+    assert f"club set --club {SLUG} --siren" in r.stderr
+    for bad in ("123456789", "12345678", "abc"):
+        r = built("club", "set", *CLUB, "--siren", bad)
+        assert (r.exit_code, r.error_code) == (2, "invalid_siren"), bad
+    r = built("club", "create", "autre", "--name", "Autre", "--founded", "2021-01-01",
+              "--siren", "552081318")
+    assert (r.exit_code, r.error_code) == (2, "invalid_siren")
+    assert snapshot(database_url) == before
+    assert list(tmp_path.iterdir()) == []
+
+    # Recorded later (spaces allowed, stored without), shown by `club show`.
+    assert built("club", "set", *CLUB, "--siren", "552 081 317").exit_code == 0
+    show = built("club", "show", *CLUB, "--format", "json").json()
+    assert show["siren"] == "552081317"
+    # Default: the legal name, closing date of the fiscal year, in the current folder.
+    r = built("export", "fec", *CLUB, "--year", "2022")
+    assert (r.exit_code, r.stdout) == (0, "")
+    legal = tmp_path / "552081317FEC20221231.txt"
+    assert legal.read_bytes().startswith(b"JournalCode\t")
+    assert legal.name in r.stderr
+    # -o DIR/ puts the legal name in DIR; -o FILE keeps its name; -o - is the terminal.
+    (tmp_path / "out").mkdir()
+    assert built("export", "fec", *CLUB, "--year", "2022", "-o", "out/").exit_code == 0
+    assert (tmp_path / "out" / legal.name).read_bytes() == legal.read_bytes()
+    assert built("export", "fec", *CLUB, "--year", "2022", "-o", "out").exit_code == 0
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [legal.name]
+    assert built("export", "fec", *CLUB, "--year", "2022", "-o", "mine.txt").exit_code == 0
+    assert (tmp_path / "mine.txt").read_bytes() == legal.read_bytes()
+    r = built("export", "fec", *CLUB, "--year", "2022", "-o", "-")
+    assert r.stdout.encode("utf-8") == legal.read_bytes()
+    r = built("export", "fec", *CLUB, "--year", "2022", "-o", "missing/")
+    assert (r.exit_code, r.error_code) == (1, "output_not_writable")
+
+
+def test_club_create_records_a_siren(cli):
+    r = cli("club", "create", "les-cigales", "--name", "Les Cigales", "--founded", "2024-01-10",
+            "--siren", "443061841", "--format", "json")
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["siren"] == "443061841"

@@ -199,7 +199,8 @@ def test_subscription_books_the_stake_and_freezes_member_keys(fourmis):
     assert balances(fourmis, CLUB, "--as-of", "2023-06-01")["5121"] == "500.00"  # 2500 − 2000
     assert portfolio(fourmis) == {1: {
         "number": 1, "investee": "la-fabrique", "legal_form": "SCOP", "sector": None,
-        "kind": "equity", "date": "2023-06-01", "cost": "2000.00", "repaid": "0.00",
+        "kind": "equity", "instrument": "equity", "instrument_label": "Prise de participation",
+        "date": "2023-06-01", "cost": "2000.00", "repaid": "0.00",
         "proceeds": "0.00", "income": "0.00", "written_off": "0.00", "impairment": "0.00",
         "outstanding": "2000.00", "status": "held", "shares_held": 20, "keys": fifths("400.00")}}
     # Before the payment the portfolio is empty; JSON output gives the entry too.
@@ -213,18 +214,59 @@ def test_dividend_sale_impairment_and_write_off(fourmis, database_url):
     ok(fourmis(*investee("la-fabrique", "SCOP", "--capital", "20000", name="La Fabrique")))
     ok(fourmis(*subscribe("la-fabrique", "2023-06-01", 20, "100.00")))
 
-    ok(fourmis(*equity("dividend", "la-fabrique", "2024-03-01", "--amount", "120")))
+    r = ok(fourmis(*equity("dividend", "la-fabrique", "2024-03-01", "--amount", "120")))
+    # What was booked, not a bare number: entry, date, lines with their side, the meaning.
+    out = r.stdout.splitlines()
+    assert out[0] == "Écriture BQ 62 du 01/03/2024 : Dividende La Fabrique"
+    assert out[1].split() == ["5121", "Banque", "–", "compte", "courant", "débit", "120,00"]
+    assert out[2].split()[0] == "7610"
+    assert out[2].split()[-2:] == ["crédit", "120,00"]
+    assert out[3] == "Montant : 120,00"
     b = balances(fourmis)
     assert (b["5121"], b["7610"]) == ("4120.00", "-120.00")
 
+    # A SCOP's parts are repaid at nominal: 5 parts (nominal 500.00) sold for 600.00 is
+    # refused unless confirmed with --above-nominal, and then it is recorded with a warning.
+    res = assert_refused(fourmis, database_url, [
+        (equity("sell", "la-fabrique", "2024-06-01", "--shares", "5", "--price", "600"),
+         "cooperative_parts_at_nominal", 1),
+        (equity("redeem", "la-fabrique", "2024-06-01", "--shares", "5", "--above-nominal"),
+         "invalid_choice", 2),
+    ])
+    for part in ("SCOP", "500,00", "600,00", "--above-nominal"):
+        assert part in res[equity("sell", "la-fabrique", "2024-06-01", "--shares", "5",
+                                  "--price", "600")].stderr, part
     # Five shares costing 500.00 sold for 600.00: 5121/7750 600 and 6750/261 500.
     r = ok(fourmis(*equity("sell", "la-fabrique", "2024-06-01", "--shares", "5",
-                           "--price", "600")))
-    assert r.stdout.strip() == "1"
-    assert "2028-12-31" in r.stderr  # sold before the IR-PME lock-up ends: clawback warning
+                           "--price", "600", "--above-nominal")))
+    out = r.stdout.splitlines()
+    assert out[0] == "Écriture BQ 63 du 01/06/2024 : Cession de 5 parts La Fabrique"
+    assert [ln.split()[0] for ln in out[1:5]] == ["5121", "7750", "6750", "261-la-fabrique"]
+    assert [ln.split()[-2:] for ln in out[1:5]] == [
+        ["débit", "600,00"], ["crédit", "600,00"], ["débit", "500,00"], ["crédit", "500,00"]]
+    assert out[5] == ("Produit : 600,00 · Coût des titres cédés : 500,00 · "
+                      "Plus-value : 100,00")
+    assert "[sold_above_nominal]" not in r.stderr
+    assert "100,00" in r.stderr
+    # Sold before the IR-PME lock-up ends (31/12/2028): the clawback warning names the sale,
+    # its date and the reduction at stake: 2,000 paid on 2023-06-01 at 25 % = 500.00 for the
+    # 20 parts (100.00 a member), 5 of them sold: 125.00.
+    warning = [ln for ln in r.stderr.splitlines() if "2028-12-31" in ln]
+    assert len(warning) == 1
+    for part in ("2024-06-01", "5", "2023-06-01", "125,00"):
+        assert part in warning[0], part
+    r = ok(fourmis(*equity("dividend", "la-fabrique", "2024-06-02", "--amount", "1",
+                           "--format", "json")))
+    assert r.json() == {
+        "number": 1, "entry": "BQ 64", "date": "2024-06-02", "label": "Dividende La Fabrique",
+        "lines": [{"account": "5121", "label": "Banque – compte courant", "debit": "1.00",
+                   "credit": "0.00"},
+                  {"account": "7610", "label": "Produits de participations", "debit": "0.00",
+                   "credit": "1.00"}],
+        "booked": {"amount": "1.00"}}
     b = balances(fourmis)
-    assert (b["5121"], b["7750"], b["6750"], b["261-la-fabrique"]) == (
-        "4720.00", "-600.00", "500.00", "1500.00")
+    assert (b["5121"], b["7610"], b["7750"], b["6750"], b["261-la-fabrique"]) == (
+        "4721.00", "-121.00", "-600.00", "500.00", "1500.00")
 
     ok(fourmis(*equity("impair", "la-fabrique", "2024-12-31", "--amount", "300")))
     b = balances(fourmis)
@@ -235,11 +277,11 @@ def test_dividend_sale_impairment_and_write_off(fourmis, database_url):
     line = portfolio(fourmis)[1]
     assert {k: line[k] for k in ("cost", "repaid", "proceeds", "income", "written_off",
                                  "impairment", "outstanding", "status", "shares_held")} == {
-        "cost": "2000.00", "repaid": "500.00", "proceeds": "600.00", "income": "120.00",
+        "cost": "2000.00", "repaid": "500.00", "proceeds": "600.00", "income": "121.00",
         "written_off": "0.00", "impairment": "200.00", "outstanding": "1500.00",
         "status": "held", "shares_held": 15}
-    # Each member's part of the dividend and of the realised gain (600 − 500), by the key.
-    assert line["keys"] == fifths("400.00", income="24.00", gain="20.00")
+    # Each member's part of the dividends and of the realised gain (600 − 500), by the key.
+    assert line["keys"] == fifths("400.00", income="24.20", gain="20.00")
     assert portfolio(fourmis, "--as-of", "2024-12-30")[1]["impairment"] == "0.00"
 
     # A valuation is a memo for the units method: no entry.
@@ -262,11 +304,11 @@ def test_dividend_sale_impairment_and_write_off(fourmis, database_url):
     ok(fourmis(*equity("write-off", "la-fabrique", "2025-09-01")))
     b = balances(fourmis)
     assert (b["261-la-fabrique"], b["6750"], b["2961"], b["7866"], b["5121"]) == (
-        "0.00", "2000.00", "0.00", "-300.00", "4720.00")
+        "0.00", "2000.00", "0.00", "-300.00", "4721.00")
     line = portfolio(fourmis)[1]
     assert (line["written_off"], line["impairment"], line["outstanding"], line["status"],
             line["shares_held"]) == ("1500.00", "0.00", "0.00", "written_off", 0)
-    assert line["keys"] == fifths("400.00", income="24.00", gain="-280.00")  # 600 − 2000
+    assert line["keys"] == fifths("400.00", income="24.20", gain="-280.00")  # 600 − 2000
     assert_refused(fourmis, database_url, [
         (equity("dividend", "la-fabrique", "2025-10-01", "--amount", "10"), "no_stake_held", 1),
         (equity("sell", "la-fabrique", "2025-10-01", "--shares", "1", "--price", "1"),
@@ -283,8 +325,20 @@ def test_redemption_at_nominal_and_full_sale_close_the_stake(fourmis):
     # Redeeming 12 shares takes the first subscription's 10, then 2 of the second (FIFO),
     # at nominal: 10 × 100 + 2 × 50 = 1100 received, for a cost of 1100.
     r = ok(fourmis(*equity("redeem", "coop", "2024-01-15", "--shares", "12")))
-    assert r.stdout.strip() == "1"
-    assert r.stderr.count("2028-12-31") == 2  # one clawback warning per subscription
+    assert r.stdout.splitlines()[-1] == ("Produit : 1\u202f100,00 · "
+                                         "Coût des titres cédés : 1\u202f100,00 · "
+                                         "Plus-value : 0,00")
+    # A repayment of capital claws back until 31 December of year + 7 (2030-12-31), one
+    # warning per subscription, with the reduction at stake: 1,000 paid on 2023-06-01 at 25 %
+    # = 250.00, all 10 parts redeemed; 500 paid on 2023-08-01 at 25 % = 125.00, 2 of 10 parts
+    # redeemed: 25.00.
+    warnings = [ln for ln in r.stderr.splitlines() if "2030-12-31" in ln]
+    assert len(warnings) == 2
+    assert "2024-01-15" in warnings[0]
+    assert "250,00" in warnings[0]
+    assert "2023-08-01" in warnings[1]
+    assert "25,00" in warnings[1]
+    assert "2028-12-31" not in r.stderr
     b = balances(fourmis)
     assert (b["261-coop"], b["7750"], b["6750"], b["5121"]) == (
         "400.00", "-1100.00", "1100.00", "5600.00")
@@ -313,11 +367,14 @@ def test_equity_caps_per_legal_form(small, database_url):
         (subscribe("sa", "2023-12-31", 10, "100"), "equity_cap_exceeded", 1),
         (subscribe("scop", "2023-12-31", 16, "100"), "equity_cap_exceeded", 1),
     ])
+    # Amounts in the reader's format, the percentage with two decimals: 2,100 / 8,000 =
+    # 26.25 %; 2,000 / 6,000 = 33.333… % → 33,33 %.
     r = res[subscribe("sarl", "2023-12-31", 21, "100")]
-    for part in ("2100.00", "8000.00", "26.3", "25", "SARL", "2000.00"):
+    for part in ("2\u202f100,00", "8\u202f000,00", "(26,25\xa0%)", "25\xa0%", "SARL",
+                 "2\u202f000,00"):
         assert part in r.stderr, part
     r = res[subscribe("sas", "2023-12-31", 20, "100")]
-    for part in ("33.3", "33", "1980.00"):
+    for part in ("(33,33\xa0%)", "33\xa0%", "1\u202f980,00"):
         assert part in r.stderr, part
     # Exactly at the cap is allowed; what is already held counts.
     ok(small(*subscribe("sarl", "2023-12-31", 20, "100")))
@@ -329,7 +386,7 @@ def test_equity_caps_per_legal_form(small, database_url):
         (subscribe("sas", "2023-12-31", 1, "0.01"), "equity_cap_exceeded", 1),
         (subscribe("scop", "2023-12-31", 6, "100"), "equity_cap_exceeded", 1),
     ])
-    assert "500.00" in res[subscribe("scop", "2023-12-31", 6, "100")].stderr
+    assert "500,00" in res[subscribe("scop", "2023-12-31", 6, "100")].stderr
     # Shares sold free room under the cap.
     ok(small(*equity("sell", "scop", "2024-01-02", "--shares", "4", "--price", "400")))
     ok(small(*subscribe("scop", "2024-01-03", 9, "100")))
@@ -479,7 +536,10 @@ def test_honour_loan_schedule_repayments_and_arrears(fourmis):
 
     ok(fourmis(*repay(1, "2025-04-15", "100")))
     r = ok(fourmis(*repay(1, "2025-05-20", "150")))
-    assert r.stdout.strip() == "1"
+    out = r.stdout.splitlines()
+    assert out[0] == "Écriture BQ 63 du 20/05/2025 : Remboursement prêt 1 Atelier Vélo"
+    assert out[-1] == ("Montant : 150,00 · Capital : 150,00 · Intérêts : 0,00 · "
+                       "Capital restant dû après : 950,00")
     b = balances(fourmis)
     assert (b["274-atelier"], b["5121"]) == ("950.00", "5050.00")
     # Oldest first: row 2 paid (late by 5 days when paid), row 3 half paid.
@@ -598,6 +658,25 @@ def test_shareholder_loan_contribution_and_participating_titles(fourmis, databas
     assert "2031-07-01" in res[grant("coop", "2024-07-01", "500", "--kind", "participating",
                                      "--term", "2031-06-30")].stderr
     ok(fourmis(*subscribe("sas", "2024-07-01", 10, "100")))
+    # A CCA needs at least 5 % of the capital (Code monétaire et financier L. 312-2):
+    # 10 × 100 = 1,000 of 100,000 is 1 %.
+    res = assert_refused(fourmis, database_url, [
+        (grant("sas", "2024-07-01", "500", "--kind", "shareholder"), "cca_stake_too_small", 1),
+        (("investee", "set", *CLUB, "--investee", "sas", "--capital", "0"),
+         "value_must_be_positive", 1),
+        (("investee", "set", *CLUB, "--investee", "sas", "--siren", "123456789"),
+         "invalid_siren", 2),
+        (("investee", "set", *CLUB, "--investee", "sas"), "missing_value", 2),
+    ])
+    msg = res[grant("sas", "2024-07-01", "500", "--kind", "shareholder")].stderr
+    for part in ("1\u202f000,00", "100\u202f000,00", "(1,00\xa0%)", "5\xa0%",
+                 "5\u202f000,00"):
+        assert part in msg, part
+    # 1,000 of 20,001 is 4.9998 %: still refused; of 20,000 exactly 5 %: allowed.
+    ok(fourmis("investee", "set", *CLUB, "--investee", "sas", "--capital", "20001"))
+    assert_refused(fourmis, database_url, [
+        (grant("sas", "2024-07-01", "500", "--kind", "shareholder"), "cca_stake_too_small", 1)])
+    ok(fourmis("investee", "set", *CLUB, "--investee", "sas", "--capital", "20000"))
     assert ok(fourmis(*grant("sas", "2024-07-01", "500", "--kind", "shareholder",
                              "--instalments", "2", "--frequency", "yearly", "--rate",
                              "0.02"))).stdout.strip() == "2"
@@ -622,6 +701,14 @@ def test_shareholder_loan_contribution_and_participating_titles(fourmis, databas
     # A contribution is repaid at its term, and may be repaid early.
     ok(fourmis(*repay(3, "2026-01-05", "400")))
     assert balances(fourmis)["2768-asso"] == "0.00"
+    # With the capital unknown the 5 % cannot be checked: refused, saying to record it.
+    ok(fourmis(*investee("sarl", "SARL")))
+    ok(fourmis(*subscribe("sarl", "2024-07-01", 1, "100")))
+    res = assert_refused(fourmis, database_url, [
+        (grant("sarl", "2024-07-01", "500", "--kind", "shareholder"),
+         "investee_capital_unknown", 1)])
+    assert "investee set --investee sarl --capital" in res[
+        grant("sarl", "2024-07-01", "500", "--kind", "shareholder")].stderr
 
 
 def test_loan_after_the_club_life_is_a_warning_not_a_refusal(fourmis):
@@ -782,10 +869,11 @@ def test_repayment_idempotency_key(small, database_url):
     ok(small(*investee("atelier", "EI")))
     ok(small(*grant("atelier", "2025-01-15", "600", "--instalments", "6")))
     r = ok(small(*repay(1, "2025-02-15", "100", "--key", "bank:0215")))
-    assert (r.stdout.strip(), r.stderr) == ("1", "")
+    assert (r.stdout.splitlines()[0], r.stderr) == (
+        "Écriture BQ 12 du 15/02/2025 : Remboursement prêt 1 Atelier", "")
     after_first = snapshot(database_url)
     again = ok(small(*repay(1, "2025-02-15", "100,00", "--key", "bank:0215")))
-    assert again.stdout.strip() == "1"
+    assert again.stdout.splitlines()[0] == r.stdout.splitlines()[0]  # the same entry
     assert again.stderr.strip() != ""  # says nothing new was written
     assert snapshot(database_url) == after_first
     for args in (repay(1, "2025-02-15", "100.01", "--key", "bank:0215"),
@@ -1024,3 +1112,120 @@ def test_key_of_another_loan_is_a_conflict(small, database_url):
     ok(small(*repay(1, "2025-02-15", "100", "--key", "bank:0215")))
     assert_refused(small, database_url, [
         (repay(2, "2025-02-15", "100", "--key", "bank:0215"), "idempotency_conflict", 3)])
+
+
+# -- early repayment (payoff) ---------------------------------------------------------------------
+
+def payoff(loan, date, *extra, club=CLUB):
+    return ("loan", "payoff", *club, "--loan", str(loan), "--date", date, *extra)
+
+
+def test_payoff_settles_a_loan_with_interest_accrued_to_the_day(fourmis, database_url):
+    """1,200.00 at 3 % a year, annuity over 12 months from 2024-01-10 (monthly rate 0.25 %):
+    instalment 101.63; row 1 = 98.63 + 3.00, row 2 = 98.88 + 2.75 (on 1,101.37), due 10 Mar.
+    Row 1 paid on 10 Feb. On 1 Mar, 20 of row 2's 29 days have run: 2.75 × 20/29 = 1.897 →
+    1.90 accrued; payoff 1,101.37 + 1.90 = 1,103.27 (not 1,101.37 + all 11 rows' interest)."""
+    ok(fourmis(*investee("atelier", "SARL", "--capital", "50000")))
+    ok(fourmis(*grant("atelier", "2024-01-10", "1200", "--instalments", "12", "--rate", "0.03",
+                      "--method", "annuity")))
+    ok(fourmis(*repay(1, "2024-02-10", "101.63")))
+    before = snapshot(database_url)
+    quote = ok(fourmis(*payoff(1, "2024-03-01", "--format", "json"))).json()
+    assert quote == {"loan": 1, "investee": "atelier", "date": "2024-03-01",
+                     "principal": "1101.37", "overdue_interest": "0.00",
+                     "accrued_interest": "1.90", "interest": "1.90", "overdue_instalments": 0,
+                     "payoff": "1103.27"}
+    text = ok(fourmis(*payoff(1, "2024-03-01"))).stdout
+    for part in ("1\u202f103,27", "1\u202f101,37", "1,90", "01/03/2024",
+                 "--amount 1103.27"):
+        assert part in text, part
+    # On the due date of row 2 the whole row is due and nothing of row 3 has accrued.
+    assert ok(fourmis(*payoff(1, "2024-03-10", "--format", "json"))).json()["payoff"] == (
+        "1104.12")
+    assert snapshot(database_url) == before  # a quote writes nothing
+    assert_refused(fourmis, database_url, [
+        (payoff(1, "2024-01-09"), "payment_before_grant", 1),
+        (payoff(9, "2024-03-01"), "unknown_loan", 1),
+        (payoff(1, "2026-11-23"), "date_in_future", 1),
+        (payoff(1, "2024-02-09"), "investment_has_later_operations", 1),
+        (payoff(1, "2024-03-32"), "invalid_date", 2),
+    ])
+    r = ok(fourmis(*repay(1, "2024-03-01", "1103.27", "--format", "json"))).json()
+    assert r["booked"] == {"amount": "1103.27", "principal": "1101.37", "interest": "1.90",
+                           "outstanding_after": "0.00"}
+    assert [(ln["account"], ln["debit"], ln["credit"]) for ln in r["lines"]] == [
+        ("5121", "1103.27", "0.00"), ("274-atelier", "0.00", "1101.37"),
+        ("7620", "0.00", "1.90")]
+    # The schedule is closed: every row paid, row 2 charged only its accrued 1.90, later rows
+    # no interest; the loan shows repaid, owes nothing, and is neither late nor at risk.
+    data = schedule(fourmis, 1, "--as-of", "2025-06-30")
+    assert data["outstanding"] == "0.00"
+    assert {row["status"] for row in data["instalments"]} == {"paid"}
+    assert [row["interest"] for row in data["instalments"][:3]] == ["3.00", "1.90", "0.00"]
+    assert portfolio(fourmis, "--as-of", "2025-06-30")[1]["status"] == "repaid"
+    late = arrears(fourmis, "2025-06-30")
+    assert (late["outstanding"], late["par30"], late["loans"]) == ("0.00", "0.0000", [])
+    assert balances(fourmis)["7620"] == "-4.90"  # 3.00 + 1.90: no future interest
+    assert_refused(fourmis, database_url, [
+        (payoff(1, "2024-03-02"), "loan_settled", 1),
+        (repay(1, "2024-03-02", "0.01"), "loan_settled", 1),
+    ])
+
+
+def test_payoff_of_an_interest_free_loan_in_arrears_clears_par30(fourmis, database_url):
+    # 600.00 at 0 % over 6 months from 2024-01-15; nothing paid. On 2024-04-20 rows 1–3
+    # (300.00) are late, the oldest by 66 days: the whole 600.00 is at risk (PAR30 = 1).
+    ok(fourmis(*investee("velo", "EI")))
+    ok(fourmis(*grant("velo", "2024-01-15", "600", "--instalments", "6")))
+    assert arrears(fourmis, "2024-04-20")["par30"] == "1.0000"
+    quote = ok(fourmis(*payoff(1, "2024-04-20", "--format", "json"))).json()
+    assert (quote["principal"], quote["interest"], quote["overdue_instalments"],
+            quote["payoff"]) == ("600.00", "0.00", 3, "600.00")
+    r = ok(fourmis(*repay(1, "2024-04-20", "600")))
+    assert r.stdout.splitlines()[-1] == ("Montant : 600,00 · Capital : 600,00 · "
+                                         "Intérêts : 0,00 · Capital restant dû après : 0,00")
+    after = arrears(fourmis, "2024-09-01")
+    assert (after["outstanding"], after["par30"], after["loans"]) == ("0.00", "0.0000", [])
+    assert portfolio(fourmis)[1]["status"] == "repaid"
+
+
+def test_write_off_prints_the_loss_booked(fourmis):
+    ok(fourmis(*investee("velo", "EI")))
+    ok(fourmis(*grant("velo", "2024-01-15", "600", "--instalments", "6")))
+    ok(fourmis(*repay(1, "2024-02-15", "100")))
+    r = ok(fourmis("loan", "write-off", *CLUB, "--loan", "1", "--date", "2024-09-01"))
+    out = r.stdout.splitlines()
+    assert out[0] == "Écriture OD 1 du 01/09/2024 : Perte sur prêt 1 Velo"
+    assert [ln.split()[0] for ln in out[1:3]] == ["6750", "274-velo"]
+    assert [ln.split()[-2:] for ln in out[1:3]] == [["débit", "500,00"], ["crédit", "500,00"]]
+    assert out[3] == "Perte passée en charge : 500,00 · Capital restant dû après : 0,00"
+
+
+def test_a_loan_to_a_company_is_not_labelled_an_honour_loan(fourmis):
+    """kind honour is a prêt d'honneur only to a person (EI) at 0–2 %; to a company, or at
+    3 %, it is labelled a loan ("Prêt", the chart's 274 label) everywhere people read it."""
+    ok(fourmis(*investee("atelier", "EI")))
+    ok(fourmis(*investee("sarl", "SARL", "--capital", "50000")))
+    ok(fourmis(*grant("atelier", "2024-01-10", "300", "--rate", "0.02", "--instalments", "3")))
+    ok(fourmis(*grant("atelier", "2024-01-10", "300", "--rate", "0.03", "--instalments", "3")))
+    ok(fourmis(*grant("sarl", "2024-01-10", "300", "--rate", "0.03", "--instalments", "3")))
+    ok(fourmis(*grant("sarl", "2024-01-10", "300", "--instalments", "3")))
+    lines = portfolio(fourmis)
+    assert {n: (ln["kind"], ln["instrument"], ln["instrument_label"])
+            for n, ln in lines.items()} == {
+        1: ("honour", "honour", "Prêt d’honneur"), 2: ("honour", "loan", "Prêt"),
+        3: ("honour", "loan", "Prêt"), 4: ("honour", "loan", "Prêt")}
+    journal = ok(fourmis("report", "journal", *CLUB, "--format", "json")).json()
+    labels = [e["label"] for e in journal["entries"] if e["date"] == "2024-01-10"]
+    assert labels == ["Prêt d'honneur Atelier", "Prêt Atelier", "Prêt Sarl", "Prêt Sarl"]
+    accounts = balances_labels(fourmis)
+    assert (accounts["274-atelier"], accounts["274-sarl"]) == ("Prêts – Atelier", "Prêts – Sarl")
+    table = ok(fourmis("portfolio", *CLUB)).stdout
+    assert "Prêt d’honneur" in table
+    assert "Prêt " in table
+    assert "honour" not in table
+
+
+def balances_labels(cli, club=CLUB):
+    data = ok(cli("report", "balance", *club, "--format", "json")).json()
+    return {a["code"]: a["label"] for a in data["accounts"]}

@@ -91,14 +91,14 @@ def test_create_with_settings_and_show(cli):
         "slug": "les-cigales", "name": "Les Cigales du Marais", "founded": "2024-01-10",
         "region": "Pays de la Loire", "department": "2A", "share_method": "units",
         "phase2_savings": True, "phase2_investments": True, "result_allocation": "members",
-        "retention_years": 12}
+        "retention_years": 12, "siren": None}
     r = ok(cli("club", "create", "les-fourmis", "--name", "Les Fourmis", "--founded",
                "2024-01-10", "--department", "974", "--no-phase2-savings", "--format", "json"))
     assert r.json() == {
         "slug": "les-fourmis", "name": "Les Fourmis", "founded": "2024-01-10", "region": None,
         "department": "974", "share_method": "prorata", "phase2_savings": False,
         "phase2_investments": False, "result_allocation": "carry_forward",
-        "retention_years": 10}
+        "retention_years": 10, "siren": None}
 
     status = show(cli, "les-cigales")
     assert {k: status[k] for k in ("slug", "name", "founded", "as_of", "phase", "phase_ends",
@@ -155,9 +155,25 @@ def test_show_phases_and_alerts(cli, engine):
         "investment", "2026-12-31", "2031-12-31")
     assert alert_codes(proche) == ["phase_ends_soon"]
 
+    # T0 + 5 years passed with neither prorogation nor liquidation: reported as lapsed (legal
+    # indivision), not as the investment phase; the day before it was still P1.
     ancienne = show(cli, "ancienne")
-    assert (ancienne["phase"], ancienne["phase_ends"], ancienne["life_ends"]) == (
-        "investment", "2026-03-14", "2031-03-14")
+    assert (ancienne["phase"], ancienne["phase_label"], ancienne["phase_ends"],
+            ancienne["life_ends"]) == (
+        "lapsed", "échue (indivision légale)", "2026-03-14", "2031-03-14")
+    assert show(cli, "ancienne", "--as-of", "2026-03-14")["phase_label"] == (
+        "P1 – phase d’investissement")
+    table = ok(cli("club", "show", "--club", "ancienne")).stdout
+    assert "échue (indivision légale)" in table
+    assert "phase2_savings" in table
+    assert "phase2_investments" in table
+    english = ok(cli("--lang", "en", "club", "list", "--format", "json")).json()
+    assert {c["slug"]: (c["phase"], c["phase_label"]) for c in english} == {
+        "ancienne": ("lapsed", "lapsed (legal indivision)"),
+        "fin-proche": ("investment", "P1 – investment phase"),
+        "jeune": ("investment", "P1 – investment phase")}
+    assert "P1 – phase d’investissement" in ok(cli("club", "list")).stdout
+    # The federation return keeps its own status values (investment for a lapsed club).
     assert alert_codes(ancienne) == ["legal_indivision", "too_few_members"]
     assert "2026-03-14" in ancienne["alerts"][0]["message"]
     assert "3" in ancienne["alerts"][1]["message"]
@@ -199,6 +215,8 @@ def test_extend_in_the_window_once(cli, engine, database_url):
     before_end = show(cli, "ancienne", "--as-of", "2026-03-14")
     assert (before_end["phase"], alert_codes(before_end)) == ("investment", ["phase_ends_soon"])
     assert show(cli, "ancienne", "--as-of", "2026-03-15")["phase"] == "management"
+    assert show(cli, "ancienne", "--as-of", "2026-03-15")["phase_label"] == (
+        "P2 – phase de gestion (après prorogation)")
 
     assert_refused(cli, database_url, [
         (extend("ancienne", "2025-06-01"), "prorogation_already_decided", 1),

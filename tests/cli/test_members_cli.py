@@ -211,6 +211,10 @@ def test_leave_with_payout_then_deferred(fourmis):
     b = balances(fourmis)
     assert (b["1011-M01"], b["4567-M01"], b["5121"]) == ("0.00", "0.00", "240.00")
 
+    # Below five members after having had five, a voluntary departure is refused
+    # (too_few_members): a newcomer joins first, and brings no capital (share unchanged).
+    ok(fourmis("member", "add", *CLUB, "--code", "M06", "--name", "Fanny Blanc",
+               "--joined", "2024-03-06"))
     r = ok(fourmis(*leave("M02", "2024-03-06", "deferred", "--format", "json")))
     assert r.json() == {"member": "M02", "date": "2024-03-06", "settlement": "deferred",
                         "value": "60.00", "entries": ["OD 2"]}
@@ -223,11 +227,57 @@ def test_leave_with_payout_then_deferred(fourmis):
     assert (b["1011-M02"], b["4567-M02"], b["5121"]) == ("0.00", "-60.00", "240.00")
     status = show(fourmis)
     assert (status["members_active"], status["cash"], status["net_assets"]) == (
-        3, "240.00", "180.00")
+        4, "240.00", "180.00")
     assert [a["code"] for a in status["alerts"]] == ["too_few_members"]
     # On the eve of the departures, the table is unchanged.
     assert table(fourmis, "--as-of", "2024-03-04")["M01"] == (
         None, "60.00", "60.00", "0.200000", "60.00")
+
+
+def test_below_five_after_five_only_joins_and_unavoidable_facts_are_recorded(fourmis,
+                                                                             database_url):
+    # The club had 5 members; M01 leaves on 5 March 2024: 4 remain.
+    ok(fourmis(*leave("M01", "2024-03-05", "payout")))
+    ok(fourmis("investee", "add", *CLUB, "--slug", "velo", "--name", "Vélo",
+               "--legal-form", "EI"))
+    ok(fourmis("investee", "add", *CLUB, "--slug", "coop", "--name", "Coop",
+               "--legal-form", "SCOP", "--capital", "1000"))
+    assert_refused(fourmis, database_url, [
+        (saving(member="M03", date="2024-03-10"), "too_few_members", 1),
+        (("saving", "collect", *CLUB, "--month", "2024-03"), "too_few_members", 1),
+        (("equity", "subscribe", *CLUB, "--investee", "coop", "--date", "2024-03-10",
+          "--shares", "1", "--unit-price", "10"), "too_few_members", 1),
+        (("loan", "grant", *CLUB, "--investee", "velo", "--date", "2024-03-10",
+          "--principal", "10"), "too_few_members", 1),
+        (leave("M02", "2024-03-10", "deferred"), "too_few_members", 1),
+        (leave("M03", "2024-03-10", "transfer", "--to", "M04"), "too_few_members", 1),
+    ])
+    r = fourmis(*saving(member="M03", date="2024-03-10"))
+    for part in ("4", "5", "member add", "club liquidate"):
+        assert part in r.stderr, part
+    # What the club cannot refuse stays recordable: a bank fee, a death.
+    ok(fourmis("entry", "add", *CLUB, "--date", "2024-03-12", "--label", "Frais",
+               "--journal", "BQ", "--line", "6270=2", "--line", "5121=-2"))
+    ok(fourmis(*leave("M05", "2024-03-12", "transfer", "--to", "M04", "--deceased")))
+    # Members joining bring it back: from 5 active members again, savings are accepted.
+    for code, name in (("M06", "Fanny Blanc"), ("M07", "Gaston Roy")):
+        ok(fourmis("member", "add", *CLUB, "--code", code, "--name", name,
+                   "--joined", "2024-03-15"))
+    assert show(fourmis)["members_active"] == 5
+    ok(fourmis(*saving(member="M06", date="2024-03-15")))
+    # Before the departures the same operations were allowed (the floor applies by date).
+    ok(fourmis(*saving(member="M03", date="2024-03-04")))
+
+
+def test_a_club_in_formation_below_five_only_gets_a_warning(engine, cli):
+    build_club(engine, slug="les-graines", count=3)
+    r = ok(cli("saving", "add", "--club", "les-graines", "--member", "M01", "--date",
+               "2024-02-01", "--amount", "30"))
+    assert r.error_code is None
+    codes = [a["code"] for a in show(cli, club=("--club", "les-graines"))["alerts"]]
+    assert codes == ["too_few_members"]
+    ok(cli("member", "leave", "--club", "les-graines", "--member", "M03", "--date",
+           "2024-02-02", "--settlement", "payout"))
 
 
 def test_leave_with_transfer_to_a_member_and_to_a_newcomer(fourmis):
@@ -332,7 +382,8 @@ def test_yearly_cap_warning_keeps_the_saving(fourmis):
     r = ok(fourmis(*saving(date="2024-06-02", amount="0,01")))
     assert r.stdout.strip() == "BQ 12"
     assert r.error_code is None
-    for part in ("M01", "5500.01", "2024", "5500.00"):
+    # Amounts in the reader's format, two decimals (French by default).
+    for part in ("M01", "5\u202f500,01", "2024", "5\u202f500,00"):
         assert part in r.stderr
     assert table(fourmis)["M01"][1] == "5500.01"  # recorded all the same
     r = ok(fourmis(*saving(date="2025-01-05", amount="100")))
@@ -342,7 +393,7 @@ def test_yearly_cap_warning_keeps_the_saving(fourmis):
     r = ok(fourmis("saving", "collect", *CLUB, "--month", "2024-07", "--format", "json"))
     assert [m["status"] for m in r.json()["members"]] == ["recorded"] * 5
     assert "M02" in r.stderr
-    assert "5530.00" in r.stderr
+    assert "5\u202f530,00" in r.stderr
     assert "M03" not in r.stderr
 
 

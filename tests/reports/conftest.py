@@ -2,7 +2,7 @@
 
 Les Cigales du Lac, founded 10/01/2024:
 - 2024: M01 saves 1,000.00 and M02 3,000.00 (05/02); bank fees 30.00 (30/06); 100 shares of
-  La Fabrique (SAS) at 10.00 (01/09); an honour loan of 1,200.00 to Le Fournil in twelve
+  La Fabrique (SAS) at 10.00 (01/09); a 0 % loan (kind honour) of 1,200.00 to Le Fournil in twelve
   monthly instalments of 100.00 (01/10), of which two are repaid (01/11, 01/12). Closed:
   loss 30.00 carried to 119.
 - 2025: M03 joins (01/03) and saves 2,000.00, M01 saves 500.00 (05/03); dividend 50.00

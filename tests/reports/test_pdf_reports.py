@@ -48,6 +48,8 @@ def test_agm_pages_are_numbered_and_carry_club_and_period(agm_pdf):
 def test_agm_prints_the_ledger_totals_in_french(agm_pdf):
     text = "\n".join(pages(agm_pdf))
     assert "Sommaire" in text
+    # The phase by the domain's name (the club was founded in 2024: phase 1 in 2025).
+    assert "P1 – phase d’investissement" in text
     # Balance sheet totals (2025 and 2024), cash, result, net assets, PAR30.
     assert re.search(r"Total de l’actif\s+6 480,00\s+3 970,00", text)
     assert re.search(r"Total du passif\s+6 480,00\s+3 970,00", text)

@@ -25,6 +25,7 @@ from reports.data import (
     build_member_statements,
     resolutions,
 )
+from reports.labels import club_phase, phase_name
 from tests.reports.conftest import SLUG, TODAY
 
 D = dt.date
@@ -105,7 +106,8 @@ def test_activity_of_the_first_year(lake):
     with db.session_scope(lake, write=False) as s:
         act = build_agm_pack(s, get_club(s, SLUG), 2024, generated=TODAY).activity
     assert [(d.number, d.investee, d.kind, d.amount) for d in act.investments] == [
-        (1, "La Fabrique", "equity", m("1000")), (2, "Le Fournil", "honour", m("1200"))]
+        # Recorded as kind honour, but to a company (SARL): reported as a loan (glossary).
+        (1, "La Fabrique", "equity", m("1000")), (2, "Le Fournil", "loan", m("1200"))]
     assert act.invested == m("2200")
     assert act.repaid == m("200")
 
@@ -146,7 +148,7 @@ def test_chart_series(pack):
     assert assets["2024-12"] == m("3970")
     assert assets["2025-12"] == m("6480")
     assert dict(zip(pack.portfolio_by_kind.labels, pack.portfolio_by_kind.values,
-                    strict=True)) == {"equity": m("1000"), "honour": m("400")}
+                    strict=True)) == {"equity": m("1000"), "loan": m("400")}
     assert pack.portfolio_by_sector.labels == ("Artisanat", "Alimentation")
 
 
@@ -176,6 +178,24 @@ def test_resolutions_ask_for_prorogation_at_year_five():
     assert "prorogation" not in [r.key for r in resolutions(identity, 2023, m("10"))]
     extended = dataclasses.replace(identity, prorogation=D(2026, 1, 10))
     assert "prorogation" not in [r.key for r in resolutions(extended, 2025, m("10"))]
+
+
+def test_phase_is_reported_as_lapsed_after_five_years_without_decision():
+    identity = ClubIdentity(
+        slug="x", name="X", region=None, department=None, founded=D(2021, 3, 15),
+        phase="investment", phase1_end=D(2026, 3, 14), life_end=D(2026, 3, 14),
+        prorogation=None, liquidation=None, share_method="prorata",
+        result_allocation="carry_forward")
+    assert club_phase(identity, D(2026, 3, 14)) == "investment"
+    assert club_phase(identity, D(2026, 12, 31)) == "lapsed"
+    assert phase_name("lapsed") == "échue (indivision légale)"
+    assert phase_name("investment") == "P1 – phase d’investissement"
+    extended = dataclasses.replace(identity, phase="management", prorogation=D(2026, 1, 10))
+    assert club_phase(extended, D(2026, 12, 31)) == "management"
+    assert phase_name("management") == "P2 – phase de gestion (après prorogation)"
+    liquidating = dataclasses.replace(identity, phase="liquidation",
+                                      liquidation=D(2026, 6, 1))
+    assert phase_name(club_phase(liquidating, D(2026, 12, 31))) == "P3 – liquidation"
 
 
 def test_member_statements_sum_to_the_club(lake, pack):

@@ -151,8 +151,8 @@ def test_equity_from_subscription_through_dividend_sale_impairment_and_write_off
     params = refused(engine, ORMEAUX, "equity_cap_exceeded", lambda s, club: investments.subscribe(
         s, club, investments.get_investee(s, club, "la-fabrique"), date=D(2022, 3, 2),
         shares=11, unit_price=euros("100"), today=TODAY))
-    # 3,100 / 12,000 = 25.83 % → "25.8"; allowed 3,000 − 2,000 = 1,000.
-    assert (params["held"], params["percent"], params["allowed"]) == ("3100.00", "25.8",
+    # 3,100 / 12,000 = 25.833… % → "25.83"; allowed 3,000 − 2,000 = 1,000.
+    assert (params["held"], params["percent"], params["allowed"]) == ("3100.00", "25.83",
                                                                         "1000.00")
 
     # --- 30 June 2022: more savings (M04 pays nothing); 1 September: 10 more parts ----------
