@@ -1,0 +1,128 @@
+"""What every page needs: the visitor, the request context, template rendering.
+
+Handlers are plain functions ``handler(ctx) -> Response`` run by ``app.guarded``: it reads the
+form first (the only thing that awaits), then calls the handler in the visitor's language.
+The language of messages is process-wide (``cigales.i18n``), so handlers run on the event loop
+one at a time and never interleave; the database work of one request is short (one club).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from cigales import clock, db, i18n
+from cigales.errors import CigalesError
+from cigales.services import web_accounts as accounts
+from cigales.services.web_accounts import Role
+from cigales.webmodels import WebAccount
+from reports import fmt
+
+
+@dataclass
+class Visitor:
+    account: WebAccount | None = None
+    roles: tuple[Role, ...] = ()
+    lang: str = i18n.DEFAULT_LANGUAGE
+
+    @property
+    def email(self) -> str | None:
+        return self.account.email if self.account is not None else None
+
+
+@dataclass
+class Ctx:
+    request: Request
+    visitor: Visitor
+    engine: Engine
+    form: dict[str, str] = field(default_factory=dict)
+    files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return dict(self.request.path_params)
+
+    @property
+    def address(self) -> str:
+        client = self.request.client
+        return (client.host if client else "unknown")[:64]
+
+    @property
+    def today(self) -> dt.date:
+        return clock.today()
+
+    @contextmanager
+    def session(self, *, write: bool = False) -> Iterator[Session]:
+        with db.session_scope(self.engine, write=write) as s:
+            yield s
+
+    def audit(self, action: str, outcome: str, target: str | None = None) -> None:
+        """Record a refused write in a transaction of its own (the action's was rolled back)."""
+        with self.session(write=True) as s:
+            account = s.get(WebAccount, self.visitor.account.id) if self.visitor.account else None
+            accounts.audit(s, action, outcome, account=account, target=target,
+                           address=self.address)
+
+    def error_text(self, error: CigalesError) -> str:
+        return error.render(i18n._)
+
+
+def _money(value: Any) -> str:
+    return fmt.money(value, i18n.language())
+
+
+def _amount(value: Any) -> str:
+    return fmt.amount(value, i18n.language())
+
+
+def _date(value: Any) -> str:
+    return fmt.date(value, i18n.language())
+
+
+def _share(value: Any) -> str:
+    return fmt.share(value, i18n.language())
+
+
+def _notice(item: Any) -> str:
+    return fmt.notice(item, i18n._, i18n.language())
+
+
+def make_environment() -> Environment:
+    env = Environment(loader=PackageLoader("cigales.web", "templates"),
+                      autoescape=select_autoescape(["html", "svg"]),
+                      extensions=["jinja2.ext.i18n"])
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: i18n._(s), ngettext=lambda s, p, n: i18n.ngettext(s, p, n),
+        newstyle=True)
+    env.filters.update(money=_money, amount=_amount, date=_date, share=_share, notice=_notice)
+    return env
+
+
+ENV = make_environment()
+
+
+def render(ctx: Ctx, template: str, status: int = 200, **data: Any) -> HTMLResponse:
+    csrf: Callable[[], str] = ctx.request.scope.get("csrftoken", lambda: "")
+    html = ENV.get_template(template).render(
+        visitor=ctx.visitor, lang=i18n.language(), csrf=csrf, path=ctx.request.url.path,
+        today=ctx.today, svg=Markup, **data)
+    return HTMLResponse(html, status_code=status)
+
+
+def redirect(url: str) -> RedirectResponse:
+    # 303: after a POST the browser follows with a GET (no resubmission on reload).
+    return RedirectResponse(url, status_code=303)
+
+
+def not_found(ctx: Ctx) -> Response:
+    return render(ctx, "error.html", status=404, status_code=404)
