@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from cigales.errors import CigalesError
@@ -53,6 +53,11 @@ class InvalidEmail(CigalesError):
 class EmailRequired(CigalesError):
     code = "email_required"
     template = N_("Member {member} has no recorded e-mail address: give one with --email.")
+
+
+class EmailMissing(CigalesError):
+    code = "email_required"
+    template = N_("Give the e-mail address of the account (--email).")
 
 
 class RoleRequired(CigalesError):
@@ -190,7 +195,8 @@ def invite(session: Session, role: Role, *, email: str | None, by: WebAccount | 
     cancelled, and the password stays until the new link is used.
     """
     if email is None:
-        assert role.kind == "member" and role.club and role.member
+        if role.kind != "member" or not role.club or not role.member:
+            raise EmailMissing()
         email = member_email(session, role.club, role.member)
         if not email:
             raise EmailRequired(member=role.member)
@@ -398,8 +404,3 @@ def revoke(session: Session, email: str, *, club: str | None = None,
     return len(removed)
 
 
-def count_audit(session: Session, action: str | None = None) -> int:
-    query = select(func.count()).select_from(WebAudit)
-    if action is not None:
-        query = query.where(or_(WebAudit.action == action))
-    return int(session.execute(query).scalar_one())

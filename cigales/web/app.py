@@ -145,8 +145,9 @@ def routes(engine: Engine) -> list[BaseRoute]:
 class SecurityHeaders:
     """Adds the security headers to every response (pages, files, errors alike)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, site: Starlette) -> None:
         self.app = app
+        self.site = site  # the routed application inside (for tests and tools)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -162,7 +163,7 @@ class SecurityHeaders:
 
 
 def create_app(url: str | None = None, *, secret: str, https: bool = False,
-               engine: Engine | None = None) -> ASGIApp:
+               engine: Engine | None = None) -> SecurityHeaders:
     """The whole site. ``https``: cookies are marked Secure (serve behind TLS)."""
     engine = engine or db.make_engine(url)
     migrate.ensure_ready(engine)
@@ -180,4 +181,4 @@ def create_app(url: str | None = None, *, secret: str, https: bool = False,
     app.add_exception_handler(404, handle_404)
     protected = asgi_csrf(app, signing_secret=secret, cookie_secure=https,
                           cookie_samesite="Lax", always_protect={"/sign-in", "/language"})
-    return SecurityHeaders(protected)
+    return SecurityHeaders(protected, app)

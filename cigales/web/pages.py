@@ -485,6 +485,8 @@ def invite(ctx: Ctx) -> Response:
         with ctx.session(write=True) as s:
             by = s.get(WebAccount, _account_id(ctx))
             member = ctx.form.get("member", "")
+            if not member:
+                raise accounts.RoleRequired()
             role = accounts.Role("treasurer", club=slug) if member == "*treasurer" else \
                 accounts.Role("member", club=slug, member=member)
             invitation = accounts.invite(s, role, email=ctx.form.get("email") or None, by=by,

@@ -39,11 +39,12 @@ class Site:
     engine: Engine
     app: object
 
-    def client(self) -> TestClient:
-        return TestClient(self.app, follow_redirects=False)  # type: ignore[arg-type]
+    def client(self, address: str = "testclient") -> TestClient:
+        return TestClient(self.app, follow_redirects=False,  # type: ignore[arg-type]
+                          client=(address, 50000))
 
-    def signed_in(self, who: str) -> TestClient:
-        client = self.client()
+    def signed_in(self, who: str, address: str = "testclient") -> TestClient:
+        client = self.client(address)
         email = PEOPLE[who][0]
         response = post(client, "/sign-in", {"email": email, "password": PASSWORD})
         assert response.status_code == 303, response.text
