@@ -2,8 +2,8 @@
 
 Libraries do the work: Starlette routes and serves static files, its SessionMiddleware keeps
 the session in a cookie signed with itsdangerous (HttpOnly, SameSite=Lax, Secure over HTTPS),
-asgi-csrf checks a signed double-submit token on every POST, Jinja2 renders, argon2-cffi
-hashes (in services.web_accounts). What is ours: the table of routes and rules below and the
+WTForms' SessionCSRF issues and checks the token of every form (an HMAC bound to the session,
+with a time limit), Jinja2 renders, argon2-cffi hashes (in services.web_accounts). What is ours: the table of routes and rules below and the
 one wrapper that enforces them (``guarded``), and the security headers.
 """
 
@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from asgi_csrf import asgi_csrf
 from sqlalchemy import Engine
 from starlette.applications import Starlette
 from starlette.datastructures import UploadFile
@@ -29,7 +28,7 @@ from cigales import db, i18n, migrate
 from cigales.services import web_accounts as accounts
 from cigales.web import pages
 from cigales.web.access import Access, allowed
-from cigales.web.core import Ctx, Visitor, not_found, redirect
+from cigales.web.core import Ctx, Visitor, not_found, redirect, render
 
 SESSION_COOKIE = "cigales_session"
 SESSION_SECONDS = 8 * 3600  # a working day; the language choice lives as long
@@ -120,6 +119,9 @@ def guarded(page: Page, engine: Engine) -> Callable[[Request], Any]:
         if request.method == "POST":
             form = await request.form(max_fields=MAX_FORM_FIELDS,
                                       max_part_size=pages.MAX_UPLOAD + 1)
+            if not ctx.csrf_valid(form):
+                with i18n.using(visitor.lang):
+                    return render(ctx, "error.html", status=403, status_code=403)
             for key, value in form.multi_items():
                 if isinstance(value, UploadFile):
                     ctx.files[key] = (value.filename or "", await value.read())
@@ -172,6 +174,7 @@ def create_app(url: str | None = None, *, secret: str, https: bool = False,
                    max_age=SESSION_SECONDS, same_site="lax", https_only=https),
     ])
     app.state.engine = engine
+    app.state.csrf_secret = secret.encode()
 
     async def handle_404(request: Request, exc: Exception) -> Response:
         visitor = _visitor(request, engine)
@@ -179,6 +182,4 @@ def create_app(url: str | None = None, *, secret: str, https: bool = False,
             return not_found(Ctx(request, visitor, engine))
 
     app.add_exception_handler(404, handle_404)
-    protected = asgi_csrf(app, signing_secret=secret, cookie_secure=https,
-                          cookie_samesite="Lax", always_protect={"/sign-in", "/language"})
-    return SecurityHeaders(protected, app)
+    return SecurityHeaders(app, app)

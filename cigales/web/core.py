@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from wtforms import Form
+from wtforms.csrf.session import SessionCSRF
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 from sqlalchemy import Engine
@@ -22,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from cigales import clock, db, i18n
-from cigales.errors import CigalesError
+from ledger.errors import UserError
 from cigales.services import web_accounts as accounts
 from cigales.services.web_accounts import Role
 from cigales.webmodels import WebAccount
@@ -38,6 +40,16 @@ class Visitor:
     @property
     def email(self) -> str | None:
         return self.account.email if self.account is not None else None
+
+
+class CsrfForm(Form):
+    """Only the CSRF token: WTForms' SessionCSRF (HMAC of a per-session secret and a time)."""
+
+    class Meta:
+        csrf = True
+        csrf_class = SessionCSRF
+        csrf_field_name = "csrftoken"
+        csrf_time_limit = dt.timedelta(hours=8)
 
 
 @dataclass
@@ -73,7 +85,18 @@ class Ctx:
             accounts.audit(s, action, outcome, account=account, target=target,
                            address=self.address)
 
-    def error_text(self, error: CigalesError) -> str:
+    def _csrf_form(self, formdata: Any = None) -> CsrfForm:
+        meta = {"csrf_secret": self.request.app.state.csrf_secret,
+                "csrf_context": self.request.session}
+        return CsrfForm(formdata=formdata, meta=meta)
+
+    def csrf_token(self) -> str:
+        return str(self._csrf_form().csrftoken.current_token)
+
+    def csrf_valid(self, formdata: Any) -> bool:
+        return bool(self._csrf_form(formdata).validate())
+
+    def error_text(self, error: UserError) -> str:
         return error.render(i18n._)
 
 
@@ -112,7 +135,7 @@ ENV = make_environment()
 
 
 def render(ctx: Ctx, template: str, status: int = 200, **data: Any) -> HTMLResponse:
-    csrf: Callable[[], str] = ctx.request.scope.get("csrftoken", lambda: "")
+    csrf: Callable[[], str] = ctx.csrf_token
     html = ENV.get_template(template).render(
         visitor=ctx.visitor, lang=i18n.language(), csrf=csrf, path=ctx.request.url.path,
         today=ctx.today, svg=Markup, **data)

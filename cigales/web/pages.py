@@ -24,7 +24,7 @@ from cigales.web.core import Ctx, not_found, redirect, render
 from cigales.webmodels import WebAccount
 from ledger import queries
 from ledger.closing import closed_years
-from ledger.errors import N_
+from ledger.errors import N_, UserError
 from ledger.money import Money
 from ledger.schema import JOURNALS
 from reports.data import (
@@ -116,7 +116,7 @@ def invitation_accept(ctx: Ctx) -> Response:
     except accounts.InvitationInvalid as exc:
         return render(ctx, "invitation.html", status=404, email=None,
                       error=ctx.error_text(exc))
-    except CigalesError as exc:
+    except UserError as exc:
         return render(ctx, "invitation.html", status=400, email=email,
                       error=ctx.error_text(exc), minimum=accounts.MIN_PASSWORD)
     lang = ctx.request.session.get("lang")
@@ -141,7 +141,7 @@ def password_change(ctx: Ctx) -> Response:
                                      ctx.form.get("password", ""),
                                      ctx.form.get("confirm", ""), address=ctx.address)
             epoch = account.epoch
-    except CigalesError as exc:
+    except UserError as exc:
         return render(ctx, "password.html", status=400, error=ctx.error_text(exc), done=False,
                       minimum=accounts.MIN_PASSWORD)
     # This browser stays signed in; every other session of the account ends (epoch bump).
@@ -181,7 +181,7 @@ def member_page(ctx: Ctx) -> Response:
         club = get_club(s, slug)
         try:
             year = _year(ctx, club, today.year)
-        except CigalesError:
+        except UserError:
             return not_found(ctx)
         table, rows = member_table(s, club, today)
         row = next((r for r in rows if r.code == code), None)
@@ -215,7 +215,7 @@ def _statement_pdf(ctx: Ctx, code: str) -> Response:
             year = check_year(club, int(ctx.params["year"]), ctx.today)
             statements = build_member_statements(s, club, year, generated=ctx.today,
                                                  member=code)
-        except CigalesError:
+        except UserError:
             return not_found(ctx)
     if not statements:
         return not_found(ctx)
@@ -229,7 +229,7 @@ def agm_pack(ctx: Ctx) -> Response:
         club = get_club(s, ctx.params["slug"])
         try:
             year = check_year(club, int(ctx.params["year"]), ctx.today)
-        except CigalesError:
+        except UserError:
             return not_found(ctx)
         pack = build_agm_pack(s, club, year, generated=ctx.today)
     return _pdf(render_agm(pack), f"agm-{club.slug}-{year}.pdf")
@@ -316,7 +316,7 @@ def _action(ctx: Ctx, form_name: str, action: str, run: Any) -> Response:
             account = s.get(WebAccount, _account_id(ctx))
             accounts.audit(s, action, "ok", account=account,
                            target=f"{club.slug} {message}", address=ctx.address)
-    except CigalesError as exc:
+    except UserError as exc:
         ctx.audit(action, exc.code, target=ctx.params["slug"])
         return dashboard(ctx, status=400, form=ctx.form,
                          errors={form_name: f"{ctx.error_text(exc)} [{exc.code}]"})
@@ -381,9 +381,12 @@ def assign_suspense(ctx: Ctx) -> Response:
 
 
 def _statement_from(ctx: Ctx, data: bytes, name: str) -> tuple[Any, str]:
+    """The statement and the file's sha256 (which the import records, as the CLI's does)."""
+    import hashlib
+
     if len(data) > MAX_UPLOAD:
         raise UploadTooLarge(limit=MAX_UPLOAD)
-    return bank.read_bytes(data, name)
+    return bank.read_bytes(data, name), hashlib.sha256(data).hexdigest()
 
 
 def bank_preview(ctx: Ctx) -> Response:
@@ -396,7 +399,7 @@ def bank_preview(ctx: Ctx) -> Response:
             club = get_club(s, ctx.params["slug"])
             proposals = bank.propose(s, club, statement, rules_mod.rules(None))
             bank.check_bookable(s, club, proposals, ctx.today)
-    except CigalesError as exc:
+    except UserError as exc:
         return dashboard(ctx, status=400, errors={"bank": f"{ctx.error_text(exc)} "
                                                           f"[{exc.code}]"})
     payload = base64.b64encode(data).decode()
@@ -423,7 +426,7 @@ def bank_confirm(ctx: Ctx) -> Response:
                                len(proposals) - len(new))
         result = bank.book_all(ctx.engine, slug, proposals, info, today=ctx.today) \
             if new else None
-    except CigalesError as exc:
+    except UserError as exc:
         ctx.audit("bank_import", exc.code, target=slug)
         return dashboard(ctx, status=400, errors={"bank": f"{ctx.error_text(exc)} "
                                                           f"[{exc.code}]"})
@@ -444,7 +447,7 @@ def journal(ctx: Ctx) -> Response:
             if jnl is not None and jnl not in JOURNALS:
                 raise InvalidChoice(value=jnl, option="journal", allowed=", ".join(JOURNALS))
             entries = queries.journal(s, club.book_id, jnl, start, end)
-        except CigalesError as exc:
+        except UserError as exc:
             errors, entries = ctx.error_text(exc), []
     return render(ctx, "journal.html", club=club, entries=entries, journals=JOURNALS,
                   q=q, error=errors, status=400 if errors else 200)
@@ -460,7 +463,7 @@ def ledger(ctx: Ctx) -> Response:
             end = _parse_date(q["to"]) if q.get("to") else None
             accounts_ = queries.general_ledger(s, club.book_id, q.get("account") or None,
                                                start, end)
-        except CigalesError as exc:
+        except UserError as exc:
             errors, accounts_ = ctx.error_text(exc), []
     return render(ctx, "ledger.html", club=club, accounts=accounts_, q=q, error=errors,
                   status=400 if errors else 200)
@@ -493,7 +496,7 @@ def invite(ctx: Ctx) -> Response:
                                          address=ctx.address)
         link = str(ctx.request.url_for("invitation", token=invitation.token))
         error = None
-    except CigalesError as exc:
+    except UserError as exc:
         ctx.audit("invite", exc.code, target=slug)
         link, error = None, f"{ctx.error_text(exc)} [{exc.code}]"
     with ctx.session() as s:
@@ -553,7 +556,7 @@ def upload_return(ctx: Ctx) -> Response:
             accounts.audit(s, "return_import", outcome.status,
                            account=s.get(WebAccount, _account_id(ctx)),
                            target=f"{outcome.club} {outcome.year}", address=ctx.address)
-    except CigalesError as exc:
+    except UserError as exc:
         ctx.audit("return_import", exc.code, target=name)
         return region_page(ctx, region=region_name, status=400,
                            error=f"{ctx.error_text(exc)} [{exc.code}]")

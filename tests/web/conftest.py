@@ -5,6 +5,7 @@ Accounts are made through the same service as `cigales web invite` and the invit
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -16,6 +17,7 @@ from cigales import db
 from cigales.services import web_accounts
 from cigales.services.example import build_example
 from cigales.web.app import create_app
+from tests.cli.conftest import cli  # noqa: F401  (the real command line, for comparisons)
 from tests.conftest import TODAY
 
 PASSWORD = "correct horse battery staple"
@@ -52,9 +54,13 @@ class Site:
 
 
 def csrf(client: TestClient) -> str:
-    if "csrftoken" not in client.cookies:
-        client.get("/sign-in")
-    return client.cookies["csrftoken"]
+    """The form token, read from a page as a browser would."""
+    page = client.get("/sign-in")
+    if page.status_code == 303:  # signed in already
+        page = client.get("/account/password")
+    match = re.search(r'name="csrftoken" value="([^"]+)"', page.text)
+    assert match, page.text
+    return match.group(1)
 
 
 def post(client: TestClient, path: str, data: dict[str, str],
