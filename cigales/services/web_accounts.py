@@ -20,6 +20,7 @@ import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -230,7 +231,7 @@ def invite(session: Session, role: Role, *, email: str | None, by: WebAccount | 
     return Invitation(address_, token, expires)
 
 
-def _eq(column, value):  # type: ignore[no-untyped-def]
+def _eq(column: Any, value: object) -> Any:
     return column.is_(None) if value is None else column == value
 
 
@@ -259,7 +260,7 @@ def check_password(password: str, confirm: str, email: str) -> None:
     from zxcvbn import zxcvbn
 
     # zxcvbn only looks at the first 100 characters (its own limit, for speed).
-    if zxcvbn(password[:100], user_inputs=[email, email.split("@")[0],
+    if zxcvbn(password[:100], user_inputs=[email, email.split("@", maxsplit=1)[0],
                                            "cigales", "cigale"])["score"] < 3:
         raise PasswordTooCommon()
 

@@ -43,13 +43,18 @@ def _region(roles: tuple[Role, ...], p: Mapping[str, str]) -> bool:
                for r in roles)
 
 
-def _federation(roles: tuple[Role, ...], p: Mapping[str, str]) -> bool:
+def _anyone(_roles: tuple[Role, ...], _p: Mapping[str, str]) -> bool:
+    # Signed-in or not is decided before the rules (app.guarded): past that, anyone.
+    return True
+
+
+def _federation(roles: tuple[Role, ...], _p: Mapping[str, str]) -> bool:
     return any(r.kind == "federation" for r in roles)
 
 
 RULES: dict[Access, Callable[[tuple[Role, ...], Mapping[str, str]], bool]] = {
-    Access.PUBLIC: lambda roles, p: True,
-    Access.SIGNED_IN: lambda roles, p: True,
+    Access.PUBLIC: _anyone,
+    Access.SIGNED_IN: _anyone,
     Access.MEMBER_SELF: _member_self,
     Access.CLUB_MEMBER: _club_member,
     Access.TREASURER: _treasurer,

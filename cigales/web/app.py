@@ -3,8 +3,9 @@
 Libraries do the work: Starlette routes and serves static files, its SessionMiddleware keeps
 the session in a cookie signed with itsdangerous (HttpOnly, SameSite=Lax, Secure over HTTPS),
 WTForms' SessionCSRF issues and checks the token of every form (an HMAC bound to the session,
-with a time limit), Jinja2 renders, argon2-cffi hashes (in services.web_accounts). What is ours: the table of routes and rules below and the
-one wrapper that enforces them (``guarded``), and the security headers.
+with a time limit), Jinja2 renders, argon2-cffi hashes (in services.web_accounts). What is
+ours: the table of routes and rules below, the one wrapper that enforces them (``guarded``),
+and the security headers.
 """
 
 from __future__ import annotations
@@ -91,7 +92,8 @@ ROUTES: tuple[Page, ...] = (
 
 def _visitor(request: Request, engine: Engine) -> Visitor:
     session = request.session
-    lang = session.get("lang") if session.get("lang") in i18n.LANGUAGES else \
+    chosen = session.get("lang")
+    lang = chosen if isinstance(chosen, str) and chosen in i18n.LANGUAGES else \
         i18n.DEFAULT_LANGUAGE
     account_id, epoch = session.get("account"), session.get("epoch")
     if not isinstance(account_id, int) or not isinstance(epoch, int):
@@ -176,7 +178,7 @@ def create_app(url: str | None = None, *, secret: str, https: bool = False,
     app.state.engine = engine
     app.state.csrf_secret = secret.encode()
 
-    async def handle_404(request: Request, exc: Exception) -> Response:
+    async def handle_404(request: Request, _exc: Exception) -> Response:
         visitor = _visitor(request, engine)
         with i18n.using(visitor.lang):
             return not_found(Ctx(request, visitor, engine))

@@ -33,8 +33,8 @@ def line_chart(title: str, labels: Sequence[str], series: Sequence[tuple[str, Se
     def y(cents: int) -> float:
         return TOP + plot_h * (top - cents) / span
 
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
-             f'role="img" aria-label="{escape(title)}" class="chart">',
+    parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
+             f'role="img" aria-label="{escape(title)}" class="chart">'),
              f"<title>{escape(title)}</title>"]
     for cents in (bottom, (top + bottom) // 2, top):
         parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(cents):.1f}" '
@@ -60,8 +60,8 @@ def bar_chart(title: str, bars: Sequence[tuple[str, Money]], money_label: object
     height = TOP + BOTTOM + row * max(len(bars), 1)
     largest = max((m.cents for _, m in bars), default=0) or 1
     plot_w = WIDTH - label_w - value_w
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" '
-             f'role="img" aria-label="{escape(title)}" class="chart">',
+    parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" '
+             f'role="img" aria-label="{escape(title)}" class="chart">'),
              f"<title>{escape(title)}</title>"]
     for i, (name, amount) in enumerate(bars):
         y = TOP + i * row

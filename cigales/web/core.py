@@ -14,20 +14,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from wtforms import Form
-from wtforms.csrf.session import SessionCSRF
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
+from wtforms import Form
+from wtforms.csrf.session import SessionCSRF
 
 from cigales import clock, db, i18n
-from ledger.errors import UserError
 from cigales.services import web_accounts as accounts
 from cigales.services.web_accounts import Role
 from cigales.webmodels import WebAccount
+from ledger.errors import UserError
 from reports import fmt
 
 
@@ -42,7 +42,7 @@ class Visitor:
         return self.account.email if self.account is not None else None
 
 
-class CsrfForm(Form):
+class CsrfForm(Form):  # type: ignore[misc]
     """Only the CSRF token: WTForms' SessionCSRF (HMAC of a per-session secret and a time)."""
 
     class Meta:
@@ -125,7 +125,7 @@ def make_environment() -> Environment:
                       autoescape=select_autoescape(["html", "svg"]),
                       extensions=["jinja2.ext.i18n"])
     env.install_gettext_callables(  # type: ignore[attr-defined]
-        gettext=lambda s: i18n._(s), ngettext=lambda s, p, n: i18n.ngettext(s, p, n),
+        gettext=i18n._, ngettext=i18n.ngettext,
         newstyle=True)
     env.filters.update(money=_money, amount=_amount, date=_date, share=_share, notice=_notice)
     return env

@@ -254,7 +254,7 @@ def _dashboard_data(ctx: Ctx) -> dict[str, Any]:
         _("Net assets and savings by month"), assets.labels,
         [(_("Net assets"), assets.values), (_("Savings paid in (cumulative)"),
                                             _cumulative(saved.values))],
-        lambda m: _short_money(m))
+        _short_money)
     timeline = [(club.founded, _("Convention signed (T0)"))]
     timeline += [(e.date, _(e.kind.value.capitalize())) for e in life.events]
     if status.phase_ends is not None:
@@ -380,7 +380,7 @@ def assign_suspense(ctx: Ctx) -> Response:
     return _action(ctx, "assign", "suspense_assign", run)
 
 
-def _statement_from(ctx: Ctx, data: bytes, name: str) -> tuple[Any, str]:
+def _statement_from(data: bytes, name: str) -> tuple[Any, str]:
     """The statement and the file's sha256 (which the import records, as the CLI's does)."""
     import hashlib
 
@@ -394,7 +394,7 @@ def bank_preview(ctx: Ctx) -> Response:
 
     name, data = ctx.files.get("statement", ("", b""))
     try:
-        statement, _sha = _statement_from(ctx, data, name)
+        statement, _sha = _statement_from(data, name)
         with ctx.session() as s:
             club = get_club(s, ctx.params["slug"])
             proposals = bank.propose(s, club, statement, rules_mod.rules(None))
@@ -416,7 +416,7 @@ def bank_confirm(ctx: Ctx) -> Response:
     name = ctx.form.get("name", "statement.csv")
     slug = ctx.params["slug"]
     try:
-        statement, sha = _statement_from(ctx, data, name)
+        statement, sha = _statement_from(data, name)
         with ctx.session() as s:
             club = get_club(s, slug)
             proposals = bank.propose(s, club, statement, rules_mod.rules(None))

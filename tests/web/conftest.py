@@ -77,7 +77,7 @@ def site(engine: Engine) -> Iterator[Site]:
         with db.session_scope(engine) as s:
             invitation = web_accounts.invite(s, role, email=email)
             web_accounts.accept_invitation(s, invitation.token, PASSWORD, PASSWORD)
-    yield Site(engine, create_app(engine=engine, secret=SECRET))
+    return Site(engine, create_app(engine=engine, secret=SECRET))
 
 
 @pytest.fixture

@@ -48,7 +48,8 @@ def test_member_page_shows_the_statement_data_and_the_chain_head(as_role, site):
     assert field(page, "paid_in_year") == fmt.amount(statement.paid_in_year, "fr")
     assert field(page, "chain") == f"{statement.chain[0]} · {statement.chain[1]}"
     pdf = client.get(f"/club/{SLUG}/member/M01/statement-2025.pdf")
-    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert pdf.status_code == 200
+    assert pdf.content.startswith(b"%PDF")
     assert client.get(f"/club/{SLUG}/member/M01?year=1999").status_code == 404
 
 
@@ -115,16 +116,19 @@ def test_bank_statement_upload_preview_then_confirm(as_role, database_url, site)
     assert again.headers["location"].endswith("done=bank-0")
     broken = post(client, f"/club/{SLUG}/bank/preview", {},
                   files={"statement": ("x.csv", b"not;a;statement\n1;2;3\n")})
-    assert broken.status_code == 400 and 'id="error-bank"' in broken.text
+    assert broken.status_code == 400
+    assert 'id="error-bank"' in broken.text
 
 
 def test_journal_and_ledger_with_filters(as_role):
     client = as_role("treasurer")
     page = client.get(f"/club/{SLUG}/journal?journal=BQ&from=2021-04-01&to=2021-04-30")
-    assert page.status_code == 200 and "<td>OD</td>" not in page.text
+    assert page.status_code == 200
+    assert "<td>OD</td>" not in page.text
     assert client.get(f"/club/{SLUG}/journal?from=bad").status_code == 400
     ledger = client.get(f"/club/{SLUG}/ledger?account=5121")
-    assert ledger.status_code == 200 and "5121" in ledger.text
+    assert ledger.status_code == 200
+    assert "5121" in ledger.text
 
 
 def test_region_sees_the_figures_of_federation_report(as_role, cli):
@@ -133,7 +137,8 @@ def test_region_sees_the_figures_of_federation_report(as_role, cli):
     report = cli("federation", "report", "--year", str(year), "--region", REGION,
                  "--format", "json").json()
     totals = report["totals"]
-    assert totals["clubs"] == 1 and Money.parse(totals["net_assets"]).cents > 0
+    assert totals["clubs"] == 1
+    assert Money.parse(totals["net_assets"]).cents > 0
     assert field(page, "clubs").startswith(f'{totals["clubs"]} (')
     assert field(page, "members").startswith(f'{totals["members_active"]} (')
     assert field(page, "savings").startswith(
@@ -148,13 +153,16 @@ def test_region_imports_a_return_with_the_cli_checks(as_role, cli, tmp_path):
                str(out)).exit_code == 0
     client = as_role("federation")
     ok = post(client, "/federation/returns", {}, files={"return": ("r.json", out.read_bytes())})
-    assert ok.status_code == 200 and 'class="done"' in ok.text
+    assert ok.status_code == 200
+    assert 'class="done"' in ok.text
     bad = post(client, "/federation/returns", {}, files={"return": ("r.json", b"{}")})
-    assert bad.status_code == 400 and 'class="error"' in bad.text
+    assert bad.status_code == 400
+    assert 'class="error"' in bad.text
     other = as_role("other_region")
     refused = post(other, "/region/Bretagne/returns", {},
                    files={"return": ("r.json", out.read_bytes())})
-    assert refused.status_code == 400 and "return_outside_region" in refused.text
+    assert refused.status_code == 400
+    assert "return_outside_region" in refused.text
 
 
 def test_language_is_remembered(as_role):
@@ -163,6 +171,7 @@ def test_language_is_remembered(as_role):
     response = post(client, "/language", {"lang": "en", "next": "/"})
     assert response.status_code == 303
     page = client.get(f"/club/{SLUG}/member/M01").text
-    assert 'lang="en"' in page and "My position on" in page
+    assert 'lang="en"' in page
+    assert "My position on" in page
     assert post(client, "/language", {"lang": "en", "next": "https://evil.example/"}
                 ).headers["location"] == "/"

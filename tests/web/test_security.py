@@ -14,7 +14,7 @@ from cigales.services import web_accounts
 from cigales.web.access import Access
 from cigales.web.app import ROUTES, create_app
 from cigales.webmodels import WebAudit
-from tests.web.conftest import PASSWORD, PEOPLE, REGION, SECRET, SLUG, csrf, post
+from tests.web.conftest import PASSWORD, PEOPLE, REGION, SECRET, SLUG, post
 
 VISITORS = ("anonymous", *PEOPLE)
 # Written out here, independently of cigales.web.access.RULES: who may open what.
@@ -66,10 +66,7 @@ def test_every_route_as_every_role(site):
                         s, web_accounts.Role("region", region="Walk"),
                         email="walk@example.org").token
                 url = _url(page.path, token)
-                if method == "GET":
-                    response = client.get(url)
-                else:
-                    response = post(client, url, {})
+                response = client.get(url) if method == "GET" else post(client, url, {})
                 if who == "anonymous":
                     refused = response.status_code == 303 and \
                         response.headers["location"].startswith("/sign-in")
@@ -91,7 +88,7 @@ def test_another_members_page_is_404_not_403(as_role):
     member = as_role("member")
     assert member.get(f"/club/{SLUG}/member/M01").status_code == 200
     for url in (f"/club/{SLUG}/member/M02", f"/club/{SLUG}/member/M02/statement-2025.pdf",
-                f"/club/{SLUG}/member/M99", f"/club/other-club/member/M01",
+                f"/club/{SLUG}/member/M99", "/club/other-club/member/M01",
                 f"/club/{SLUG}/dashboard"):
         response = member.get(url)
         assert response.status_code == 404, url
@@ -169,15 +166,18 @@ def test_cookies_and_headers(site, engine):
     for response in (page, client.get("/static/style.css"), client.get("/nothing-here")):
         headers = response.headers
         csp = headers["content-security-policy"]
-        assert "script-src" not in csp and "'unsafe-inline'" not in csp
-        assert "default-src 'none'" in csp and "frame-ancestors 'none'" in csp
+        assert "script-src" not in csp
+        assert "'unsafe-inline'" not in csp
+        assert "default-src 'none'" in csp
+        assert "frame-ancestors 'none'" in csp
         assert headers["x-content-type-options"] == "nosniff"
         assert headers["referrer-policy"] == "same-origin"
     assert "<script" not in page.text
     response = post(client, "/sign-in", {"email": PEOPLE["member"][0], "password": PASSWORD})
     cookie = next(c for c in response.headers.get_list("set-cookie")
                   if c.startswith("cigales_session="))
-    assert "httponly" in cookie.lower() and "samesite=lax" in cookie.lower()
+    assert "httponly" in cookie.lower()
+    assert "samesite=lax" in cookie.lower()
     assert "secure" not in cookie.lower()
     secure_site = create_app(engine=engine, secret=SECRET, https=True)
     from starlette.testclient import TestClient
@@ -220,7 +220,7 @@ def test_audit_log_records_sign_ins_and_writes(as_role, site):
     assert (email, "saving_add", "unknown_member", "testclient") in rows
 
 
-@pytest.mark.parametrize("password, code", [
+@pytest.mark.parametrize(("password", "code"), [
     ("short", "password_too_short"),
     ("password12345", "password_too_common"),
     ("qwertyuiopasdf", "password_too_common"),
