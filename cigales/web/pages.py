@@ -256,7 +256,9 @@ def _dashboard_data(ctx: Ctx) -> dict[str, Any]:
                                             _cumulative(saved.values))],
         _short_money)
     timeline = [(club.founded, _("Convention signed (T0)"))]
-    timeline += [(e.date, _(e.kind.value.capitalize())) for e in life.events]
+    events = {"prorogation": _("Prorogation"), "liquidation": _("Liquidation decided"),
+              "closure": _("Closure")}
+    timeline += [(e.date, events.get(e.kind.value, e.kind.value)) for e in life.events]
     if status.phase_ends is not None:
         timeline.append((status.phase_ends, _("End of the current phase")))
     timeline.append((status.life_ends, _("End of the club's life (T0 + 10 years)")))
