@@ -405,3 +405,28 @@ def revoke(session: Session, email: str, *, club: str | None = None,
     return len(removed)
 
 
+
+
+DEMO_MEMBER_EMAIL = "membre@{slug}.demo.invalid"
+DEMO_TREASURER_EMAIL = "tresorier@{slug}.demo.invalid"
+
+
+def demo_accounts(session: Session, club: Club, today: dt.date) -> list[tuple[str, str, Role]]:
+    """A member account (the first active member) and a treasurer account for a demo club,
+    with fresh random passwords, returned once to be printed (only their hashes are kept).
+    Running it again gives new passwords."""
+    member = session.execute(
+        select(Member.code).where(Member.club_id == club.id, Member.joined <= today,
+                                  (Member.left_on.is_(None)) | (Member.left_on > today))
+        .order_by(Member.code)).scalars().first()
+    wanted = [(DEMO_TREASURER_EMAIL.format(slug=club.slug), Role("treasurer", club=club.slug))]
+    if member is not None:
+        wanted.insert(0, (DEMO_MEMBER_EMAIL.format(slug=club.slug),
+                          Role("member", club=club.slug, member=member)))
+    out = []
+    for email, role in wanted:
+        password = secrets.token_urlsafe(15)
+        invitation = invite(session, role, email=email)
+        accept_invitation(session, invitation.token, password, password)
+        out.append((invitation.email, password, role))
+    return out

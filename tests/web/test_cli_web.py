@@ -87,3 +87,17 @@ def test_bad_invitations_are_refused_and_write_nothing(cli, database_url):
     assert cli("web", "users", "--club", "nope").error_code == "unknown_club"
     assert snapshot(database_url) == before
     engine.dispose()
+
+
+def test_demo_accounts_sign_in_with_the_printed_passwords(database_url):
+    engine = _club(database_url)
+    with db.session_scope(engine) as s:
+        from cigales.services.clubs import get_club
+
+        made = web_accounts.demo_accounts(s, get_club(s, SLUG), TODAY)
+    assert [role.kind for _e, _p, role in made] == ["member", "treasurer"]
+    for email, password, role in made:
+        with db.session_scope(engine) as s:
+            account = web_accounts.sign_in(s, email, password, address="demo")
+            assert role in web_accounts.roles_of(s, account.id)
+    engine.dispose()
