@@ -28,7 +28,7 @@ from cigales.services import web_accounts as accounts
 from cigales.services.web_accounts import Role
 from cigales.webmodels import WebAccount
 from ledger.errors import UserError
-from reports import fmt
+from reports import fmt, labels
 
 
 @dataclass
@@ -120,6 +120,14 @@ def _notice(item: Any) -> str:
     return fmt.notice(item, i18n._, i18n.language())
 
 
+def _status(value: str) -> str:
+    return labels.label(labels.STATUSES, value)
+
+
+def _income_kind(value: str) -> str:
+    return labels.label(labels.INCOME_KINDS, value)
+
+
 def make_environment() -> Environment:
     env = Environment(loader=PackageLoader("cigales.web", "templates"),
                       autoescape=select_autoescape(["html", "svg"]),
@@ -127,7 +135,8 @@ def make_environment() -> Environment:
     env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=i18n._, ngettext=i18n.ngettext,
         newstyle=True)
-    env.filters.update(money=_money, amount=_amount, date=_date, share=_share, notice=_notice)
+    env.filters.update(money=_money, amount=_amount, date=_date, share=_share, notice=_notice,
+                       status=_status, income_kind=_income_kind)
     return env
 
 

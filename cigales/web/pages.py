@@ -262,7 +262,8 @@ def _dashboard_data(ctx: Ctx) -> dict[str, Any]:
     if status.phase_ends is not None:
         timeline.append((status.phase_ends, _("End of the current phase")))
     timeline.append((status.life_ends, _("End of the club's life (T0 + 10 years)")))
-    return {"club": club, "club_status": status, "table": table, "rows": rows, "arrears": arrears,
+    return {"club": club, "club_status": status, "table": table, "rows": rows,
+            "shares": table.by_code(), "arrears": arrears,
             "loans": loan_report, "suspense": suspense, "chart": chart,
             "timeline": sorted(timeline), "expense_kinds": list(flows.EXPENSE_ACCOUNTS),
             "income_kinds": list(flows.INCOME_ACCOUNTS), "form": {}, "errors": {},
