@@ -17,6 +17,7 @@ from cigales.cli import (
     investments,
     members,
     reports,
+    web,
 )
 from cigales.cli.output import Column, emit
 from cigales.errors import AuditFailed
@@ -97,4 +98,5 @@ def build_app() -> typer.Typer:
     federation.register(app)
     demo.register(app)
     bank.register(app)
+    web.register(app)
     return app

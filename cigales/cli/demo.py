@@ -49,16 +49,22 @@ def register(app: typer.Typer) -> None:
                                    help=_("Folder for the reports.")),
         no_reports: bool = typer.Option(False, "--no-reports",
                                         help=_("Only fill the database; write no report.")),
+        no_accounts: bool = typer.Option(False, "--no-accounts", help=_(
+            "Create no web accounts (by default: a member and a treasurer of the first "
+            "club when it is built, with their passwords printed once).")),
     ) -> None:
         demo.check_count(clubs)
         folder = None if no_reports else _output_dir(output)
         today = common.today()
         started = time.perf_counter()
         built = skipped = entries = people = files = 0
+        first_built = False  # accounts only for a club built now: a rerun writes nothing
         with common.progress(clubs, _("Demo clubs")) as advance:
             for index in range(clubs):
                 with common.session(ctx) as s:
                     result = demo.build_demo(s, seed=seed, index=index, today=today)
+                if result.created and index == 0:
+                    first_built = True
                 if result.created:
                     built, entries, people = built + 1, entries + result.entries, \
                         people + result.members
@@ -70,9 +76,24 @@ def register(app: typer.Typer) -> None:
                 advance()
         elapsed = time.perf_counter() - started
         common.notice(_summary(built, skipped, entries, people, elapsed))
+        if first_built and not no_accounts:
+            _demo_accounts(ctx, demo.demo_slug(seed, 0), today)
         if folder is not None:
             common.notice(_("Reports: {count} file(s) in {folder}.").format(
                 count=files, folder=folder))
+
+
+def _demo_accounts(ctx: typer.Context, slug: str, today: dt.date) -> None:
+    """Web accounts for the first demo club, so that `cigales serve` shows a populated site."""
+    from cigales.services import web_accounts
+    from cigales.services.clubs import get_club
+
+    with common.session(ctx) as s:
+        made = web_accounts.demo_accounts(s, get_club(s, slug), today)
+    common.notice(_("Web accounts of the demo club (passwords shown only now; run "
+                    "`cigales serve` and sign in at http://127.0.0.1:8000/):"))
+    for email, password, role in made:
+        common.notice(f"  {role.label()}  {email}  {password}")
 
 
 def _write_reports(ctx: typer.Context, club: Club, year: int, folder: Path,

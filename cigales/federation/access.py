@@ -221,6 +221,9 @@ FEDERATION_TABLES = ("federation_return",)
 EXCLUDED_TABLES: dict[str, str] = {
     ACCESS_TABLE: "the access map itself: its own policy shows a role only its own rows, "
                   "and only the owner writes it",
+    # The web space's accounts are read and written by the web server (which connects as the
+    # owner and applies its own per-route authorization), never by a club's database role.
+    "web_role": "web accounts: used by the web server only (cigales serve), not by club roles",
 }
 
 # Self-references cannot be checked by a subquery in the table's own policy (PostgreSQL
