@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 from cigales import chart, db
 from cigales.errors import CigalesError
 from cigales.models import SHARE_METHODS, Club
+from cigales.policy import MIN_MEMBERS
 from cigales.services import bookkeeping, clubs, flows, members, savings
 from cigales.shares import SharesTable, positions
 from ledger.money import Money, allocate
@@ -125,6 +126,21 @@ def histories(draw: st.DrawFn, with_leavers: bool = True) -> History:
                           label="leavers"):
                 leave_days[i] = (draw(st.integers(joins[i] + 1, span)),
                                  draw(st.sampled_from(members.SETTLEMENTS)))
+    # The five-member floor (cigales.services.membership): once 5 members were active, a club
+    # with fewer refuses voluntary departures and savings. Histories keep to it: a departure
+    # or saving the club would refuse is left out (checked against the departures kept).
+    def active(on: int, left: dict[int, tuple[int, str]]) -> int:
+        return sum(1 for j in range(n) if joins[j] <= on and (j not in left or on < left[j][0]))
+
+    def refused(on: int, left: dict[int, tuple[int, str]]) -> bool:
+        peak = max((active(joins[j], left) for j in range(n) if joins[j] <= on), default=0)
+        return active(on, left) < MIN_MEMBERS <= peak
+
+    kept: dict[int, tuple[int, str]] = {}
+    for i, (when, settlement) in sorted(leave_days.items(), key=lambda kv: (kv[1][0], kv[0])):
+        if not refused(when, kept):
+            kept[i] = (when, settlement)
+    leave_days = kept
     leaves = []
     for i, (when, settlement) in sorted(leave_days.items(), key=lambda kv: (kv[1][0], kv[0])):
         target = None
@@ -151,6 +167,7 @@ def histories(draw: st.DrawFn, with_leavers: bool = True) -> History:
         saving_list = [s for s in saving_list if s.member != a] + [
             t for s in saving_list if s.member == a
             for t in (Saving(a, s.day, s.cents * den), Saving(b, s.day, s.cents * num))]
+    saving_list = [sv for sv in saving_list if not refused(sv.day, leave_days)]
 
     flow_list = []
     for _ in range(draw(st.integers(0, 6), label="flows")):
