@@ -85,6 +85,17 @@ class PostedEntry:
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
+# What each entry's hash covers, recorded per entry (entry.hash_version) so that books written
+# before a change keep verifying with the form they were hashed with:
+# 1 - book, journal, number, position, date, label, reversed entry, lines;
+# 2 - the same, preceded by the version and followed by the idempotency key, so that a key
+#     changed or removed with raw SQL (after which a retry would post twice) breaks the chain.
+# The version is itself part of the version-2 text: relabelling an entry as version 1 changes
+# what is recomputed, so it is a hash mismatch too.
+HASH_VERSION = 2
+HASH_VERSIONS = (1, 2)
+
+
 def canonical(
     book_code: str,
     journal: str,
@@ -94,11 +105,21 @@ def canonical(
     label: str,
     reverses: str | None,
     lines: Iterable[tuple[str, int]],
+    *,
+    key: str | None = None,
+    version: int = HASH_VERSION,
 ) -> str:
     """The text that is hashed into the chain; JSON so that no separator can be forged."""
-    return _JSON.encode(
-        [book_code, journal, number, seq, date.isoformat(), label, reverses, list(lines)]
-    )
+    if version == 1:
+        return _JSON.encode(
+            [book_code, journal, number, seq, date.isoformat(), label, reverses, list(lines)]
+        )
+    if version == 2:
+        return _JSON.encode(
+            [2, book_code, journal, number, seq, date.isoformat(), label, reverses,
+             list(lines), key]
+        )
+    raise ValueError(f"unknown hash version {version}")
 
 
 def chain_hash(prev_hash: str, canonical_text: str) -> str:
@@ -298,7 +319,8 @@ def _write(
         seq += 1
         number = counters[d.journal]
         reverses = reversal_refs.get(d.reverses_id) if d.reverses_id is not None else None
-        text = canonical(book.code, d.journal, number, seq, d.date, d.label, reverses, shapes[i])
+        text = canonical(book.code, d.journal, number, seq, d.date, d.label, reverses, shapes[i],
+                         key=d.key)
         digest = chain_hash(head, text)
         entry_rows.append(
             {
@@ -314,6 +336,7 @@ def _write(
                 "reverses_id": d.reverses_id,
                 "idem_key": d.key,
                 "content_digest": digests[i],
+                "hash_version": HASH_VERSION,
             }
         )
         numbered.append((number, digest))

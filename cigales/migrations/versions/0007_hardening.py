@@ -1,0 +1,31 @@
+"""Hardening: each entry records which canonical form its hash covers.
+
+- ``entry.hash_version``: 1 for every entry written before this revision (their hashes keep
+  verifying with the form they were computed with), 2 for new entries, whose hash also covers
+  the idempotency key (see ``ledger.post.canonical`` and docs/invariants.md).
+
+Revision ID: 0007_14
+Revises: 0006
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0007_14"
+down_revision = "0006"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    # A plain ADD COLUMN on both backends: no table rebuild, and the server default fills the
+    # existing (sealed, immutable) rows without firing their update guards.
+    op.add_column("entry", sa.Column("hash_version", sa.Integer(), server_default="1",
+                                     nullable=False))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("entry") as batch:
+        batch.drop_column("hash_version")
