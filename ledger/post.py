@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from ledger import errors
 from ledger.guards import guard_code
+from ledger.limits import KEY_MAX, LABEL_MAX, check_cents, check_text
 from ledger.money import Money
 from ledger.schema import (
     GENESIS_HASH,
@@ -179,6 +180,9 @@ def _validate_shape(draft: EntryDraft, allow_opening: bool) -> list[tuple[str, i
         raise TypeError("entry date must be a datetime.date")
     if not draft.label or not draft.label.strip():
         raise errors.LabelRequired()
+    check_text(draft.label, "label", LABEL_MAX)
+    if draft.key is not None:
+        check_text(draft.key, "key", KEY_MAX)
     if len(draft.lines) < 2:
         raise errors.EntryTooShort(count=len(draft.lines))
     pairs: list[tuple[str, int]] = []
@@ -187,6 +191,7 @@ def _validate_shape(draft: EntryDraft, allow_opening: bool) -> list[tuple[str, i
             raise TypeError("entry lines must be ledger.post.Line")
         if line.amount.is_zero():
             raise errors.ZeroPosting(line=i, account=line.account)
+        check_cents(line.amount.cents, line.amount.plain())
         pairs.append((line.account, line.amount.cents))
     total = sum(c for _, c in pairs)
     if total != 0:
@@ -468,7 +473,9 @@ def reverse_entry(
     draft = EntryDraft(
         journal=original.journal,
         date=date,
-        label=label or f"Extourne {original.journal} {original.number} – {original.label}",
+        # Cut to the label limit: the original's label may already be as long as allowed.
+        label=label or f"Extourne {original.journal} {original.number} – {original.label}"[
+            :LABEL_MAX],
         lines=tuple(Line(code, Money(-cents)) for code, cents in lines),
         key=key,
         reverses_id=original.id,
