@@ -35,6 +35,10 @@ ODD_DATES = ["2025-02-30", "0000-01-01", "9999-12-31", "10000-01-01", "2025-13-0
 PLAUSIBLE = ["les-fourmis", "M01", "2021-05-01", "2021", "2021-05", "BQ", "30,00", "5121=1",
              "6270", "json", "csv", "member", "bank_fees"]
 PATH_PARAMS = {"output", "file", "files", "profile_dir", "rules"}
+# Half of the time these get a value that exists, so that commands get past "unknown club"
+# or "unknown member" and meet the hostile values of their other options.
+REAL = {"club": "les-fourmis", "member": "M01", "date": "2021-05-01", "joined": "2021-05-01",
+        "as_of": "2021-12-31", "journal": "BQ", "account": "6270"}
 
 
 def leaf_commands() -> list[tuple[tuple[str, ...], Any]]:
@@ -84,6 +88,8 @@ def draw_args(data: st.DataObject, command: Any, tmp: Path) -> list[str]:
         elif annotation is int:
             value = data.draw(st.one_of(st.sampled_from(HUGE_NUMBERS),
                                         st.integers().map(str)))
+        elif name in REAL:
+            value = data.draw(st.one_of(st.just(REAL[name]), text_values()))
         else:
             value = data.draw(text_values())
         if is_option:
