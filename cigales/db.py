@@ -61,6 +61,9 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA busy_timeout = 10000")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA synchronous = FULL")
+        # Deleted and overwritten content is zeroed, not left in free pages: an erased member's
+        # name must not stay readable in the file (issue #14; see cigales.services.privacy).
+        cursor.execute("PRAGMA secure_delete = ON")
         mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
         if mode != "wal" and engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode = WAL")
@@ -70,6 +73,19 @@ def _configure_sqlite(engine: Engine) -> None:
     def on_begin(conn: Any) -> None:
         read_only = conn.get_execution_options().get(_READ_ONLY, False)
         conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def flush_to_file(engine: Engine) -> None:
+    """SQLite: copy the write-ahead log into the database file and empty it, so that content
+    just overwritten (an erasure) survives in no older page of the log."""
+    if engine.dialect.name == "sqlite":
+        # On the driver's connection: a checkpoint cannot run inside the transaction that
+        # SQLAlchemy would begin (see on_begin above).
+        raw = engine.raw_connection()
+        try:
+            raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]
+        finally:
+            raw.close()
 
 
 @contextmanager

@@ -13,8 +13,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ledger import guards
+from ledger.closing_audit import check_closings
 from ledger.money import Money
-from ledger.post import canonical, chain_hash, content_digest
+from ledger.post import HASH_VERSIONS, canonical, chain_hash, content_digest
 from ledger.queries import balances_by_account
 from ledger.schema import (
     GENESIS_HASH,
@@ -48,6 +49,7 @@ def check_book(session: Session, book_id: int) -> list[AuditIssue]:
     issues += _check_chain(session, book_id)
     issues += _check_reversals(session, book_id)
     issues += _check_fiscal_years(session, book_id)
+    issues += [AuditIssue(*finding) for finding in check_closings(session, book_id)]
     return issues
 
 
@@ -133,7 +135,7 @@ def _check_chain(session: Session, book_id: int) -> list[AuditIssue]:
     entries = session.execute(
         select(Entry.id, Entry.journal, Entry.number, Entry.seq, Entry.date, Entry.label,
                Entry.prev_hash, Entry.hash, Entry.reverses_id, Entry.idem_key,
-               Entry.content_digest)
+               Entry.content_digest, Entry.hash_version)
         .where(Entry.book_id == book_id)
         .order_by(Entry.seq)
     ).all()
@@ -148,6 +150,7 @@ def _check_chain(session: Session, book_id: int) -> list[AuditIssue]:
         lines.setdefault(entry_id, []).append((code, int(cents)))
     refs = {e.id: f"{e.journal}:{e.number}" for e in entries}
     head = GENESIS_HASH
+    newest_version = min(HASH_VERSIONS)
     for expected_seq, e in enumerate(entries, start=1):
         ref = _ref(e.journal, e.number)
         if e.seq != expected_seq:
@@ -158,8 +161,20 @@ def _check_chain(session: Session, book_id: int) -> list[AuditIssue]:
                                      "previous hash does not match the entry before", ref))
         entry_lines = lines.get(e.id, [])
         reverses = refs.get(e.reverses_id) if e.reverses_id is not None else None
+        if e.hash_version not in HASH_VERSIONS:
+            issues.append(AuditIssue("hash_version_unknown",
+                                     f"hash version {e.hash_version} is not known", ref))
+            head = e.hash
+            continue
+        # Versions only go up along the chain: an older form after a newer one means an
+        # entry was relabelled to escape what the newer form covers (e.g. its key).
+        if e.hash_version < newest_version:
+            issues.append(AuditIssue("hash_version_downgraded",
+                                     f"hash version {e.hash_version} after version "
+                                     f"{newest_version}", ref))
+        newest_version = max(newest_version, e.hash_version)
         text = canonical(book.code, e.journal, e.number, e.seq, e.date, e.label, reverses,
-                         entry_lines)
+                         entry_lines, key=e.idem_key, version=e.hash_version)
         recomputed = chain_hash(e.prev_hash, text)
         if recomputed != e.hash:
             issues.append(AuditIssue("hash_mismatch",

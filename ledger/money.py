@@ -15,6 +15,7 @@ from fractions import Fraction
 from typing import SupportsIndex
 
 from ledger.errors import AmountTooPrecise, InvalidAmount
+from ledger.limits import AmountTooLarge, check_cents, limit_text
 
 CURRENCY = "EUR"
 
@@ -61,7 +62,12 @@ class Money:
         frac = match.group("frac") or ""
         if len(frac) > 2:
             raise AmountTooPrecise(text=text)
-        cents = int(match.group("int")) * 100 + int((frac + "00")[:2])
+        digits = match.group("int").lstrip("0")
+        if len(digits) > 15:
+            # Refused before int(): a 10^6-digit string would take seconds to convert.
+            raise AmountTooLarge(text=text, limit=limit_text())
+        cents = int(digits or "0") * 100 + int((frac + "00")[:2])
+        check_cents(cents, text)
         return cls(-cents if match.group("sign") == "-" else cents)
 
     @classmethod
@@ -89,10 +95,13 @@ class Money:
             raise TypeError(f"from_decimal needs a Decimal, got {type(value).__name__}")
         if not value.is_finite():
             raise InvalidAmount(text=str(value))
+        if value.adjusted() > 15:
+            # Before any arithmetic: Decimal("1e999999") * 100 would be a huge integer.
+            raise AmountTooLarge(text=str(value), limit=limit_text())
         cents = value * 100
         if cents != cents.to_integral_value():
             raise AmountTooPrecise(text=str(value))
-        return cls(int(cents))
+        return cls(check_cents(int(cents), str(value)))
 
     # -- arithmetic ---------------------------------------------------------------------------
     def __add__(self, other: Money) -> Money:

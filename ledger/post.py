@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from ledger import errors
 from ledger.guards import guard_code
+from ledger.limits import KEY_MAX, LABEL_MAX, check_cents, check_text
 from ledger.money import Money
 from ledger.schema import (
     GENESIS_HASH,
@@ -85,6 +86,17 @@ class PostedEntry:
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
+# What each entry's hash covers, recorded per entry (entry.hash_version) so that books written
+# before a change keep verifying with the form they were hashed with:
+# 1 - book, journal, number, position, date, label, reversed entry, lines;
+# 2 - the same, preceded by the version and followed by the idempotency key, so that a key
+#     changed or removed with raw SQL (after which a retry would post twice) breaks the chain.
+# The version is itself part of the version-2 text: relabelling an entry as version 1 changes
+# what is recomputed, so it is a hash mismatch too.
+HASH_VERSION = 2
+HASH_VERSIONS = (1, 2)
+
+
 def canonical(
     book_code: str,
     journal: str,
@@ -94,11 +106,21 @@ def canonical(
     label: str,
     reverses: str | None,
     lines: Iterable[tuple[str, int]],
+    *,
+    key: str | None = None,
+    version: int = HASH_VERSION,
 ) -> str:
     """The text that is hashed into the chain; JSON so that no separator can be forged."""
-    return _JSON.encode(
-        [book_code, journal, number, seq, date.isoformat(), label, reverses, list(lines)]
-    )
+    if version == 1:
+        return _JSON.encode(
+            [book_code, journal, number, seq, date.isoformat(), label, reverses, list(lines)]
+        )
+    if version == 2:
+        return _JSON.encode(
+            [2, book_code, journal, number, seq, date.isoformat(), label, reverses,
+             list(lines), key]
+        )
+    raise ValueError(f"unknown hash version {version}")
 
 
 def chain_hash(prev_hash: str, canonical_text: str) -> str:
@@ -158,6 +180,9 @@ def _validate_shape(draft: EntryDraft, allow_opening: bool) -> list[tuple[str, i
         raise TypeError("entry date must be a datetime.date")
     if not draft.label or not draft.label.strip():
         raise errors.LabelRequired()
+    check_text(draft.label, "label", LABEL_MAX)
+    if draft.key is not None:
+        check_text(draft.key, "key", KEY_MAX)
     if len(draft.lines) < 2:
         raise errors.EntryTooShort(count=len(draft.lines))
     pairs: list[tuple[str, int]] = []
@@ -166,6 +191,7 @@ def _validate_shape(draft: EntryDraft, allow_opening: bool) -> list[tuple[str, i
             raise TypeError("entry lines must be ledger.post.Line")
         if line.amount.is_zero():
             raise errors.ZeroPosting(line=i, account=line.account)
+        check_cents(line.amount.cents, line.amount.plain())
         pairs.append((line.account, line.amount.cents))
     total = sum(c for _, c in pairs)
     if total != 0:
@@ -298,7 +324,8 @@ def _write(
         seq += 1
         number = counters[d.journal]
         reverses = reversal_refs.get(d.reverses_id) if d.reverses_id is not None else None
-        text = canonical(book.code, d.journal, number, seq, d.date, d.label, reverses, shapes[i])
+        text = canonical(book.code, d.journal, number, seq, d.date, d.label, reverses, shapes[i],
+                         key=d.key)
         digest = chain_hash(head, text)
         entry_rows.append(
             {
@@ -314,6 +341,7 @@ def _write(
                 "reverses_id": d.reverses_id,
                 "idem_key": d.key,
                 "content_digest": digests[i],
+                "hash_version": HASH_VERSION,
             }
         )
         numbered.append((number, digest))
@@ -445,7 +473,9 @@ def reverse_entry(
     draft = EntryDraft(
         journal=original.journal,
         date=date,
-        label=label or f"Extourne {original.journal} {original.number} – {original.label}",
+        # Cut to the label limit: the original's label may already be as long as allowed.
+        label=label or f"Extourne {original.journal} {original.number} – {original.label}"[
+            :LABEL_MAX],
         lines=tuple(Line(code, Money(-cents)) for code, cents in lines),
         key=key,
         reverses_id=original.id,

@@ -122,6 +122,9 @@ class Entry(Base):
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("entry.id"), unique=True)
     idem_key: Mapped[str | None] = mapped_column(String(200))
     content_digest: Mapped[str] = mapped_column(String(64))
+    # Which canonical form the hash covers (ledger.post.HASH_VERSIONS). Entries written before
+    # the column existed are version 1; ledger.post always writes the current version.
+    hash_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     __table_args__ = (
         UniqueConstraint("book_id", "journal", "number"),

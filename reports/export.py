@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from ledger import queries
 from ledger.money import Money
 from ledger.schema import Account
+from reports.cells import safe_text
 
 FEC_COLUMNS = (
     "JournalCode", "JournalLib", "EcritureNum", "EcritureDate", "CompteNum", "CompteLib",
@@ -137,7 +138,8 @@ def write_csv(lines: list[CsvLine], dialect: str = "rfc4180") -> bytes:
 
     for ln in lines:
         date = ln.date.strftime("%d/%m/%Y") if french else ln.date.isoformat()
-        writer.writerow((ln.journal, ln.number, date, ln.label, ln.account, ln.account_label,
-                         amount(ln.debit), amount(ln.credit)))
+        # Labels are free text: neutralised against formula injection (reports.cells).
+        writer.writerow((ln.journal, ln.number, date, safe_text(ln.label), ln.account,
+                         safe_text(ln.account_label), amount(ln.debit), amount(ln.credit)))
     text = buffer.getvalue()
     return ("\ufeff" + text).encode("utf-8") if french else text.encode("utf-8")

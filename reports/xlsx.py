@@ -35,6 +35,7 @@ from cigales.services.members import MemberRow, member_table
 from cigales.services.portfolio import PortfolioLine, portfolio
 from ledger import queries
 from ledger.money import Money
+from reports.cells import safe_text
 from reports.export import CsvLine, journal_lines
 
 MONEY_FORMAT = "#,##0.00"
@@ -106,6 +107,10 @@ def _shown_width(value: Any, kind: str) -> int:
 def _cell_value(value: Any) -> Any:
     if isinstance(value, Money):
         return value.to_decimal()
+    if isinstance(value, str):
+        # openpyxl stores a string starting with "=" as a formula; every text cell that a
+        # spreadsheet could evaluate is neutralised as in the CSV exports (reports.cells).
+        return safe_text(value)
     return value
 
 

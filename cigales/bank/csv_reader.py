@@ -7,20 +7,25 @@ import csv
 import io
 from collections.abc import Iterator, Sequence
 
-from cigales.bank.errors import DebitAndCredit, HeaderNotFound, MissingCell
+from cigales.bank.errors import BankFileUnreadable, DebitAndCredit, HeaderNotFound, MissingCell
 from cigales.bank.lines import BankLine, Statement
 from cigales.bank.profiles import Profile
 from cigales.bank.values import normalise, parse_amount, parse_date
 from ledger.money import Money
 
 
-def _records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+def _records(text: str, delimiter: str, path: str = "CSV") -> Iterator[tuple[int, list[str]]]:
     """(first physical line of the record, cells); quoted cells may span lines."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     start = 1
-    for row in reader:
-        yield start, row
-        start = reader.line_num + 1
+    try:
+        for row in reader:
+            yield start, row
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        # A cell over csv.field_size_limit() (131,072 characters), usually an unclosed quote
+        # that swallows the rest of the file: no bank writes that, so refuse the file.
+        raise BankFileUnreadable(path=path, reason=f"line {start}: {exc}") from exc
 
 
 def _key(name: str) -> str:
@@ -51,7 +56,7 @@ def matches(text: str, profile: Profile) -> bool:
 
 
 def read_csv(text: str, profile: Profile, path: str) -> Statement:
-    records = list(_records(text, profile.delimiter))
+    records = list(_records(text, profile.delimiter, path))
     found = find_header(records, profile)
     if found is None:
         raise HeaderNotFound(path=path, columns=", ".join(profile.header_columns()),

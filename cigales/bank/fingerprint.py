@@ -29,7 +29,9 @@ def fingerprints(lines: Sequence[BankLine]) -> list[str]:
         if line.bank_id:
             out.append(_digest(VERSION, "id", line.bank_id.strip()))
             continue
-        key = (line.date.isoformat(), str(line.amount.cents), normalise(line.label))
+        # The raw label: the same file line always gives the same fingerprint.
+        label = line.raw_label or line.label
+        key = (line.date.isoformat(), str(line.amount.cents), normalise(label))
         ordinal = seen.get(key, 0)
         seen[key] = ordinal + 1
         out.append(_digest(VERSION, *key, str(ordinal)))

@@ -21,6 +21,7 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -55,6 +56,8 @@ class BankLineRow(Base):
     date: Mapped[dt.date] = mapped_column(Date)
     amount_cents: Mapped[int] = mapped_column(BigInteger)
     label: Mapped[str] = mapped_column(String(500))
+    # The label as the file had it, when it held control characters (see BankLine.raw_label).
+    raw_label: Mapped[str | None] = mapped_column(Text)
     reference: Mapped[str | None] = mapped_column(String(200))
     bank_id: Mapped[str | None] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(10))

@@ -126,8 +126,15 @@ def register(app: typer.Typer) -> None:
             if format != "table":
                 emit(format, columns=_COLUMNS, rows=[_table_row(p) for p in proposals],
                      payload=payload(0, 0), output=output)
-            common.notice(_("Dry run: nothing was written.") if dry_run
-                          else _("Nothing new to import: every line was imported before."))
+            if dry_run:
+                common.notice(_("Dry run: nothing was written."))
+            elif not proposals:
+                # A header and no line (or only zero-amount lines): say so, rather than
+                # claiming that lines were imported before.
+                common.notice(_("The statement has no line to import ({skipped} without "
+                                "movement).").format(skipped=statement.skipped))
+            else:
+                common.notice(_("Nothing new to import: every line was imported before."))
             return
         common.confirm(yes, _("Booking {count} bank lines").format(count=len(new)))
         info = bank.ImportInfo(sha, path.name, statement.profile, len(proposals), known)

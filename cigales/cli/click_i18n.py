@@ -2,7 +2,9 @@
 
 That Click builds its messages in English without gettext, so the catalogs cannot reach them.
 We replace ``format_message`` of the few exception classes users meet (missing option, bad
-value, unknown option) with versions that go through our catalog. If a future Typer changes
+value, unknown option) with versions that go through our catalog, each ending with a
+bracketed code like the program's own errors (``[missing_value]``, ``[invalid_value]``,
+``[unknown_option]``, ``[usage_error]``). If a future Typer changes
 those classes, the patch is skipped and the English text is shown: never an error.
 """
 
@@ -25,14 +27,15 @@ def _hint(exc: Any) -> str:
 def _missing(self: Any) -> str:
     kind = getattr(self, "param_type", None) or getattr(self.param, "param_type_name", "option")
     template = _("Missing argument {name}.") if kind == "argument" else _("Missing option {name}.")
-    return template.format(name=_hint(self))
+    return template.format(name=_hint(self)) + " [missing_value]"
 
 
 def _bad_value(self: Any) -> str:
     hint = _hint(self)
     if not hint:
-        return _("Invalid value: {message}").format(message=self.message)
-    return _("Invalid value for {name}: {message}").format(name=hint, message=self.message)
+        return _("Invalid value: {message}").format(message=self.message) + " [invalid_value]"
+    return _("Invalid value for {name}: {message}").format(
+        name=hint, message=self.message) + " [invalid_value]"
 
 
 def _no_such_option(self: Any) -> str:
@@ -40,7 +43,15 @@ def _no_such_option(self: Any) -> str:
     if self.possibilities:
         text += " " + _("(possible options: {options})").format(
             options=", ".join(sorted(self.possibilities)))
-    return text
+    return text + " [unknown_option]"
+
+
+def _usage(self: Any) -> str:
+    # Any other usage error (unknown command, extra argument): Click's text and a code, so
+    # that scripts can tell every refusal by its bracketed code.
+    if type(self).__name__ == "NoArgsIsHelpError":  # the help text, shown on purpose
+        return str(self.message)
+    return f"{self.message} [usage_error]"
 
 
 def install() -> None:
@@ -52,6 +63,7 @@ def install() -> None:
         "MissingParameter": _missing,
         "BadParameter": _bad_value,
         "NoSuchOption": _no_such_option,
+        "UsageError": _usage,
     }
     for name, function in patches.items():
         cls = getattr(click_exceptions, name, None)

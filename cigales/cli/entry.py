@@ -24,15 +24,23 @@ def run(argv: Sequence[str] | None = None) -> int:
     # Imported after the language is set: Typer and Click read translations at import time.
     from typer.main import get_command
 
-    from cigales.cli import click_i18n
+    from cigales.cli import bounds, click_i18n
     from cigales.cli.app import build_app
     from ledger.errors import UserError
     from reports import fmt
 
     click_i18n.install()
-    command = get_command(build_app())
+    command = bounds.install(get_command(build_app()))
     try:
-        command.main(args=args, prog_name="cigales", standalone_mode=True)
+        try:
+            command.main(args=args, prog_name="cigales", standalone_mode=True)
+        except Exception as exc:
+            # A database refusal that Python did not foresee (a privilege, a length, a range)
+            # still gets a code rather than a traceback; anything else is a bug and propagates.
+            translated = bounds.user_error(exc)
+            if translated is None:
+                raise
+            raise translated from exc
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except UserError as exc:

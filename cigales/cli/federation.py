@@ -49,6 +49,10 @@ def register(app: typer.Typer) -> None:
     def federation_import(
         ctx: typer.Context,
         files: list[Path] = typer.Argument(..., help=_("Return files (JSON).")),
+        accept_region_change: bool = typer.Option(
+            False, "--accept-region-change",
+            help=_("Accept returns that move a known club to another region (the region "
+                   "confirms the move).")),
         format: str = common.format_option(),
     ) -> None:
         from cigales.federation.document import loads
@@ -69,7 +73,8 @@ def register(app: typer.Typer) -> None:
                                                 reason=exc.strerror or str(exc)) from exc
                 with common.session(ctx) as s:
                     outcome = import_return(s, loads(data, str(path)), source=str(path),
-                                            today=today)
+                                            today=today,
+                                            accept_region_change=accept_region_change)
                 row.update(club=outcome.club, year=outcome.year, status=outcome.status,
                            revision=outcome.revision)
             except CigalesError as exc:

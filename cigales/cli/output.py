@@ -21,6 +21,7 @@ from rich.table import Table
 from cigales.errors import OutputNotWritable
 from ledger.money import Money
 from reports import fmt
+from reports.cells import safe_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,13 +60,20 @@ def to_json(payload: Any) -> str:
     return json.dumps(plain(payload), ensure_ascii=False, indent=2) + "\n"
 
 
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    shown = plain(value)
+    # Text a spreadsheet would run as a formula is neutralised; numbers keep their sign.
+    return safe_text(shown) if isinstance(shown, str) else shown
+
+
 def to_csv(columns: Sequence[Column], rows: Sequence[Mapping[str, Any]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([c.key for c in columns])
     for row in rows:
-        writer.writerow(["" if row.get(c.key) is None else plain(row.get(c.key))
-                         for c in columns])
+        writer.writerow([_csv_cell(row.get(c.key)) for c in columns])
     return buffer.getvalue()
 
 

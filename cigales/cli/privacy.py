@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from cigales import db
 from cigales.cli import common
 from cigales.cli.output import to_json, write
 from cigales.i18n import _
@@ -41,5 +42,6 @@ def register(member_app: typer.Typer) -> None:
         common.confirm(yes, _("Erasing the identity of {member}").format(member=member))
         with common.session(ctx) as s:
             erase_member(s, get_club(s, club), member, today)
+        db.flush_to_file(common.state(ctx).get_engine())
         common.notice(_("The identity of {member} was erased; the books are unchanged.").format(
             member=member))

@@ -13,13 +13,21 @@ import typer
 
 from cigales.cli import common
 from cigales.cli.output import Column, emit
+from cigales.errors import UsageProblem
 from cigales.i18n import _
+from ledger.errors import N_
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 
 
 def _base_url(value: str | None) -> str:
     return (value or os.environ.get("CIGALES_WEB_URL") or DEFAULT_URL).rstrip("/")
+
+
+class HostUnknown(UsageProblem):
+    code = "host_unknown"
+    template = N_("--host: “{host}” is not an address of this machine or a known name; "
+                  "e.g. 127.0.0.1 (this machine only) or 0.0.0.0 (every interface).")
 
 
 def register(app: typer.Typer) -> None:
@@ -39,9 +47,19 @@ def register(app: typer.Typer) -> None:
             "Address of the reverse proxy whose X-Forwarded-For/-Proto headers are trusted, "
             "e.g. 127.0.0.1.")),
     ) -> None:
+        import socket
+
         import uvicorn
 
         from cigales.web.app import create_app
+        from ledger.limits import NumberOutOfRange
+
+        if not 1 <= port <= 65535:
+            raise NumberOutOfRange(field="--port", value=str(port), low="1", high="65535")
+        try:
+            socket.getaddrinfo(host, port)
+        except (OSError, UnicodeError, ValueError) as exc:
+            raise HostUnknown(host=host) from exc
 
         secret = os.environ.get("CIGALES_WEB_SECRET")
         if not secret:

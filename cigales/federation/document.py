@@ -92,6 +92,9 @@ def loads(data: bytes, source: str) -> dict[str, Any]:
         document = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ReturnNotJson(source=source, reason=str(exc)) from exc
+    except RecursionError as exc:
+        # json recurses once per nested bracket; a return is at most a few levels deep.
+        raise ReturnNotJson(source=source, reason="nested too deeply") from exc
     if not isinstance(document, dict):
         raise ReturnNotJson(source=source, reason="not an object")
     return document
@@ -141,5 +144,11 @@ def _check_sums(doc: dict[str, Any], source: str) -> None:
         problems.append(f"loans.par30 {loans['par30']} ≠ at_risk_30 ÷ outstanding")
     if doc["club"]["founded"][:4] > year:
         problems.append(f"the club was founded after {year}")
+    arrears = sum(_money(v).cents for v in loans["arrears"].values())
+    if arrears > outstanding.cents:
+        problems.append("loans.arrears > loans.outstanding")
+    if doc["generated"][:4] < year:
+        problems.append(f"generated before {year} began")
+
     if problems:
         raise ReturnInconsistent(source=source, detail="; ".join(problems))

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from alembic import context
 
+import cigales.bank.models  # noqa: F401  (the bank tables' columns, for the length triggers)
+from cigales import text_limits
 from cigales.models import metadata
 from ledger import guards
 
@@ -28,3 +30,4 @@ with context.begin_transaction():
     guards.drop(connection)
     context.run_migrations()
     guards.install(connection)
+    text_limits.install(connection, metadata)

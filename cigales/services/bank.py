@@ -37,7 +37,7 @@ from cigales.bank.errors import (
     UnknownBankLine,
 )
 from cigales.bank.fingerprint import fingerprints
-from cigales.bank.lines import BankLine, Statement
+from cigales.bank.lines import BankLine, Statement, reference_text
 from cigales.bank.matching import (
     SUSPENSE_ACCOUNT,
     Context,
@@ -183,7 +183,9 @@ def check_bookable(session: Session, club: Club, proposals: Sequence[Proposal],
 # -- booking --------------------------------------------------------------------------------------
 
 def _label(line: BankLine) -> str:
-    return (" ".join(line.label.split()) or "—")[:_LABEL_MAX]
+    # Not the bank's text, which names the payer or payee: entries are sealed and cannot be
+    # erased (issue #14). bank_line keeps the text, where member erasure can redact it.
+    return f"Relevé bancaire – {reference_text(line)}"[:_LABEL_MAX]
 
 
 def _book_account(session: Session, club: Club, account: str, date: dt.date, amount: Money,
@@ -208,8 +210,9 @@ def _book_target(session: Session, club: Club, kind: str, target: str, line: Ban
     when = date or line.date
     label = _label(line)
     if kind == "saving":
+        # The member code and the bank's reference: never the payer's name (issue #14).
         return savings.add_saving(session, club, member_code=target, date=when,
-                                  amount=line.amount, reference=label[:200], key=key,
+                                  amount=line.amount, reference=reference_text(line), key=key,
                                   today=today).entry
     if kind == "loan":
         repaid = loans.repay(session, club, int(target), date=when, amount=line.amount,
@@ -246,7 +249,8 @@ def book_proposal(session: Session, club: Club, proposal: Proposal, today: dt.da
     session.execute(insert(BankLineRow).values(
         club_id=club.id, import_id=_current_import(session), fingerprint=proposal.fingerprint,
         line_no=line.line_no, date=line.date, amount_cents=line.amount.cents,
-        label=line.label[:500], reference=(line.reference or None) and line.reference[:200],
+        label=line.label[:500], raw_label=line.raw_label,
+        reference=(line.reference or None) and line.reference[:200],
         bank_id=(line.bank_id or None) and line.bank_id[:200], kind=match.kind,
         target=match.target, entry_id=entry.id))
     return match

@@ -18,8 +18,28 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from cigales.errors import CigalesError
 from cigales.federation.document import validate
-from cigales.models import FederationReturn
+from cigales.models import Club, FederationReturn
+from ledger.errors import N_
+
+
+class ReturnRegionChanged(CigalesError):
+    code = "return_region_changed"
+    template = N_("{source}: the club “{club}” is known in region “{known}” but this return "
+                  "claims “{claimed}”. A club changes region only when the region confirms "
+                  "it: import again with --accept-region-change.")
+
+
+def known_region(session: Session, slug: str) -> tuple[bool, str | None]:
+    """(known, region) of a club: its books if hosted here, else its latest stored return."""
+    hosted = session.execute(select(Club.region).where(Club.slug == slug)).first()
+    if hosted is not None:
+        return True, hosted.region
+    stored = session.execute(
+        select(FederationReturn.region).where(FederationReturn.club_slug == slug)
+        .order_by(FederationReturn.year.desc(), FederationReturn.revision.desc())).first()
+    return (stored is not None), (stored.region if stored is not None else None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,9 +52,16 @@ class ImportOutcome:
 
 
 def import_return(session: Session, document: dict[str, Any], *, source: str,
-                  today: dt.date) -> ImportOutcome:
+                  today: dt.date, accept_region_change: bool = False) -> ImportOutcome:
     validate(document, source)
     slug, year, digest = document["club"]["slug"], int(document["year"]), document["checksum"]
+    # A return naming another region for a known club would move it (and its figures) out
+    # of its region's aggregates: only on the region's explicit confirmation.
+    known, region = known_region(session, slug)
+    claimed = document["club"]["region"]
+    if known and claimed != region and not accept_region_change:
+        raise ReturnRegionChanged(source=source, club=slug, known=region or "—",
+                                  claimed=claimed or "—")
     same = session.execute(select(FederationReturn).where(
         FederationReturn.club_slug == slug, FederationReturn.year == year,
         FederationReturn.checksum == digest)).scalar_one_or_none()

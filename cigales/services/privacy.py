@@ -1,7 +1,8 @@
 """Members' personal data: export it to the member, erase it when the law allows.
 
-Personal data lives only in ``member_identity`` (name, e-mail, address); the books carry
-member codes. Erasure replaces the identity with a tombstone and leaves every entry, capital
+Personal data lives in ``member_identity`` (name, e-mail, address) and, from the bank import,
+in ``member_bank_account`` (IBANs) and the text of bank lines (``bank_privacy``); the books
+carry member codes. Erasure replaces the identity with a tombstone and leaves every entry, capital
 movement and key untouched, so the accounts still add up and the hash chain still verifies.
 It is refused while the member is still in a club that has not closed, and until
 ``club.retention_years`` (default 10) after the club closed: accounting records and the tax
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 from cigales.errors import CigalesError
 from cigales.models import CapitalMovement, Club, MemberIdentity
 from cigales.phases import add_years
+from cigales.services import bank_privacy
 from cigales.services.lifecycle import lifecycle
 from cigales.services.members import get_member
 from cigales.shares import positions, share_text
@@ -82,6 +84,8 @@ def export_member(session: Session, club: Club, code: str, today: dt.date) -> di
         "position": None if position is None else {
             "as_of": today.isoformat(), "contributed": position.contributed.plain(),
             "share": share_text(position.share), "value": position.value.plain()},
+        # IBANs and the bank lines booked to the member or naming them (issue #14).
+        **bank_privacy.export(session, club, member, identity.name),
     }
 
 
@@ -108,6 +112,8 @@ def check_erasable(session: Session, club: Club, code: str, today: dt.date) -> M
 def erase_member(session: Session, club: Club, code: str, today: dt.date) -> dt.date:
     """Replace the member's identity with a tombstone; returns the erasure date."""
     identity = check_erasable(session, club, code, today)
+    # Bank data first: finding the lines that name the member needs the name.
+    bank_privacy.erase(session, club, get_member(session, club, code), identity.name)
     identity.name = TOMBSTONE
     identity.email = None
     identity.address = None

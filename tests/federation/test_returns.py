@@ -206,8 +206,9 @@ def test_aggregates_by_hand_for_three_clubs_and_a_hosted_one(lake):
                     savings="0.00", cash="9000.00",
                     investments=(("honour", "1000.00", "SARL"),),
                     outstanding="3000.00", at_risk="1500.00", jobs=2),
-        # A return of the hosted club itself must not be counted twice.
-        hand_return(SLUG, "Bretagne", 2025, active=99, savings="99999.00"),
+        # A return of the hosted club itself must not be counted twice (19: members are
+        # bounded to 20 by the schema since issue #14).
+        hand_return(SLUG, "Bretagne", 2025, active=19, savings="99999.00"),
         # Previous year, for the year-over-year change.
         hand_return("les-hirondelles", "Bretagne", 2024, active=11, savings="2800.00",
                     cash="2000.00", investments=(("equity", "1500.00", "SAS"),)),
@@ -223,7 +224,7 @@ def test_aggregates_by_hand_for_three_clubs_and_a_hosted_one(lake):
     assert t.new_clubs == 1
     assert t.clubs_by_phase == {"investment": 3, "management": 1, "liquidation": 0,
                                 "closed": 0}
-    assert t.members_active == 12 + 8 + 15 + 3  # the hosted club has 3, not 99
+    assert t.members_active == 12 + 8 + 15 + 3  # the hosted club has 3, not 19
     assert t.savings_collected == m("3000") + m("1500") + m("0") + m("2500")
     assert t.cash_year_end == m("4000") + m("1500") + m("9000") + m("5080")
     assert t.invested == m("6000")

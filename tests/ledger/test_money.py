@@ -14,12 +14,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ledger.errors import AmountTooPrecise, InvalidAmount
+from ledger.limits import MAX_AMOUNT_CENTS, AmountTooLarge
 from ledger.money import Money, allocate, round_half_up
 from ledger.post import Line
 
 # Amounts that fit the BIGINT *_cents columns.
 BIGINT = 2**63 - 1
 cents_st = st.integers(min_value=-BIGINT, max_value=BIGINT)
+# Amounts that may be typed or read: within the money maximum (ledger.limits, issue #14).
+typed_cents_st = st.integers(min_value=-MAX_AMOUNT_CENTS, max_value=MAX_AMOUNT_CENTS)
 
 
 # -- parsing ---------------------------------------------------------------------------------
@@ -116,9 +119,15 @@ def test_integer_multiples_are_exact():
 
 
 # -- round trips --------------------------------------------------------------------------------
-@given(cents_st)
+@given(typed_cents_st)
 def test_plain_round_trip(c):
     assert Money.parse(Money(c).plain()) == Money(c)
+
+
+@given(st.integers(min_value=MAX_AMOUNT_CENTS + 1, max_value=BIGINT), st.booleans())
+def test_amounts_beyond_the_maximum_are_refused_when_read(c, negative):
+    with pytest.raises(AmountTooLarge):
+        Money.parse(Money(-c if negative else c).plain())
 
 
 def _french(cents: int, sep: str, suffix: str, plus: bool) -> str:
@@ -139,7 +148,7 @@ def test_french_builder_shape():
 
 
 @given(
-    cents_st,
+    typed_cents_st,
     st.sampled_from([" ", "\u00a0", "\u202f", "\u2009"]),
     st.sampled_from(["", " €", "€", " EUR"]),
     st.booleans(),
