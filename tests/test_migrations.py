@@ -190,3 +190,15 @@ def test_the_tests_template_database_equals_a_migrated_one(database_url, empty_d
     assert copied["missing"] == []
     assert copied["tables"]  # not trivially equal
     assert copied == migrated
+
+
+def test_the_head_read_from_the_revision_files_is_alembics():
+    """The start-up check reads the head without importing Alembic (cigales.migrate): it must
+    agree with Alembic's own reading of the same scripts."""
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory.from_config(migrate._config())
+    assert migrate.head() == scripts.get_current_head()
+    assert migrate.known_revisions() == {s.revision for s in scripts.walk_revisions()}
+    assert migrate.revision_graph() == {s.revision: s.down_revision
+                                        for s in scripts.walk_revisions()}
