@@ -66,8 +66,9 @@ class ClubStatus:
     alerts: tuple[Alert, ...]
 
 
-def status(session: Session, club: Club, as_of: dt.date) -> ClubStatus:
-    life = lifecycle(session, club)
+def status(session: Session, club: Club, as_of: dt.date, *,
+           life: Lifecycle | None = None) -> ClubStatus:
+    life = life or lifecycle(session, club)
     count = active_members(session, club, as_of)
     cash = cash_balance(session, club.book_id, as_of)
     return ClubStatus(
