@@ -80,7 +80,8 @@ def main() -> int:
                                                     args.runs, env)))
             else:
                 print(f"{tool} is not installed: not measured (apt-get install -y {tool})")
-    print(f"club            {club} ({url.split(':', 1)[0]}), median of {args.runs} runs, "
+    backend = url.split(":", 1)[0] if "://" in url else "sqlite"
+    print(f"club            {club} ({backend}), median of {args.runs} runs, "
           f"load average {os.getloadavg()[0]:.1f}")
     print(f"{'command':<26}{'wall':>9}{'CPU':>9}{'peak RSS':>11}")
     for name, (wall, cpu, rss) in rows:
