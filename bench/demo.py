@@ -3,8 +3,10 @@
 Builds ``--clubs`` demo clubs (default 20) with ``cigales.services.demo.build_demo``, each in
 its own ``cigales.db.session_scope`` transaction exactly as the command does (generation only:
 no reports), into a fresh temporary SQLite file or the database named by ``--db``. Prints
-clubs/s, entries/s, postings/s, the time of one club end to end, and the extrapolation to the
-300 clubs of a regional association. Target: one club well under 60 s.
+clubs/s, entries/s, postings/s, the statements sent to the database per entry, the time of one
+club end to end, and the extrapolation to the 300 clubs of a regional association. Targets
+(issue #13), each printed as met or MISSED: one club under 60 s, at least 1,000 entries/s,
+at most 5 statements per entry, 300 clubs in under 5 minutes.
 
 Run ``python bench/demo.py --help``; see bench/README.md.
 """
@@ -24,7 +26,7 @@ from pathlib import Path
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import event, func, select  # noqa: E402
 
 from cigales import db, migrate  # noqa: E402
 from cigales.services.demo import build_demo  # noqa: E402
@@ -33,6 +35,9 @@ from ledger.schema import Entry, Posting  # noqa: E402
 TODAY = dt.date(2026, 11, 22)  # pinned, like the tests, so every run builds the same clubs
 MAX_SECONDS_PER_CLUB = 60.0
 ASSOCIATION_CLUBS = 300
+MIN_ENTRIES_PER_SECOND = 1_000
+MAX_QUERIES_PER_ENTRY = 5.0
+MAX_REGION_MINUTES = 5.0
 
 
 def postings_of(url: str, book_ids: list[int]) -> int:
@@ -47,10 +52,18 @@ def postings_of(url: str, book_ids: list[int]) -> int:
         engine.dispose()
 
 
-def run(url: str, clubs: int, seed: int) -> tuple[list[float], int, list[int], int]:
-    """Build the clubs; return per-club seconds, entries, book ids and clubs skipped."""
+def run(url: str, clubs: int, seed: int) -> tuple[list[float], int, list[int], int, int]:
+    """Build the clubs; return per-club seconds, entries, book ids, clubs skipped and the
+    statements sent while building them."""
     engine = db.make_engine(url)
     migrate.ensure_ready(engine)
+    statements = [0]
+
+    def count(*_args: object) -> None:
+        statements[0] += 1
+
+    # Counted after the migration: only what building the clubs sends (BEGIN included).
+    event.listen(engine, "before_cursor_execute", count)
     times: list[float] = []
     entries = skipped = 0
     books: list[int] = []
@@ -67,7 +80,7 @@ def run(url: str, clubs: int, seed: int) -> tuple[list[float], int, list[int], i
             books.append(result.club.book_id)
     finally:
         engine.dispose()
-    return times, entries, books, skipped
+    return times, entries, books, skipped, statements[0]
 
 
 def main() -> int:
@@ -76,7 +89,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1, help="demo seed (default 1)")
     parser.add_argument("--db", help="database URL (default: a temporary SQLite file)")
     parser.add_argument("--strict", action="store_true",
-                        help="exit 1 if one club takes 60 s or more")
+                        help="exit 1 if a target is missed")
     args = parser.parse_args()
     if args.clubs < 1:
         parser.error("--clubs must be at least 1")
@@ -84,7 +97,7 @@ def main() -> int:
         url = args.db or f"sqlite:///{tmp}/demo.db"
         wall = time.perf_counter()
         cpu = time.process_time()
-        times, entries, books, skipped = run(url, args.clubs, args.seed)
+        times, entries, books, skipped, statements = run(url, args.clubs, args.seed)
         wall = time.perf_counter() - wall
         cpu = time.process_time() - cpu
         postings = postings_of(url, books) if books else 0
@@ -100,14 +113,30 @@ def main() -> int:
     print(f"total           {wall:.2f} s wall clock, {cpu:.2f} s CPU")
     print(f"rate            {built / total:.3f} clubs/s   {entries / total:,.0f} entries/s   "
           f"{postings / total:,.0f} postings/s")
+    # On a shared machine the wall clock also counts other processes' turns: CPU time is the
+    # figure to compare between runs there (both are printed; the targets use wall time).
+    print(f"rate (CPU)      {entries / cpu:,.0f} entries per CPU second")
+    per_entry = statements / entries
+    print(f"queries         {statements:,} statements, {per_entry:.1f} per entry")
     print(f"one club        first {times[0]:.2f} s   median {statistics.median(times):.2f} s   "
           f"max {max(times):.2f} s   ({entries / built:,.0f} entries per club)")
     print(f"300 clubs       about {ASSOCIATION_CLUBS * total / built / 60:.1f} min "
           f"(extrapolated, {ASSOCIATION_CLUBS * entries / built:,.0f} entries)")
-    ok = max(times) < MAX_SECONDS_PER_CLUB
-    print(f"{'PASS' if ok else 'FAIL'}  slowest club {max(times):.2f} s < "
-          f"{MAX_SECONDS_PER_CLUB:.0f} s")
-    return 1 if args.strict and not ok else 0
+    region_minutes = ASSOCIATION_CLUBS * total / built / 60
+    checks = [
+        (max(times) < MAX_SECONDS_PER_CLUB,
+         f"slowest club {max(times):.2f} s < {MAX_SECONDS_PER_CLUB:.0f} s"),
+        (entries / total >= MIN_ENTRIES_PER_SECOND,
+         f"{entries / total:,.0f} entries/s >= {MIN_ENTRIES_PER_SECOND:,}"),
+        (per_entry <= MAX_QUERIES_PER_ENTRY,
+         f"{per_entry:.1f} queries per entry <= {MAX_QUERIES_PER_ENTRY:.0f}"),
+        (region_minutes < MAX_REGION_MINUTES,
+         f"{ASSOCIATION_CLUBS} clubs in {region_minutes:.1f} min < {MAX_REGION_MINUTES:.0f} min"),
+    ]
+    for ok, text in checks:
+        print(f"{'met   ' if ok else 'MISSED'}  {text}")
+    missed = sum(1 for ok, _ in checks if not ok)
+    return 1 if args.strict and missed else 0
 
 
 if __name__ == "__main__":

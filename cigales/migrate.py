@@ -2,49 +2,87 @@
 
 The migration scripts live inside the package (cigales/migrations) rather than at the
 repository root so that they ship with a normal, non-editable install.
+
+Every command checks the schema version when it opens the database. Importing Alembic costs
+more than most commands' whole work, so that check does not: the packaged head is read from
+the revision files themselves (``revision = "…"`` / ``down_revision = "…"``, checked against
+Alembic's own reading by tests/test_migrations.py) and the stored revision with one SELECT.
+Alembic is imported only to migrate.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
 
 from cigales.errors import DatabaseNeedsUpgrade, DatabaseTooNew, NotACigalesDatabase
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS = Path(__file__).parent / "migrations"
+VERSION_TABLE = "alembic_version"  # Alembic's default, which env.py keeps
+_ASSIGNMENT = re.compile(r"^(revision|down_revision)\s*(?::[^=]*)?=\s*(.+?)\s*$", re.MULTILINE)
 
 
 def _config(script_location: Path = MIGRATIONS) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(script_location))
     return cfg
 
 
+def _literal(source: str) -> str | None:
+    value = source.strip()
+    if value == "None":
+        return None
+    match = re.fullmatch(r"""(["'])([^"']+)\1""", value)
+    assert match, f"revision files name one revision as a plain string, not {source!r}"
+    return match.group(2)
+
+
+@functools.cache
+def revision_graph(folder: Path = MIGRATIONS / "versions") -> dict[str, str | None]:
+    """revision -> down_revision, read from the revision files without importing them."""
+    graph: dict[str, str | None] = {}
+    for path in sorted(folder.glob("*.py")):
+        text_ = path.read_text(encoding="utf-8")
+        found: dict[str, str] = {m.group(1): m.group(2) for m in _ASSIGNMENT.finditer(text_)}
+        if "revision" in found:
+            graph[_literal(found["revision"]) or ""] = _literal(found.get("down_revision", "None"))
+    return graph
+
+
 @functools.cache
 def head() -> str:
-    head_rev = ScriptDirectory.from_config(_config()).get_current_head()
-    assert head_rev is not None
-    return head_rev
+    graph = revision_graph()
+    heads = set(graph) - {down for down in graph.values() if down}
+    assert len(heads) == 1, f"the migrations must have one head, not {sorted(heads)}"
+    return heads.pop()
 
 
 @functools.cache
 def known_revisions() -> frozenset[str]:
-    return frozenset(s.revision for s in ScriptDirectory.from_config(_config()).walk_revisions())
+    return frozenset(revision_graph())
 
 
 def current(engine: Engine) -> str | None:
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        if not inspect(conn).has_table(VERSION_TABLE):
+            return None
+        # One row at most: the migrations form a single chain (head() asserts it).
+        return conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalar()  # noqa: S608 - a constant
 
 
 def upgrade(engine: Engine, revision: str = "head", *,
             script_location: Path = MIGRATIONS) -> None:
+    from alembic import command
+
     cfg = _config(script_location)
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
@@ -52,6 +90,8 @@ def upgrade(engine: Engine, revision: str = "head", *,
 
 
 def downgrade(engine: Engine, revision: str) -> None:
+    from alembic import command
+
     cfg = _config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn

@@ -22,7 +22,14 @@ from sqlalchemy.orm import Session
 
 from ledger import errors
 from ledger.money import Money
-from ledger.post import EntryDraft, Line, PostedEntry, ensure_fiscal_years, post_entries
+from ledger.post import (
+    EntryDraft,
+    Line,
+    PostedEntry,
+    ensure_fiscal_years,
+    forget,
+    post_entries,
+)
 from ledger.queries import balances_by_account
 from ledger.schema import OPENING_JOURNAL, Book, Entry, FiscalYear
 
@@ -114,6 +121,7 @@ def close_year(
         .values(closed=True)
         .execution_options(synchronize_session=False)
     )
+    forget(session, book_id)  # the transaction's cached fiscal years (ledger.post) are stale
     ensure_fiscal_years(session, book, [year + 1])
     carried = balances_by_account(session, book_id, end)
     opening = None

@@ -20,8 +20,9 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, event, func, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -134,22 +135,76 @@ def content_digest(draft_journal: str, date: dt.date, label: str, lines: Iterabl
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+# -- unit of work --------------------------------------------------------------------------------
+# A service writes many entries to one book in one transaction (a demo club, a bank statement,
+# a month's savings). What the transaction has read of a book it has locked cannot change
+# under it until it ends: the book row is locked (FOR UPDATE on PostgreSQL, BEGIN IMMEDIATE on
+# SQLite), and the rows read here (journal counters, fiscal years, accounts' ids) are written
+# only by this module, which keeps the state up to date, or by ledger.closing, which calls
+# forget(). So the book is locked and these rows are read once per transaction instead of once
+# per entry. The state is dropped whenever a transaction or savepoint ends (commit, rollback,
+# release): a rolled-back savepoint can never leave a stale counter or chain head behind.
+_UOW = "ledger.post.locked_books"
+
+
+class BookLike(Protocol):
+    id: int
+    opened_on: dt.date
+
+
+@dataclass(slots=True)
+class _Locked:
+    """A book locked by the current transaction, and what the transaction knows of it."""
+
+    orm: Book
+    id: int
+    code: str
+    opened_on: dt.date
+    seq: int
+    head: str
+    counters: dict[str, int] = field(default_factory=dict)
+    years: dict[int, bool] = field(default_factory=dict)  # year -> closed
+    accounts: dict[str, tuple[int, bool]] = field(default_factory=dict)  # code -> (id, postable)
+
+
+def _locked_books(session: Session) -> dict[int, _Locked]:
+    books: dict[int, _Locked] = session.info.setdefault(_UOW, {})
+    return books
+
+
+def forget(session: Session, book_id: int | None = None) -> None:
+    """Drop what this transaction knows of a book (all books by default): for a writer of
+    ledger rows other than this module (ledger.closing closes fiscal years)."""
+    if book_id is None:
+        session.info.pop(_UOW, None)
+    else:
+        _locked_books(session).pop(book_id, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _transaction_ended(session: Session, _transaction: Any) -> None:
+    session.info.pop(_UOW, None)
+
+
 def fiscal_year_bounds(opened_on: dt.date, year: int) -> tuple[dt.date, dt.date]:
     """Fiscal years are calendar years; the first one starts when the books are opened."""
     start = max(opened_on, dt.date(year, 1, 1))
     return start, dt.date(year, 12, 31)
 
 
-def ensure_fiscal_years(session: Session, book: Book, years: Iterable[int]) -> dict[int, bool]:
+def ensure_fiscal_years(session: Session, book: BookLike, years: Iterable[int]) -> dict[int, bool]:
     """Create missing fiscal years (open) and return {year: closed} for the requested ones."""
     wanted = set(years)
-    existing = dict(
-        session.execute(
+    locked = _locked_books(session).get(book.id)
+    known = locked.years if locked is not None else {}
+    existing = {y: known[y] for y in wanted if y in known}
+    if wanted - existing.keys():
+        rows = session.execute(
             select(FiscalYear.year, FiscalYear.closed).where(
-                FiscalYear.book_id == book.id, FiscalYear.year.in_(wanted)
+                FiscalYear.book_id == book.id, FiscalYear.year.in_(wanted - existing.keys())
             )
         ).all()
-    )
+        existing.update(dict(rows))
     for year in sorted(wanted - existing.keys()):
         start, end = fiscal_year_bounds(book.opened_on, year)
         session.execute(
@@ -158,18 +213,26 @@ def ensure_fiscal_years(session: Session, book: Book, years: Iterable[int]) -> d
             )
         )
         existing[year] = False
+    if locked is not None:
+        locked.years.update(existing)
     return existing
 
 
-def _lock_book(session: Session, book_id: int) -> Book:
+def _lock_book(session: Session, book_id: int) -> _Locked:
     # FOR UPDATE serializes writers on PostgreSQL; SQLite ignores it and relies on the
-    # BEGIN IMMEDIATE that cigales.db issues for write transactions.
+    # BEGIN IMMEDIATE that cigales.db issues for write transactions. Once per transaction.
+    locked = _locked_books(session).get(book_id)
+    if locked is not None:
+        return locked
     book = session.execute(
         select(Book).where(Book.id == book_id).with_for_update()
     ).scalar_one_or_none()
     if book is None:
         raise LookupError(f"no book with id {book_id}")
-    return book
+    locked = _Locked(book, book.id, book.code, book.opened_on, book.chain_seq,
+                     book.head_hash or GENESIS_HASH)
+    _locked_books(session)[book_id] = locked
+    return locked
 
 
 def _validate_shape(draft: EntryDraft, allow_opening: bool) -> list[tuple[str, int]]:
@@ -199,13 +262,18 @@ def _validate_shape(draft: EntryDraft, allow_opening: bool) -> list[tuple[str, i
     return pairs
 
 
-def _resolve_accounts(session: Session, book_id: int, codes: set[str]) -> dict[str, int]:
-    rows = session.execute(
-        select(Account.code, Account.id, Account.postable).where(
-            Account.book_id == book_id, Account.code.in_(codes)
-        )
-    ).all()
-    found = {code: (acc_id, postable) for code, acc_id, postable in rows}
+def _resolve_accounts(session: Session, book: _Locked, codes: set[str]) -> dict[str, int]:
+    # Accounts are added, never changed or removed: ids read once per transaction (an
+    # unknown code is asked again, it may have been opened since).
+    found = book.accounts
+    missing = codes - found.keys()
+    if missing:
+        rows = session.execute(
+            select(Account.code, Account.id, Account.postable).where(
+                Account.book_id == book.id, Account.code.in_(missing)
+            )
+        ).all()
+        found.update({code: (acc_id, postable) for code, acc_id, postable in rows})
     for code in sorted(codes):
         if code not in found:
             raise errors.UnknownAccount(account=code)
@@ -275,7 +343,7 @@ def post_entries(
             if closed[d.date.year]:
                 raise errors.FiscalYearClosed(date=d.date.isoformat(), year=d.date.year,
                                               next_open=_next_open_start(session, book))
-        account_ids = _resolve_accounts(session, book_id,
+        account_ids = _resolve_accounts(session, book,
                                         {a for i in to_write for a, _ in shapes[i]})
         _write(session, book, drafts, shapes, digests, to_write, account_ids, results)
     # Duplicates of a key inside the same batch return the entry written for the first one.
@@ -291,7 +359,7 @@ def post_entries(
 
 def _write(
     session: Session,
-    book: Book,
+    book: _Locked,
     drafts: Sequence[EntryDraft],
     shapes: Sequence[list[tuple[str, int]]],
     digests: Sequence[str],
@@ -300,13 +368,15 @@ def _write(
     results: list[PostedEntry | None],
 ) -> None:
     journals = sorted({drafts[i].journal for i in to_write})
-    counters = dict(
-        session.execute(
+    counters = {j: book.counters[j] for j in journals if j in book.counters}
+    unknown = [j for j in journals if j not in counters]
+    if unknown:
+        rows = session.execute(
             select(JournalCounter.journal, JournalCounter.last_number).where(
-                JournalCounter.book_id == book.id, JournalCounter.journal.in_(journals)
+                JournalCounter.book_id == book.id, JournalCounter.journal.in_(unknown)
             )
         ).all()
-    )
+        counters.update(dict(rows))
     for j in journals:
         if j not in counters:
             session.execute(insert(JournalCounter).values(book_id=book.id, journal=j,
@@ -314,8 +384,8 @@ def _write(
             counters[j] = 0
 
     reversal_refs = _reversal_refs(session, [drafts[i].reverses_id for i in to_write])
-    seq = book.chain_seq
-    head = book.head_hash or GENESIS_HASH
+    seq = book.seq
+    head = book.head
     entry_rows: list[dict[str, object]] = []
     numbered: list[tuple[int, str]] = []
     for i in to_write:
@@ -347,7 +417,7 @@ def _write(
         numbered.append((number, digest))
         head = digest
 
-    first_seq = book.chain_seq + 1
+    first_seq = book.seq + 1
     try:
         # Performance: plain Core inserts on the tables skip the ORM bulk-insert bookkeeping
         # (per-row state we never use), and RETURNING (seq, id) replaces
@@ -391,8 +461,12 @@ def _write(
                 .values(last_number=counters[j])
             )
     except (IntegrityError, DBAPIError) as exc:
+        forget(session, book.id)
         raise translate_db_error(exc) from exc
-    session.expire(book)
+    # Only once every statement has succeeded: the transaction's view of the book moves on.
+    book.seq, book.head = seq, head
+    book.counters.update(counters)
+    session.expire(book.orm)
     for entry_id, i, (number, digest) in zip(ids, to_write, numbered, strict=True):
         d = drafts[i]
         results[i] = PostedEntry(entry_id, d.journal, number, d.date, d.label, digest,
@@ -422,7 +496,7 @@ def _reversal_refs(session: Session, ids: Sequence[int | None]) -> dict[int, str
     return {entry_id: f"{journal}:{number}" for entry_id, journal, number in rows}
 
 
-def _next_open_start(session: Session, book: Book) -> str:
+def _next_open_start(session: Session, book: BookLike) -> str:
     last_closed = session.execute(
         select(func.max(FiscalYear.year)).where(FiscalYear.book_id == book.id,
                                                  FiscalYear.closed.is_(True))

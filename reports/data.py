@@ -35,17 +35,16 @@ from cigales.models import (
     Member,
     MemberIdentity,
 )
-from cigales.phases import Phase
+from cigales.phases import Lifecycle, Phase
 from cigales.schedules import BUCKETS
 from cigales.services import lifecycle as lifecycle_service
 from cigales.services.clubs import cash_balance
-from cigales.services.loans import all_loans, arrears_of
+from cigales.services.loans import LoanView, all_loans, arrears_of
 from cigales.services.members import member_table
 from cigales.services.portfolio import (
     IncomeLine,
     PortfolioLine,
     TaxSheet,
-    investment_alerts,
     portfolio,
     tax_sheets,
 )
@@ -54,6 +53,7 @@ from cigales.shares import net_assets_by_day
 from ledger.money import Money
 from ledger.queries import chain_head
 from ledger.schema import OPENING_JOURNAL, Account, Entry, FiscalYear, Posting
+from reports.club_view import ClubView
 
 ZERO = Money(0)
 
@@ -92,8 +92,9 @@ class ClubIdentity:
     result_allocation: str
 
 
-def club_identity(session: Session, club: Club, as_of: dt.date) -> ClubIdentity:
-    life = lifecycle_service.lifecycle(session, club)
+def club_identity(session: Session, club: Club, as_of: dt.date, *,
+                  life: Lifecycle | None = None) -> ClubIdentity:
+    life = life or lifecycle_service.lifecycle(session, club)
     one_day = dt.timedelta(days=1)
     return ClubIdentity(
         slug=club.slug, name=club.name, region=club.region, department=club.department,
@@ -464,8 +465,10 @@ class LoanBook:
     par30: Fraction  # outstanding of loans > 30 days late ÷ outstanding
 
 
-def loan_book(session: Session, club: Club, as_of: dt.date) -> LoanBook:
-    views = all_loans(session, club, as_of)
+def loan_book(session: Session, club: Club, as_of: dt.date, *,
+              views: list[LoanView] | None = None) -> LoanBook:
+    """``views``: the club's loans already viewed on ``as_of`` (reports.club_view)."""
+    views = all_loans(session, club, as_of) if views is None else views
     report = arrears_of(views, as_of)
     lines = []
     for view in views:
@@ -570,7 +573,9 @@ def _member_movements(session: Session, club: Club, column, first: dt.date,  # t
 
 
 def activity(session: Session, club: Club, year: int,
-             lines: list[PortfolioLine], previous: list[PortfolioLine]) -> Activity:
+             lines: list[PortfolioLine], previous: list[PortfolioLine], *,
+             view: ClubView | None = None) -> Activity:
+    """``view``: the club on 31 December of ``year``, when the caller has one."""
     first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
     savings = session.execute(
         select(func.coalesce(func.sum(CapitalMovement.amount_cents), 0), func.count())
@@ -591,11 +596,12 @@ def activity(session: Session, club: Club, year: int,
         .join(Investee, Investee.id == InvesteeJobs.investee_id)
         .where(Investee.club_id == club.id, InvesteeJobs.date >= first,
                InvesteeJobs.date <= last)).one()
-    status = lifecycle_service.status(session, club, last)
-    alerts = (*status.alerts, *investment_alerts(session, club, last))
-    life = lifecycle_service.lifecycle(session, club)
+    view = view or ClubView(session, club, last)
+    status = view.status
+    alerts = (*status.alerts, *view.investment_alerts)
     behind = (sum(1 for a in savings_arrears(session, club, last) if a.behind.cents)
-              if any(life.is_saving_month(year, month) for month in range(1, 13)) else None)
+              if any(view.life.is_saving_month(year, month) for month in range(1, 13))
+              else None)
     closed_on, distribution = final_distribution(session, club, year)
     return Activity(
         members_start=lifecycle_service.active_members(session, club, first),
@@ -739,21 +745,22 @@ def _year_closed(session: Session, club: Club, year: int) -> bool:
 
 def build_agm_pack(session: Session, club: Club, year: int, *, generated: dt.date) -> AgmPack:
     last = dt.date(year, 12, 31)
-    identity = club_identity(session, club, last)
-    lines = portfolio(session, club, last)
+    view = ClubView(session, club, last)  # read by every section: computed once
+    identity = club_identity(session, club, last, life=view.life)
+    lines = view.portfolio
     previous = portfolio(session, club, dt.date(year - 1, 12, 31))
     income = income_statement(session, club, year)
     assets, members = member_lines(session, club, year)
     return AgmPack(
         club=identity, year=year, generated=generated,
-        activity=activity(session, club, year, lines, previous),
+        activity=activity(session, club, year, lines, previous, view=view),
         balance_sheet=balance_sheet(session, club, year),
         income_statement=income,
         cash=cash_reconciliation(session, club, year),
         net_assets=assets,
         members=members,
         portfolio=tuple(lines),
-        loans=loan_book(session, club, last),
+        loans=loan_book(session, club, last, views=view.loans),
         savings_by_month=monthly_savings(session, club, last),
         net_assets_by_month=net_assets_by_month(session, club, last),
         portfolio_by_kind=split(lines, "instrument"),
@@ -832,7 +839,8 @@ def build_member_statements(session: Session, club: Club, year: int, *, generate
                             member: str | None = None) -> list[MemberStatement]:
     """One statement per member who had joined by 31/12 (or just ``member``)."""
     last = dt.date(year, 12, 31)
-    identity = club_identity(session, club, last)
+    view = ClubView(session, club, last)
+    identity = club_identity(session, club, last, life=view.life)
     assets, lines = member_lines(session, club, year)
     selected = [m for m in lines if member is None or m.code == member]
     if member is not None and not selected:
@@ -843,7 +851,7 @@ def build_member_statements(session: Session, club: Club, year: int, *, generate
     sheets = {s.member: s for s in tax_sheets(session, club, year, member)}
     by_month = _payments_by_month(session, club, year)
     parts: dict[str, list[InvestmentPart]] = defaultdict(list)
-    for p in portfolio(session, club, last):
+    for p in view.portfolio:
         for k in p.keys:
             parts[k.member].append(InvestmentPart(
                 p.number, p.investee_name, p.kind, p.date, p.status, p.cost, k.share, k.amount,

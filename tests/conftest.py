@@ -32,7 +32,18 @@ def _pinned_today(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
-    """A URL to an empty database on the requested backend (default: parametrized)."""
+    """A URL to a database at the packaged schema head, with nothing in it (default:
+    parametrized). A copy of a template migrated once per worker (tests/helpers.py)."""
+    scratch = ScratchDatabase(getattr(request, "param", "sqlite"), migrated=True)
+    try:
+        yield scratch.url
+    finally:
+        scratch.drop()
+
+
+@pytest.fixture
+def empty_database_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A URL to a database without any table, for the tests of migrating on first use."""
     scratch = ScratchDatabase(getattr(request, "param", "sqlite"))
     try:
         yield scratch.url
@@ -41,15 +52,18 @@ def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    # Any test using a database fixture runs once per available backend.
-    if "database_url" in metafunc.fixturenames:
-        metafunc.parametrize("database_url", BACKENDS, indirect=True)
+    # Any test using a database fixture runs once per available backend (both of its
+    # databases on the same backend when it uses the two fixtures).
+    names = [n for n in ("database_url", "empty_database_url") if n in metafunc.fixturenames]
+    if names:
+        metafunc.parametrize(names, [(b,) * len(names) for b in BACKENDS], indirect=True)
 
 
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
     """A migrated database."""
     eng = db.make_engine(database_url)
+    # Already at the head: this only checks the stored revision, as every command does.
     migrate.ensure_ready(eng)
     yield eng
     eng.dispose()

@@ -80,7 +80,7 @@ class ClubMachine(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
-        self._scratch = ScratchDatabase(self.backend, prefix="t_csm")
+        self._scratch = ScratchDatabase(self.backend, prefix="t_csm", migrated=True)
         self.engine = db.make_engine(self._scratch.url)
         migrate.ensure_ready(self.engine)
         self.club: Club | None = None

@@ -47,7 +47,7 @@ class Built:
 
 
 def build(backend: str, seed: int = 1, index: int = 0) -> tuple[ScratchDatabase, Built]:
-    scratch = ScratchDatabase(backend, prefix="demo")
+    scratch = ScratchDatabase(backend, prefix="demo", migrated=True)
     engine = db.make_engine(scratch.url)
     migrate.ensure_ready(engine)
     with db.session_scope(engine) as s:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from cigales import db, migrate
 from cigales.cli.entry import run
@@ -14,8 +14,8 @@ from ledger import guards
 from tests.helpers import make_club
 
 
-def test_new_database_is_migrated_on_first_use(database_url):
-    engine = db.make_engine(database_url)
+def test_new_database_is_migrated_on_first_use(empty_database_url):
+    engine = db.make_engine(empty_database_url)
     assert migrate.current(engine) is None
     migrate.ensure_ready(engine)
     assert migrate.current(engine) == migrate.head()
@@ -37,7 +37,8 @@ def test_sqlite_file_created_with_wal(tmp_path, capsys):
     engine.dispose()
 
 
-def test_old_schema_is_refused_until_upgraded(database_url, capsys):
+def test_old_schema_is_refused_until_upgraded(empty_database_url, capsys):
+    database_url = empty_database_url
     engine = db.make_engine(database_url)
     migrate.upgrade(engine, "0001")
     with pytest.raises(DatabaseNeedsUpgrade):
@@ -116,8 +117,8 @@ def test_downgrade_and_upgrade_round_trip(engine):
     make_club(engine)
 
 
-def test_foreign_and_newer_databases_are_refused(database_url):
-    engine = db.make_engine(database_url)
+def test_foreign_and_newer_databases_are_refused(empty_database_url):
+    engine = db.make_engine(empty_database_url)
     with engine.begin() as conn:
         conn.execute(text("CREATE TABLE something_else (id INTEGER)"))
     with pytest.raises(NotACigalesDatabase):
@@ -135,3 +136,69 @@ def test_foreign_and_newer_databases_are_refused(database_url):
 def test_missing_folder_is_a_clear_error(tmp_path, capsys):
     assert run(["--db", str(tmp_path / "nowhere" / "x.db"), "club", "list"]) == 1
     assert "[database_unavailable]" in capsys.readouterr().err
+
+
+def _schema_of(url: str) -> dict[str, object]:
+    """Everything the schema defines that a test can depend on, in a comparable form."""
+    engine = db.make_engine(url)
+    try:
+        with engine.connect() as conn:
+            insp = inspect(conn)
+            tables = sorted(insp.get_table_names())
+            shape = {t: (
+                [(c["name"], str(c["type"]), c["nullable"]) for c in insp.get_columns(t)],
+                sorted((i["name"] or "", tuple(i["column_names"]), bool(i["unique"]))
+                       for i in insp.get_indexes(t)),
+                sorted((u["name"] or "", tuple(u["column_names"]))
+                       for u in insp.get_unique_constraints(t)),
+                sorted((f["referred_table"], tuple(f["constrained_columns"]))
+                       for f in insp.get_foreign_keys(t)),
+                sorted(c["name"] or "" for c in insp.get_check_constraints(t)),
+            ) for t in tables}
+            if conn.dialect.name == "sqlite":
+                triggers = conn.execute(text(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY 1"))
+            else:
+                triggers = conn.execute(text(
+                    "SELECT t.tgname, pg_get_triggerdef(t.oid) FROM pg_trigger t "
+                    "JOIN pg_class c ON c.oid = t.tgrelid "
+                    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE NOT t.tgisinternal AND n.nspname = current_schema() ORDER BY 1"))
+            # Rows the migrations seed (e.g. accounts added to existing books) and the version.
+            rows = {t: sorted(map(tuple, conn.execute(text(f"SELECT * FROM {t}"))))
+                    for t in tables}
+            schema = (None if conn.dialect.name == "sqlite"
+                      else conn.execute(text("SELECT current_schema()")).scalar_one())
+            # PostgreSQL names each test's own schema in the trigger definitions.
+            trigger_defs = [(name, sql.replace(schema, "<schema>") if schema else sql)
+                            for name, sql in triggers]
+            found = {"tables": shape, "triggers": trigger_defs, "rows": rows,
+                     "missing": guards.missing(conn)}
+        return {**found, "revision": migrate.current(engine)}
+    finally:
+        engine.dispose()
+
+
+def test_the_tests_template_database_equals_a_migrated_one(database_url, empty_database_url):
+    """The test suite copies one migrated template instead of running Alembic per test
+    (tests/helpers.py): the copy must be exactly what the migrations build."""
+    engine = db.make_engine(empty_database_url)
+    migrate.ensure_ready(engine)
+    engine.dispose()
+    copied, migrated = _schema_of(database_url), _schema_of(empty_database_url)
+    assert copied["revision"] == migrate.head()
+    assert copied["missing"] == []
+    assert copied["tables"]  # not trivially equal
+    assert copied == migrated
+
+
+def test_the_head_read_from_the_revision_files_is_alembics():
+    """The start-up check reads the head without importing Alembic (cigales.migrate): it must
+    agree with Alembic's own reading of the same scripts."""
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory.from_config(migrate._config())
+    assert migrate.head() == scripts.get_current_head()
+    assert migrate.known_revisions() == {s.revision for s in scripts.walk_revisions()}
+    assert migrate.revision_graph() == {s.revision: s.down_revision
+                                        for s in scripts.walk_revisions()}

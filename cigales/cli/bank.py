@@ -75,8 +75,8 @@ def _columns() -> list[Column]:
 
 
 def register(app: typer.Typer) -> None:
-    bank_app = typer.Typer(help=_("Bank statements: import, suspense, assign, reconcile."),
-                           no_args_is_help=True)
+    """Add this module's commands to ``app``; their help lines are in cigales.cli.app.COMMANDS."""
+    bank_app = typer.Typer(no_args_is_help=True)
     app.add_typer(bank_app, name="bank")
 
     @bank_app.command("import", help=_(

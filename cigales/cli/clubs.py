@@ -12,9 +12,10 @@ from reports.labels import phase_name
 
 
 def register(app: typer.Typer) -> None:
-    club_app = typer.Typer(help=_("Clubs: create, list."), no_args_is_help=True)
+    """Add this module's commands to ``app``; their help lines are in cigales.cli.app.COMMANDS."""
+    club_app = typer.Typer(no_args_is_help=True)
     app.add_typer(club_app, name="club")
-    account_app = typer.Typer(help=_("Accounts of a club's book."), no_args_is_help=True)
+    account_app = typer.Typer(no_args_is_help=True)
     app.add_typer(account_app, name="account")
 
     @club_app.command("create", help=_("Create a club and open its books with the chart of "

@@ -8,13 +8,11 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
-from cigales import clock, db, migrate
+from cigales import clock
 from cigales.errors import (
     ConfirmationRequired,
     InvalidChoice,
@@ -30,6 +28,12 @@ __all__ = ["InvalidChoice", "MissingValue"]
 from cigales.i18n import _
 from ledger.money import Money
 
+if TYPE_CHECKING:
+    # SQLAlchemy is imported by the commands that open the database, not by the command table
+    # and the help (cigales.cli.app).
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
+
 FORMATS = ("table", "json", "csv")
 
 
@@ -40,6 +44,8 @@ class State:
 
     def get_engine(self) -> Engine:
         if self.engine is None:
+            from cigales import db, migrate
+
             self.engine = db.make_engine(self.db_url)
             migrate.ensure_ready(self.engine)
         return self.engine
@@ -53,6 +59,8 @@ def state(ctx: typer.Context) -> State:
 
 @contextmanager
 def session(ctx: typer.Context, *, write: bool = True) -> Iterator[Session]:
+    from cigales import db
+
     with db.session_scope(state(ctx).get_engine(), write=write) as s:
         yield s
 

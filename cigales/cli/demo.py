@@ -37,10 +37,8 @@ def _seconds(value: float) -> str:
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("demo", help=_("Build realistic demo clubs (ten years of savings, members "
-                                "joining and leaving, investments, repayments, closings) "
-                                "and write their reports; the same seed always gives the "
-                                "same clubs, and existing clubs are skipped."))
+    """Add this module's commands to ``app``; their help lines are in cigales.cli.app.COMMANDS."""
+    @app.command("demo")  # help: cigales.cli.app.COMMANDS
     def demo_command(
         ctx: typer.Context,
         clubs: int = typer.Option(1, "--clubs", help=_("Number of clubs, 1 to 1000.")),

@@ -25,9 +25,10 @@ def _show(entry: PostedEntry, format: str) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    entry_app = typer.Typer(help=_("Accounting entries: add, reverse."), no_args_is_help=True)
+    """Add this module's commands to ``app``; their help lines are in cigales.cli.app.COMMANDS."""
+    entry_app = typer.Typer(no_args_is_help=True)
     app.add_typer(entry_app, name="entry")
-    year_app = typer.Typer(help=_("Fiscal years."), no_args_is_help=True)
+    year_app = typer.Typer(no_args_is_help=True)
     app.add_typer(year_app, name="year")
 
     @entry_app.command("add", help=_("Post a balanced entry; prints its number."))

@@ -13,9 +13,8 @@ from ledger import queries
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("example", help=_("Create a small example club with a year of entries, "
-                                   "close its first year and print its trial balance "
-                                   "(safe to re-run: nothing is posted twice)."))
+    """Add this module's commands to ``app``; their help lines are in cigales.cli.app.COMMANDS."""
+    @app.command("example")  # help: cigales.cli.app.COMMANDS
     def example(ctx: typer.Context, format: str = common.format_option()) -> None:
         common.check_format(format)
         today = common.today()

@@ -55,9 +55,8 @@ def fec_target(output: str | None, siren: str | None, slug: str, year: int) -> s
 
 
 def register(app: typer.Typer) -> None:
-    export_app = typer.Typer(help=_("Exports for accountants, the tax administration and "
-                                    "accounting tools."),
-                             no_args_is_help=True)
+    """Add this module's commands to ``app``; their help lines are in cigales.cli.app.COMMANDS."""
+    export_app = typer.Typer(no_args_is_help=True)
     app.add_typer(export_app, name="export")
 
     @export_app.command("fec", help=_("The FEC file of a fiscal year (fichier des écritures "

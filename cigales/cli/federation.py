@@ -16,8 +16,8 @@ from reports.federation import FederationReport, Figures, Group
 
 
 def register(app: typer.Typer) -> None:
-    federation_app = typer.Typer(help=_("Federation: yearly club returns, regional "
-                                        "aggregation, access control."), no_args_is_help=True)
+    """Add this module's commands to ``app``; their help lines are in cigales.cli.app.COMMANDS."""
+    federation_app = typer.Typer(no_args_is_help=True)
     app.add_typer(federation_app, name="federation")
 
     @federation_app.command("return", help=_("The club's yearly return for its regional "

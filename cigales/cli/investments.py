@@ -107,13 +107,11 @@ def _int(value: str, option: str) -> int:
 
 
 def register(app: typer.Typer) -> None:
-    investee_app = typer.Typer(help=_("Companies and associations the club finances."),
-                               no_args_is_help=True)
-    equity_app = typer.Typer(help=_("Equity stakes: subscriptions, dividends, sales, "
-                                    "impairments."), no_args_is_help=True)
-    loan_app = typer.Typer(help=_("Loans: honour loans, shareholder loans, contributions, "
-                                  "participating titles."), no_args_is_help=True)
-    tax_app = typer.Typer(help=_("Members' tax papers."), no_args_is_help=True)
+    """Add this module's commands to ``app``; their help lines are in cigales.cli.app.COMMANDS."""
+    investee_app = typer.Typer(no_args_is_help=True)
+    equity_app = typer.Typer(no_args_is_help=True)
+    loan_app = typer.Typer(no_args_is_help=True)
+    tax_app = typer.Typer(no_args_is_help=True)
     app.add_typer(investee_app, name="investee")
     app.add_typer(equity_app, name="equity")
     app.add_typer(loan_app, name="loan")
@@ -465,8 +463,7 @@ def register(app: typer.Typer) -> None:
                      **report.buckets})
 
     # -- portfolio and tax -----------------------------------------------------------------------
-    @app.command("portfolio", help=_("Every investment: kind, cost, repaid, outstanding, "
-                                     "impairment, status, member keys."))
+    @app.command("portfolio")  # help: cigales.cli.app.COMMANDS
     def portfolio_command(
         ctx: typer.Context,
         club: str = common.club_option(),

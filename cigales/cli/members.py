@@ -20,16 +20,15 @@ def _posted(entry: PostedEntry) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    member_app = typer.Typer(help=_("Members: add, leave, list, export or erase their data."),
-                             no_args_is_help=True)
+    """Add this module's commands to ``app``; their help lines are in cigales.cli.app.COMMANDS."""
+    member_app = typer.Typer(no_args_is_help=True)
     app.add_typer(member_app, name="member")
     privacy.register(member_app)
-    saving_app = typer.Typer(help=_("Members' savings: add, collect a month, arrears."),
-                             no_args_is_help=True)
+    saving_app = typer.Typer(no_args_is_help=True)
     app.add_typer(saving_app, name="saving")
-    expense_app = typer.Typer(help=_("Club expenses paid from the bank."), no_args_is_help=True)
+    expense_app = typer.Typer(no_args_is_help=True)
     app.add_typer(expense_app, name="expense")
-    income_app = typer.Typer(help=_("Club income received in the bank."), no_args_is_help=True)
+    income_app = typer.Typer(no_args_is_help=True)
     app.add_typer(income_app, name="income")
 
     @member_app.command("add", help=_("Add a member (at most 20 active); opens 1011-CODE, "

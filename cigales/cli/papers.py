@@ -14,8 +14,6 @@ from cigales.cli.output import write_binary
 from cigales.errors import MissingValue, OutputNotWritable
 from cigales.i18n import _
 from cigales.services.clubs import get_club
-from reports.data import build_agm_pack, build_member_statements, check_year
-from reports.pack import statement_name, write_statements
 
 
 def _lang(value: str | None) -> str | None:
@@ -55,6 +53,10 @@ def register(report_app: typer.Typer) -> None:
         lang: str = lang_option(),
         format: str = paper_format_option(),
     ) -> None:
+        # The report builders and ReportLab are imported by the two commands that use them,
+        # not by every `report` command (start-up time, cigales.cli.app).
+        from reports.data import build_agm_pack, check_year
+
         year = common.require_year(year_text)
         language = _lang(lang)
         common.choice(format, "--format", PAPER_FORMATS)
@@ -92,6 +94,9 @@ def register(report_app: typer.Typer) -> None:
         lang: str = lang_option(),
         format: str = paper_format_option(),
     ) -> None:
+        from reports.data import build_member_statements, check_year
+        from reports.pack import statement_name, write_statements
+
         year = common.require_year(year_text)
         language = _lang(lang)
         common.choice(format, "--format", PAPER_FORMATS)

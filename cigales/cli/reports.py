@@ -39,9 +39,8 @@ def show_trial_balance(club: str, tb: queries.TrialBalance, format: str,
 
 
 def register(app: typer.Typer) -> None:
-    report_app = typer.Typer(help=_("Reports: trial balance, general ledger, journal, share "
-                                    "table, AGM pack, member statements."),
-                             no_args_is_help=True)
+    """Add this module's commands to ``app``; their help lines are in cigales.cli.app.COMMANDS."""
+    report_app = typer.Typer(no_args_is_help=True)
     app.add_typer(report_app, name="report")
     papers.register(report_app)
 

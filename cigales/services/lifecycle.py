@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
+from sqlalchemy import event as sa_event
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
@@ -21,14 +23,30 @@ from ledger.post import EntryDraft, Line, post_entries
 from ledger.queries import balances_by_account
 from ledger.schema import Account, Entry
 
+# The club's phase events, read once per transaction (every operation checks the phase):
+# they are written only by record() below, which drops them, and forgotten when the
+# transaction or a savepoint ends, like ledger.post's unit of work.
+_EVENTS = "cigales.lifecycle.events"
+
+
+@sa_event.listens_for(Session, "after_transaction_end")
+def _transaction_ended(session: Session, _transaction: Any) -> None:
+    session.info.pop(_EVENTS, None)
+
 
 def lifecycle(session: Session, club: Club) -> Lifecycle:
-    rows = session.execute(
-        select(ClubEvent.kind, ClubEvent.date, ClubEvent.late).where(ClubEvent.club_id == club.id)
-    ).all()
+    known: dict[int, tuple[PhaseEvent, ...]] = session.info.setdefault(_EVENTS, {})
+    events = known.get(club.id)
+    if events is None:
+        rows = session.execute(
+            select(ClubEvent.kind, ClubEvent.date, ClubEvent.late)
+            .where(ClubEvent.club_id == club.id)
+        ).all()
+        events = known[club.id] = tuple(
+            PhaseEvent(EventKind(kind), date, bool(late)) for kind, date, late in rows)
     return Lifecycle(
         founded=club.founded,
-        events=tuple(PhaseEvent(EventKind(kind), date, bool(late)) for kind, date, late in rows),
+        events=events,
         settings=Settings(phase2_savings=club.phase2_savings,
                           phase2_investments=club.phase2_investments),
     )
@@ -41,6 +59,7 @@ def not_in_future(date: dt.date, today: dt.date) -> None:
 
 def record(session: Session, club: Club, event: PhaseEvent, *,
            entry_id: int | None = None) -> None:
+    session.info.get(_EVENTS, {}).pop(club.id, None)
     session.execute(insert(ClubEvent).values(club_id=club.id, kind=event.kind.value,
                                              date=event.date, late=event.late,
                                              entry_id=entry_id))
@@ -68,8 +87,9 @@ class ClubStatus:
     alerts: tuple[Alert, ...]
 
 
-def status(session: Session, club: Club, as_of: dt.date) -> ClubStatus:
-    life = lifecycle(session, club)
+def status(session: Session, club: Club, as_of: dt.date, *,
+           life: Lifecycle | None = None) -> ClubStatus:
+    life = life or lifecycle(session, club)
     count = active_members(session, club, as_of)
     cash = cash_balance(session, club.book_id, as_of)
     return ClubStatus(

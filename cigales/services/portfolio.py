@@ -8,6 +8,7 @@ frozen on the payment date; the rate comes from the dated table in ``cigales.pol
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -18,11 +19,11 @@ from sqlalchemy.orm import Session
 from cigales import policy
 from cigales.errors import Notice
 from cigales.models import Club, Investee, Investment, InvestmentEvent, Member, MemberKey
-from cigales.phases import Alert
+from cigales.phases import Alert, Lifecycle
 from cigales.services import keys
 from cigales.services.investments import clawback_notices, event_sum, stake_lots
 from cigales.services.lifecycle import lifecycle
-from cigales.services.loans import LOAN_KINDS, get_loan, view
+from cigales.services.loans import LOAN_KINDS, LoanView, get_loan, view
 from cigales.shares import positions, share_text
 from ledger.errors import N_
 from ledger.money import Money, allocate, round_half_up
@@ -124,7 +125,11 @@ def _sum(session: Session, investment: Investment, kinds: tuple[str, ...], colum
     return Money(event_sum(session, investment.id, kinds, column, as_of, since))
 
 
-def portfolio(session: Session, club: Club, as_of: dt.date) -> list[PortfolioLine]:
+def portfolio(session: Session, club: Club, as_of: dt.date, *,
+              loans: Sequence[LoanView] | None = None) -> list[PortfolioLine]:
+    """Every investment made by ``as_of``. ``loans``: the club's loans already viewed on
+    ``as_of`` (``loans.all_loans``), when the caller has them (reports.club_view)."""
+    viewed = {v.investment.id: v for v in loans} if loans is not None else {}
     rows = session.execute(
         select(Investment, Investee).join(Investee, Investee.id == Investment.investee_id)
         .where(Investment.club_id == club.id, Investment.date <= as_of)
@@ -137,7 +142,7 @@ def portfolio(session: Session, club: Club, as_of: dt.date) -> list[PortfolioLin
         parts = _parts(histories[inv.id], as_of, income_events(inv.kind, events),
                        gain_events(inv.kind, events))
         if inv.kind in LOAN_KINDS:
-            loan = view(session, inv, investee, as_of)
+            loan = viewed.get(inv.id) or view(session, inv, investee, as_of)
             written = _sum(session, inv, ("write_off",), "principal_cents", as_of)
             status = ("written_off" if loan.written_off_on else
                       "repaid" if loan.outstanding.is_zero() else
@@ -287,18 +292,28 @@ def key_text(share: Fraction) -> str:
 
 # -- alerts ----------------------------------------------------------------------------------------
 
-def investment_alerts(session: Session, club: Club, as_of: dt.date) -> list[Alert]:
-    """Loans or lock-ups running past the club's end, late instalments, stakes left at the end."""
-    life = lifecycle(session, club)
+def investment_alerts(session: Session, club: Club, as_of: dt.date, *,
+                      life: Lifecycle | None = None,
+                      lines: Sequence[PortfolioLine] | None = None,
+                      loans: Sequence[LoanView] | None = None) -> list[Alert]:
+    """Loans or lock-ups running past the club's end, late instalments, stakes left at the end.
+
+    ``life``, ``lines`` and ``loans`` (the portfolio and the loans viewed on ``as_of``) are
+    read instead of recomputed when the caller has them (reports.club_view)."""
+    life = life or lifecycle(session, club)
     if life.closure is not None:
         return []
     end = life.life_end - dt.timedelta(days=1)
     found: list[Alert] = []
-    lines = portfolio(session, club, as_of)
+    lines = portfolio(session, club, as_of, loans=loans) if lines is None else lines
+    viewed = {v.investment.number: v for v in loans} if loans is not None else {}
     for line in lines:
         if line.kind in LOAN_KINDS and not line.outstanding.is_zero():
-            inv, investee = get_loan(session, club, line.number)
-            loan = view(session, inv, investee, as_of)
+            loan = viewed.get(line.number)
+            if loan is None:
+                inv, investee = get_loan(session, club, line.number)
+                loan = view(session, inv, investee, as_of)
+            inv = loan.investment
             last_due = loan.instalments[-1].due if loan.instalments else inv.date
             if last_due > end:
                 found.append(Alert("loan_ends_after_life",

@@ -92,7 +92,7 @@ lines = st.lists(st.tuples(days, labels, amounts), min_size=1, max_size=25)
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=lines)
 def test_import_export_import_is_stable(tmp_path_factory, rows):
-    scratch = ScratchDatabase("sqlite", "prop")
+    scratch = ScratchDatabase("sqlite", "prop", migrated=True)
     engine = db.make_engine(scratch.url)
     try:
         from cigales import migrate

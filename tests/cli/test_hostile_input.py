@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from typer import _click as click
 from typer.main import get_command
 
 from cigales.cli.app import build_app
@@ -53,7 +54,11 @@ def leaf_commands() -> list[tuple[tuple[str, ...], Any]]:
         elif path not in SKIPPED:
             found.append((path, command))
 
-    walk(get_command(build_app()), ())
+    root = get_command(build_app())
+    ctx = click.Context(root)
+    for name in root.list_commands(ctx):  # load the lazy command groups
+        root.get_command(ctx, name)
+    walk(root, ())
     return found
 
 

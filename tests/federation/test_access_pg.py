@@ -184,7 +184,7 @@ def world() -> Iterator[World]:
         mp.setenv("CIGALES_TODAY", TODAY.isoformat())
         mp.delenv("CIGALES_DB", raising=False)
         mp.delenv("CIGALES_LANG", raising=False)
-        scratch = ScratchDatabase("postgresql", prefix="acc")
+        scratch = ScratchDatabase("postgresql", prefix="acc", migrated=True)
         roles = Roles()
         engine = db.make_engine(scratch.url)
         try:

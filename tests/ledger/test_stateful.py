@@ -74,7 +74,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
-        self._scratch = ScratchDatabase(self.backend, prefix="t_sm")
+        self._scratch = ScratchDatabase(self.backend, prefix="t_sm", migrated=True)
         self.engine = db.make_engine(self._scratch.url)
         migrate.ensure_ready(self.engine)
         club = make_club(self.engine, founded=FOUNDED)

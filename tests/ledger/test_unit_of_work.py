@@ -1,0 +1,122 @@
+"""The unit of work of ledger.post: a transaction locks a book and reads its counters,
+fiscal years and accounts once, and every rule still holds (numbering, chain, closed years,
+savepoints rolled back)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import event, select
+
+from cigales import db
+from cigales.phases import Phase
+from cigales.services import lifecycle
+from cigales.services.clubs import get_club
+from ledger import errors
+from ledger.audit import check_book
+from ledger.closing import close_year
+from ledger.post import post_entries, post_entry
+from ledger.schema import Entry
+from tests.helpers import TODAY, draft, make_club
+
+D = dt.date
+
+
+def fees(day: int, month: int = 4, year: int = 2021, key: str | None = None):
+    return draft(D(year, month, day), ("6270", "1,00"), ("5121", "-1,00"), key=key)
+
+
+@pytest.fixture
+def counted(engine):
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, _params, _context, _many):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    yield statements
+    event.remove(engine, "before_cursor_execute", record)
+
+
+def test_one_lock_and_five_statements_per_entry_in_one_transaction(engine, counted):
+    club = make_club(engine)
+    with db.session_scope(engine) as s:
+        post_entry(s, club.book_id, fees(1))  # first entry: reads the book, counters...
+        counted.clear()
+        for day in range(2, 22):
+            post_entry(s, club.book_id, fees(day))
+    locks = [q for q in counted if "FOR UPDATE" in q.upper() or q.lstrip().upper().startswith(
+        "SELECT BOOK")]
+    assert locks == []  # the book was locked by the first entry, once for the transaction
+    # insert entry, insert postings, seal, chain head, journal counter
+    assert len(counted) == 20 * 5
+    with db.session_scope(engine, write=False) as s:
+        numbers = s.execute(select(Entry.number).where(Entry.book_id == club.book_id)
+                            .order_by(Entry.seq)).scalars().all()
+        assert numbers == list(range(1, 22))
+        assert check_book(s, club.book_id) == []
+
+
+def test_a_new_transaction_reads_the_book_again(engine):
+    club = make_club(engine)
+    with db.session_scope(engine) as s:
+        post_entry(s, club.book_id, fees(1))
+    with db.session_scope(engine) as s:
+        second = post_entry(s, club.book_id, fees(2))
+    assert second.number == 2
+    with db.session_scope(engine, write=False) as s:
+        assert check_book(s, club.book_id) == []
+
+
+def test_a_rolled_back_savepoint_leaves_no_stale_number_or_chain(engine):
+    club = make_club(engine)
+    with db.session_scope(engine) as s:
+        post_entry(s, club.book_id, fees(1))
+        savepoint = s.begin_nested()
+        post_entries(s, club.book_id, [fees(2), fees(3)])
+        savepoint.rollback()
+        after = post_entry(s, club.book_id, fees(4))
+        assert after.number == 2  # the rolled-back numbers are given again: no gap
+    with db.session_scope(engine, write=False) as s:
+        assert check_book(s, club.book_id) == []
+
+
+def test_a_year_closed_in_the_transaction_refuses_entries(engine):
+    club = make_club(engine)
+    with db.session_scope(engine) as s:
+        post_entry(s, club.book_id, fees(1))  # caches 2021 as open
+        close_year(s, club.book_id, 2021)
+        with pytest.raises(errors.FiscalYearClosed):
+            post_entry(s, club.book_id, fees(5, month=6))
+        assert post_entry(s, club.book_id, fees(5, month=1, year=2022)).number >= 1
+    with db.session_scope(engine, write=False) as s:
+        assert check_book(s, club.book_id) == []
+
+
+def test_an_account_opened_in_the_transaction_is_found(engine):
+    from cigales.services import accounts
+
+    club = make_club(engine)
+    with db.session_scope(engine) as s:
+        post_entry(s, club.book_id, fees(1))  # caches the accounts it used
+        with pytest.raises(errors.UnknownAccount):
+            post_entry(s, club.book_id, draft(D(2021, 4, 2), ("6270-X", "1,00"),
+                                              ("5121", "-1,00")))
+    with db.session_scope(engine) as s:
+        post_entry(s, club.book_id, fees(2))
+        accounts.open_account(s, get_club(s, club.slug), "6270-X", "Frais de formation")
+        assert post_entry(s, club.book_id, draft(D(2021, 4, 3), ("6270-X", "1,00"),
+                                                 ("5121", "-1,00"))).number == 3
+
+
+def test_the_phase_read_in_a_transaction_follows_its_own_events(engine):
+    club = make_club(engine)
+    with db.session_scope(engine) as s:
+        the_club = get_club(s, club.slug)
+        date = D(2026, 3, 1)
+        assert lifecycle.lifecycle(s, the_club).prorogation is None  # now cached
+        lifecycle.extend(s, the_club, date, late=False, today=TODAY)
+        life = lifecycle.lifecycle(s, the_club)
+        assert life.prorogation is not None
+        assert life.phase_at(D(2026, 4, 1)) == Phase.MANAGEMENT
