@@ -41,6 +41,16 @@ def date(value: dt.date | None, lang: str | None = None) -> str:
     return _babel_date(value, format=fmt, locale=babel_locale(lang))
 
 
+def month(value: dt.date, lang: str | None = None) -> str:
+    """"mars 2025" / "March 2025"."""
+    return _babel_date(value, format="LLLL yyyy", locale=babel_locale(lang))
+
+
+def count(value: int, lang: str | None = None) -> str:
+    """A whole number with the reader's grouping: "18 152" / "18,152"."""
+    return format_decimal(value, locale=babel_locale(lang))
+
+
 def long_date(value: dt.date, lang: str | None = None) -> str:
     return _babel_date(value, format="long", locale=babel_locale(lang))
 

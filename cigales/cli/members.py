@@ -7,10 +7,11 @@ import typer
 from cigales.cli import common, privacy
 from cigales.cli.output import Column, emit
 from cigales.i18n import _
-from cigales.services import flows, members, savings
+from cigales.services import flows, members, plans, savings
 from cigales.services.clubs import get_club
 from ledger.money import Money
 from ledger.post import PostedEntry
+from reports import fmt
 
 
 def _posted(entry: PostedEntry) -> None:
@@ -53,6 +54,36 @@ def register(app: typer.Typer) -> None:
                                monthly=plan, email=email, address=address,
                                today=common.today())
         print(_("Member {code} added.").format(code=code))
+
+    @member_app.command("edit", help=_("Change a member's name, e-mail or address, or their "
+                                       "savings plan from a month on."))
+    def member_edit(
+        ctx: typer.Context,
+        club: str = common.club_option(),
+        member: str = typer.Option(..., "--member", help=_("Member code.")),
+        name: str = typer.Option(None, "--name", help=_("New full name.")),
+        email: str = typer.Option(None, "--email", help=_("New e-mail address (\"\" removes "
+                                                          "it).")),
+        address: str = typer.Option(None, "--address", help=_("New postal address (\"\" "
+                                                              "removes it).")),
+        monthly: str = typer.Option(None, "--monthly", help=_("New planned monthly saving, "
+                                                              "e.g. 40,00 (needs --from).")),
+        from_month: str = typer.Option(None, "--from", help=_(
+            "First month of the new plan, YYYY-MM; earlier months keep their plan.")),
+    ) -> None:
+        plan = Money.parse(monthly) if monthly is not None else None
+        start = common.parse_month(from_month) if from_month is not None else None
+        with common.session(ctx) as s:
+            out = plans.edit_member(s, get_club(s, club), member, name=name, email=email,
+                                    address=address, monthly=plan, from_month=start)
+        if not out.changed:
+            print(_("Member {code}: nothing changed.").format(code=member))
+            return
+        print(_("Member {code} updated.").format(code=member))
+        if "monthly" in out.changed:
+            for period in out.plan:
+                print(_("  from {month}: {amount} a month").format(
+                    month=fmt.month(period.start), amount=fmt.money(period.monthly)))
 
     @member_app.command("leave", help=_("A member leaves (or dies): settle their share by "
                                         "payout, transfer or deferred payment."))
