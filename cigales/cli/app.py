@@ -19,7 +19,7 @@ from cigales.cli import (
     reports,
 )
 from cigales.cli.output import Column, emit
-from cigales.errors import AuditFailed
+from cigales.errors import AuditFailed, DatabaseNotFound
 from cigales.i18n import _
 from cigales.services import bookkeeping
 from cigales.services.clubs import get_club
@@ -62,6 +62,9 @@ def build_app() -> typer.Typer:
 
     @db_app.command("status", help=_("Show the schema version of the database."))
     def db_status(ctx: typer.Context) -> None:
+        path = db.sqlite_path(common.state(ctx).db_url)
+        if path is not None and not path.exists():
+            raise DatabaseNotFound(url=str(path))
         engine = db.make_engine(common.state(ctx).db_url)
         print(f"{migrate.current(engine) or '—'} / {migrate.head()}")
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from cigales import clock, db, migrate
 from cigales.errors import (
     ConfirmationRequired,
+    DatabaseNotFound,
     InvalidChoice,
     InvalidDate,
     InvalidLine,
@@ -37,10 +38,16 @@ class State:
     db_url: str
     engine: Engine | None = None
 
-    def get_engine(self) -> Engine:
+    def get_engine(self, *, create: bool = True) -> Engine:
+        """The engine, the schema checked; ``create=False`` for commands that only read."""
         if self.engine is None:
-            self.engine = db.make_engine(self.db_url)
-            migrate.ensure_ready(self.engine)
+            engine = db.make_engine(self.db_url)  # checks the folder; does not connect
+            path = db.sqlite_path(self.db_url)
+            if not create and path is not None and not path.exists():
+                # Connecting would create the file: say there is nothing instead.
+                raise DatabaseNotFound(url=str(path))
+            migrate.ensure_ready(engine, create=create)
+            self.engine = engine
         return self.engine
 
 
@@ -52,7 +59,7 @@ def state(ctx: typer.Context) -> State:
 
 @contextmanager
 def session(ctx: typer.Context, *, write: bool = True) -> Iterator[Session]:
-    with db.session_scope(state(ctx).get_engine(), write=write) as s:
+    with db.session_scope(state(ctx).get_engine(create=write), write=write) as s:
         yield s
 
 
