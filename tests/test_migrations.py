@@ -149,7 +149,8 @@ def test_read_only_commands_never_create_a_database(tmp_path, capsys, monkeypatc
         assert run(argv) == 1, argv
         err = capsys.readouterr().err
         assert "[database_not_found]" in err, argv
-        assert "cigales.db" in err and "CIGALES_DB" in err, argv
+        assert "cigales.db" in err, argv
+        assert "CIGALES_DB" in err, argv
     assert list(tmp_path.iterdir()) == []
 
 
