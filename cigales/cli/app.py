@@ -6,6 +6,7 @@ import typer
 
 from cigales import db, i18n, migrate
 from cigales.cli import (
+    backup,
     bank,
     clubs,
     common,
@@ -100,4 +101,5 @@ def build_app() -> typer.Typer:
     federation.register(app)
     demo.register(app)
     bank.register(app)
+    backup.register(app)
     return app
