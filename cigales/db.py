@@ -57,7 +57,18 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         engine = create_engine(url, **kwargs)
         _configure_sqlite(engine)
         return engine
+    if parsed.get_driver_name() == "psycopg" and not _psycopg_installed():
+        raise DatabaseUnavailable(url=parsed.render_as_string(hide_password=True),
+                                  reason="PostgreSQL support is not installed: "
+                                         "pip install 'cigales[postgres]'")
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _psycopg_installed() -> bool:
+    # psycopg is the optional [postgres] extra: SQLite users do not install it.
+    import importlib.util
+
+    return importlib.util.find_spec("psycopg") is not None
 
 
 def _configure_sqlite(engine: Engine) -> None:

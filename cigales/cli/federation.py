@@ -27,18 +27,22 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         club: str = common.club_option(),
         year_text: str = common.year_option(required=True),
+        provisional: bool = typer.Option(False, "--provisional", help=_(
+            "Allow a year that is not closed yet; the return is then marked provisional.")),
         output: str = common.output_option(),
     ) -> None:
         year = common.require_year(year_text)
         from cigales.federation.document import dumps, validate
-        from reports.club_return import build_return
+        from reports.club_return import build_return, check_closed
         from reports.data import check_year
 
         today = common.today()
         with common.session(ctx, write=False) as s:
             the_club = get_club(s, club)
             check_year(the_club, year, today)
-            document = validate(build_return(s, the_club, year, generated=today), club)
+            check_closed(s, the_club, year, provisional=provisional)
+            document = validate(build_return(s, the_club, year, generated=today,
+                                             provisional=provisional), club)
         write(dumps(document), output)
 
     @federation_app.command("import", help=_("Check and store club returns (schema, checksum, "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,11 @@ def _lang(value: str | None) -> str | None:
 def lang_option() -> Any:
     return typer.Option(None, "--lang", help=_("Language of the PDF: fr or en; default the "
                                                "language of the messages."))
+
+
+def _names_folder(output: str) -> bool:
+    """A path ending with a separator, or an existing folder."""
+    return output.endswith(("/", os.sep)) or Path(output).is_dir()
 
 
 def register(report_app: typer.Typer) -> None:
@@ -84,8 +90,10 @@ def register(report_app: typer.Typer) -> None:
         if member is not None:
             from reports.pdf.statement import render_statement
 
-            if target.is_dir():
-                target = target / statement_name(statements[0]) if statements else target
+            if statements and _names_folder(output):
+                # "-o releves/" is a folder even before it exists: never a file named so.
+                target.mkdir(parents=True, exist_ok=True)
+                target = target / statement_name(statements[0])
             if not statements:
                 common.notice(_("{member} had not joined by the end of {year}: no statement.")
                               .format(member=member, year=year))
