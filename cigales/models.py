@@ -131,6 +131,8 @@ class MemberIdentity(Base):
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(200))
     address: Mapped[str | None] = mapped_column(String(500))
+    # The language the member reads (fr, en); None: the club's usual language.
+    lang: Mapped[str | None] = mapped_column(String(2))
     # Set when the identity was replaced by a tombstone (`cigales member erase`).
     erased_on: Mapped[dt.date | None] = mapped_column(Date)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from cigales import i18n
 from cigales.cli import common, privacy
 from cigales.cli.output import Column, emit
 from cigales.i18n import _
@@ -66,6 +67,8 @@ def register(app: typer.Typer) -> None:
                                                           "it).")),
         address: str = typer.Option(None, "--address", help=_("New postal address (\"\" "
                                                               "removes it).")),
+        language: str = typer.Option(None, "--language", help=_(
+            "Language of the member's e-mails: fr or en.")),
         monthly: str = typer.Option(None, "--monthly", help=_("New planned monthly saving, "
                                                               "e.g. 40,00 (needs --from).")),
         from_month: str = typer.Option(None, "--from", help=_(
@@ -73,9 +76,12 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         plan = Money.parse(monthly) if monthly is not None else None
         start = common.parse_month(from_month) if from_month is not None else None
+        if language is not None:
+            common.choice(language, "--language", i18n.LANGUAGES)
         with common.session(ctx) as s:
             out = plans.edit_member(s, get_club(s, club), member, name=name, email=email,
-                                    address=address, monthly=plan, from_month=start)
+                                    address=address, lang=language, monthly=plan,
+                                    from_month=start)
         if not out.changed:
             print(_("Member {code}: nothing changed.").format(code=member))
             return

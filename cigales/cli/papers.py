@@ -74,18 +74,35 @@ def register(report_app: typer.Typer) -> None:
                                    help=_("The PDF file (with --member) or the folder to "
                                           "write.")),
         lang: str = lang_option(),
+        email: bool = typer.Option(False, "--email", help=_(
+            "Send each member their statement by e-mail (SMTP settings: docs/cli.md) "
+            "instead of writing files.")),
+        dry_run: bool = typer.Option(False, "--dry-run", help=_(
+            "With --email: show who would receive what, send nothing.")),
+        resend: bool = typer.Option(False, "--resend", help=_(
+            "With --email: send again to members who already received this year's "
+            "statement.")),
     ) -> None:
         year = common.require_year(year_text)
         language = _lang(lang)
-        if not output:
+        if not output and not email:
             raise MissingValue(
                 option="-o FILE.pdf" if member else "-o FOLDER")
+        if (dry_run or resend) and not email:
+            raise MissingValue(option="--email")
         today = common.today()
         with common.session(ctx, write=False) as s:
             the_club = get_club(s, club)
             check_year(the_club, year, today)
             statements = build_member_statements(s, the_club, year, generated=today,
                                                  member=member)
+        if email:
+            from cigales.cli.mailing import email_statements
+
+            email_statements(ctx, club, year, statements, lang=language, dry_run=dry_run,
+                             resend=resend)
+            if not output:
+                return
         target = Path(output)
         if member is not None:
             from reports.pdf.statement import render_statement

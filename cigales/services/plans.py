@@ -24,8 +24,8 @@ from ledger.money import Money
 
 class NothingToEdit(CigalesError):
     code = "nothing_to_edit"
-    template = N_("Nothing to change: give at least one of --name, --email, --address or "
-                  "--monthly with --from.")
+    template = N_("Nothing to change: give at least one of --name, --email, --address, "
+                  "--language or --monthly with --from.")
     exit_code = 2
 
 
@@ -84,16 +84,16 @@ def plan_for(periods: Sequence[PlanPeriod], year: int, month: int) -> Money:
 
 def edit_member(session: Session, club: Club, code: str, *, name: str | None = None,
                 email: str | None = None, address: str | None = None,
-                monthly: Money | None = None, from_month: tuple[int, int] | None = None
-                ) -> Edit:
+                lang: str | None = None, monthly: Money | None = None,
+                from_month: tuple[int, int] | None = None) -> Edit:
     """Change a member's identity and/or their plan from a month on; returns what changed."""
-    if name is None and email is None and address is None and monthly is None:
+    if name is None and email is None and address is None and lang is None and monthly is None:
         raise NothingToEdit()
     if monthly is not None and from_month is None:
         raise PlanMonthRequired()
     member = get_member(session, club, code)
     changed: list[str] = []
-    if name is not None or email is not None or address is not None:
+    if name is not None or email is not None or address is not None or lang is not None:
         identity = session.execute(select(MemberIdentity).where(
             MemberIdentity.member_id == member.id)).scalar_one()
         if identity.erased_on is not None:
@@ -105,7 +105,7 @@ def edit_member(session: Session, club: Club, code: str, *, name: str | None = N
                 identity.name = name.strip()
                 changed.append("name")
         # An empty value removes the e-mail or address.
-        for field, value in (("email", email), ("address", address)):
+        for field, value in (("email", email), ("address", address), ("lang", lang)):
             if value is not None and getattr(identity, field) != (value.strip() or None):
                 setattr(identity, field, value.strip() or None)
                 changed.append(field)

@@ -5,6 +5,7 @@
   stays the latest plan, so a member whose plan never changed has no row here.
 - ``statement_mailing``: one row per statement e-mailed to a member, so the same year is not
   sent twice unless asked (``--resend``).
+- ``member_identity.lang``: the language a member reads (fr or en), for their e-mails;
 - ``bank_reconciliation``: each date on which the books matched the bank's balance, so
   ``bank reconcile`` lists only the movements after the last one.
 
@@ -63,9 +64,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_bank_reconciliation")),
         sa.UniqueConstraint("club_id", "date", name=op.f("uq_bank_reconciliation_club_id_date")),
     )
+    with op.batch_alter_table("member_identity") as batch:
+        batch.add_column(sa.Column("lang", sa.String(length=2), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("member_identity") as batch:
+        batch.drop_column("lang")
     op.drop_table("bank_reconciliation")
     op.drop_table("statement_mailing")
     op.drop_table("saving_plan")
