@@ -3,6 +3,7 @@ members' IBANs and the CSV profiles."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from cigales.bank.matching import Proposal
 from cigales.cli import common
 from cigales.cli.output import Column, emit
 from cigales.i18n import _
-from cigales.services import bank
+from cigales.services import bank, reconciliations
 from cigales.services.clubs import get_club
 from ledger.money import Money
 from reports import fmt
@@ -72,6 +73,18 @@ def _columns() -> list[Column]:
             Column("amount", _("Amount"), True), Column("label", _("Label")),
             Column("proposal", _("Proposal")), Column("why", _("Why")),
             Column("status", _("Status"))]
+
+
+def _reconcile_and_remember(ctx: typer.Context, club: str, when: dt.date, amount: Money
+                            ) -> tuple[dt.date | None, bank.Reconciliation]:
+    """Reconcile after the last matched date; a match is remembered for the next time."""
+    with common.session(ctx) as s:
+        the_club = get_club(s, club)
+        since = reconciliations.last_reconciled(s, the_club, before=when)
+        out = bank.reconcile(s, the_club, when, amount, since=since)
+        if out.ok:
+            reconciliations.remember(s, the_club, when, amount)
+    return since, out
 
 
 def register(app: typer.Typer) -> None:
@@ -203,11 +216,14 @@ def register(app: typer.Typer) -> None:
         common.check_format(format)
         when = common.require_date(date)
         amount = Money.parse(balance)
-        with common.session(ctx, write=False) as s:
-            out = bank.reconcile(s, get_club(s, club), when, amount)
+        since, out = _reconcile_and_remember(ctx, club, when, amount)
         rows = [{"date": m.date, "entry": m.entry, "label": m.label, "amount": m.amount}
                 for m in out.unreconciled]
-        payload = {"date": out.date, "ledger": out.ledger, "statement": out.statement,
+        if since is not None and format == "table":
+            common.notice(_("Last reconciliation on {date}: only later movements are "
+                            "listed.").format(date=fmt.date(since)))
+        payload = {"date": out.date, "since": since, "ledger": out.ledger,
+                   "statement": out.statement,
                    "difference": out.difference, "ok": out.ok, "unreconciled": rows,
                    "suspense": [{"id": x.id, "date": x.date, "amount": x.amount,
                                  "label": x.label} for x in out.suspense]}

@@ -437,7 +437,10 @@ class Reconciliation:
         return self.difference.is_zero()
 
 
-def reconcile(session: Session, club: Club, date: dt.date, balance: Money) -> Reconciliation:
+def reconcile(session: Session, club: Club, date: dt.date, balance: Money, *,
+              since: dt.date | None = None) -> Reconciliation:
+    """Books against statement on ``date``; movements listed only after ``since`` (the last
+    date that matched), which earlier reconciliations already accounted for."""
     ledger = account_balance(session, club.book_id, chart.BANK_ACCOUNT, as_of=date)
     difference = balance - ledger
     unreconciled: tuple[LedgerMovement, ...] = ()
@@ -453,7 +456,7 @@ def reconcile(session: Session, club: Club, date: dt.date, balance: Money) -> Re
             .join(Posting, Posting.entry_id == Entry.id)
             .join(Account, Account.id == Posting.account_id)
             .where(Entry.book_id == club.book_id, Entry.journal != "AN", Entry.date <= date,
-                   Account.code == chart.BANK_ACCOUNT)
+                   Entry.date > (since or dt.date.min), Account.code == chart.BANK_ACCOUNT)
             .group_by(Entry.id, Entry.date, Entry.journal, Entry.number, Entry.label)
             .order_by(Entry.date, Entry.journal, Entry.number)).all()
         unreconciled = tuple(

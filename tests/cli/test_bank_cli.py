@@ -127,3 +127,29 @@ def test_bad_input_leaves_the_database_unchanged(club_cli, database_url, tmp_pat
     assert (out.exit_code, out.error_code) == (exit_code, code), out.stderr
     assert "Traceback" not in out.stderr
     assert snapshot(database_url) == before
+
+
+def test_reconcile_remembers_the_last_matched_date(club_cli, database_url, statement):
+    assert club_cli("bank", "import", statement, *CLUB, "--yes").exit_code == 0
+    first = club_cli("bank", "reconcile", *CLUB, "--date", "2021-04-30", "--balance",
+                     "151,50", "--format", "json")
+    assert first.exit_code == 0, first.stderr
+    assert first.json()["since"] is None
+    assert club_cli("entry", "add", *CLUB, "--date", "2021-05-03", "--label", "Frais mai",
+                    "--journal", "BQ", "--line", "6270=2,00",
+                    "--line", "5121=-2,00").exit_code == 0
+    before = snapshot(database_url)
+    bad = club_cli("bank", "reconcile", *CLUB, "--date", "2021-05-31", "--balance", "151,50",
+                   "--format", "json")
+    assert (bad.exit_code, bad.error_code) == (1, "bank_balance_mismatch")
+    # Only what happened after the last matched date (30 April) is listed.
+    assert bad.json()["since"] == "2021-04-30"
+    assert [x["label"] for x in bad.json()["unreconciled"]] == ["Frais mai"]
+    assert snapshot(database_url) == before  # a mismatch is not remembered
+    table = club_cli("--lang", "en", "bank", "reconcile", *CLUB, "--date", "2021-05-31",
+                     "--balance", "149,50")
+    assert table.exit_code == 0, table.stderr
+    assert "Last reconciliation on 30 Apr 2021" in table.stderr
+    again = club_cli("bank", "reconcile", *CLUB, "--date", "2021-06-30", "--balance", "149,50",
+                     "--format", "json")
+    assert again.json()["since"] == "2021-05-31"
