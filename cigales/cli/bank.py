@@ -36,10 +36,13 @@ def _status(p: Proposal) -> str:
     return p.outcome or "new"
 
 
-def _row(p: Proposal) -> dict[str, Any]:
+def _row(p: Proposal, ids: dict[str, int]) -> dict[str, Any]:
     line = p.line
     return {
-        "line": line.line_no, "date": line.date, "amount": line.amount, "label": line.label,
+        # "id" is the line's number in the books (what `bank assign --line` takes, once
+        # booked); "line" is its position in the file, for finding it there.
+        "id": ids.get(p.fingerprint), "line": line.line_no,
+        "date": line.date, "amount": line.amount, "label": line.label,
         "kind": p.match.kind, "target": p.match.target, "reason": p.match.reason,
         "detail": p.match.detail, "status": _status(p), "entry": p.entry,
         "counterparty_iban": mask(line.iban) if line.iban else None,
@@ -47,8 +50,8 @@ def _row(p: Proposal) -> dict[str, Any]:
     }
 
 
-def _table_row(p: Proposal) -> dict[str, Any]:
-    row = _row(p)
+def _table_row(p: Proposal, ids: dict[str, int]) -> dict[str, Any]:
+    row = _row(p, ids)
     label = p.line.label
     row["label"] = label if len(label) <= 48 else label[:47] + "…"
     target = "" if p.match.kind == "suspense" else (p.match.target or "")
@@ -63,16 +66,28 @@ def _table_row(p: Proposal) -> dict[str, Any]:
     return row
 
 
-_COLUMNS = [Column("line", "#", True), Column("date", "Date"), Column("amount", "Amount", True),
+_COLUMNS = [Column("id", "id", True), Column("line", "#", True), Column("date", "Date"),
+            Column("amount", "Amount", True),
             Column("label", "Label"), Column("proposal", "Proposal"), Column("why", "Why"),
             Column("status", "Status")]
 
 
 def _columns() -> list[Column]:
-    return [Column("line", _("Line"), True), Column("date", _("Date")),
+    return [Column("id", _("No."), True), Column("date", _("Date")),
             Column("amount", _("Amount"), True), Column("label", _("Label")),
             Column("proposal", _("Proposal")), Column("why", _("Why")),
             Column("status", _("Status"))]
+
+
+def _suspense_notice(booked: list[Proposal], ids: dict[str, int]) -> None:
+    """Name the lines left in suspense by the number `bank assign --line` takes."""
+    numbers = [str(ids[p.fingerprint]) for p in booked
+               if p.fingerprint in ids and (p.match.kind == "suspense"
+                                            or p.outcome not in (None, "booked"))]
+    if numbers:
+        common.notice(_("In suspense: No. {numbers}; assign each with `cigales bank assign "
+                        "--line No. --member CODE` (or --account, --loan).").format(
+            numbers=", ".join(numbers)))
 
 
 def _reconcile_and_remember(ctx: typer.Context, club: str, when: dt.date, amount: Money
@@ -120,6 +135,7 @@ def register(app: typer.Typer) -> None:
             club_obj = get_club(s, club)
             proposals = bank.propose(s, club_obj, statement, all_rules)
             bank.check_bookable(s, club_obj, proposals, today)
+            ids = bank.line_ids(s, club_obj, [p.fingerprint for p in proposals])
         new = [p for p in proposals if not p.known]
         known = len(proposals) - len(new)
 
@@ -128,16 +144,16 @@ def register(app: typer.Typer) -> None:
                     "profile": statement.profile, "lines": len(proposals), "new": len(new),
                     "known": known, "skipped": statement.skipped, "dry_run": dry_run,
                     "booked": booked, "to_suspense": to_suspense,
-                    "proposals": [_row(p) for p in proposals]}
+                    "proposals": [_row(p, ids) for p in proposals]}
 
         title = _("{file}: {lines} lines, {new} new, {known} already imported").format(
             file=path.name, lines=len(proposals), new=len(new), known=known)
         if format == "table":
-            emit("table", columns=_columns(), rows=[_table_row(p) for p in proposals],
+            emit("table", columns=_columns(), rows=[_table_row(p, ids) for p in proposals],
                  payload=None, output=output, title=title)
         if dry_run or not new:
             if format != "table":
-                emit(format, columns=_COLUMNS, rows=[_table_row(p) for p in proposals],
+                emit(format, columns=_COLUMNS, rows=[_table_row(p, ids) for p in proposals],
                      payload=payload(0, 0), output=output)
             common.notice(_("Dry run: nothing was written.") if dry_run
                           else _("Nothing new to import: every line was imported before."))
@@ -147,8 +163,10 @@ def register(app: typer.Typer) -> None:
         with common.progress(len(new), _("Booking bank lines")) as advance:
             result = bank.book_all(common.state(ctx).get_engine(), club, proposals, info,
                                    today=today, on_line=advance)
+        with common.session(ctx, write=False) as s:
+            ids.update(bank.line_ids(s, get_club(s, club), [p.fingerprint for p in new]))
         if format != "table":
-            emit(format, columns=_COLUMNS, rows=[_table_row(p) for p in proposals],
+            emit(format, columns=_COLUMNS, rows=[_table_row(p, ids) for p in proposals],
                  payload=payload(result.booked, result.to_suspense), output=output)
         refused = [p for p in new if p.outcome not in (None, "booked")]
         for p in refused:
@@ -159,6 +177,7 @@ def register(app: typer.Typer) -> None:
         common.notice(_("{booked} lines booked ({suspense} to 471 suspense), {known} already "
                         "imported.").format(booked=result.booked, suspense=result.to_suspense,
                                             known=result.known))
+        _suspense_notice(new, ids)
 
     @bank_app.command("suspense", help=_("Bank lines still on 471 (compte d'attente)."))
     def bank_suspense(
@@ -173,7 +192,7 @@ def register(app: typer.Typer) -> None:
         rows = [{"id": x.id, "date": x.date, "amount": x.amount, "label": x.label,
                  "entry": x.entry, "reason": x.reason} for x in lines]
         total = Money(sum(x.amount.cents for x in lines))
-        emit(format, columns=[Column("id", _("Line"), True), Column("date", _("Date")),
+        emit(format, columns=[Column("id", _("No."), True), Column("date", _("Date")),
                               Column("amount", _("Amount"), True), Column("label", _("Label")),
                               Column("entry", _("Entry"))],
              rows=rows, payload=rows, output=output,
@@ -186,7 +205,8 @@ def register(app: typer.Typer) -> None:
     def bank_assign(
         ctx: typer.Context,
         club: str = common.club_option(),
-        line: int = typer.Option(..., "--line", help=_("Line id from `bank suspense`.")),
+        line: int = typer.Option(..., "--line", help=_(
+            "The line's number (No.) shown by `bank import` and `bank suspense`.")),
         member: str = typer.Option(None, "--member", help=_("A member's saving: code.")),
         account: str = typer.Option(None, "--account", help=_("An account, e.g. 6270.")),
         loan: int = typer.Option(None, "--loan", help=_("A loan repayment: loan number.")),

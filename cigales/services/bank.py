@@ -143,6 +143,17 @@ def known_fingerprints(session: Session, club: Club, prints: Sequence[str]) -> s
     return found
 
 
+def line_ids(session: Session, club: Club, prints: Sequence[str]) -> dict[str, int]:
+    """The number (``bank_line.id``) of each booked line, by fingerprint: the one identifier
+    `bank import`, `bank suspense` and `bank assign --line` all show and accept."""
+    found: dict[str, int] = {}
+    for start in range(0, len(prints), 500):
+        found.update(session.execute(select(BankLineRow.fingerprint, BankLineRow.id).where(
+            BankLineRow.club_id == club.id,
+            BankLineRow.fingerprint.in_(prints[start:start + 500]))).tuples().all())
+    return found
+
+
 def propose(session: Session, club: Club, statement: Statement,
             rules: Sequence[Rule]) -> list[Proposal]:
     ctx = context(session, club, rules)

@@ -153,3 +153,24 @@ def test_reconcile_remembers_the_last_matched_date(club_cli, database_url, state
     again = club_cli("bank", "reconcile", *CLUB, "--date", "2021-06-30", "--balance", "149,50",
                      "--format", "json")
     assert again.json()["since"] == "2021-05-31"
+
+
+def test_one_line_number_across_import_suspense_and_assign(club_cli, statement):
+    done = club_cli("--lang", "en", "bank", "import", statement, *CLUB, "--yes",
+                    "--format", "json")
+    assert done.exit_code == 0, done.stderr
+    rows = {p["label"]: p for p in done.json()["proposals"]}
+    cheque = rows["REMISE CHEQUE"]
+    # Its number in the books is not its line in the file (the CSV has a header line).
+    assert (cheque["line"], cheque["id"]) == (4, 3)
+    assert "In suspense: No. 3;" in done.stderr
+    suspense = club_cli("bank", "suspense", *CLUB, "--format", "json").json()
+    assert [x["id"] for x in suspense] == [3]
+    # A second look at the same file shows the same numbers for the known lines.
+    again = club_cli("bank", "import", statement, *CLUB, "--dry-run", "--format", "json")
+    assert {p["label"]: p["id"] for p in again.json()["proposals"]} == {
+        k: v["id"] for k, v in rows.items()}
+    # The cheque's file line (4) names no line of the books: refused, nothing misapplied.
+    wrong = club_cli("bank", "assign", *CLUB, "--line", "4", "--account", "7580")
+    assert (wrong.exit_code, wrong.error_code) == (1, "unknown_bank_line")
+    assert club_cli("bank", "assign", *CLUB, "--line", "3", "--account", "7580").exit_code == 0
