@@ -16,7 +16,7 @@ from cigales.bank.iban import mask
 from cigales.bank.matching import Proposal
 from cigales.cli import common
 from cigales.cli.output import Column, emit
-from cigales.i18n import _
+from cigales.i18n import _, ngettext
 from cigales.services import bank, reconciliations
 from cigales.services.clubs import get_club
 from ledger.money import Money
@@ -62,7 +62,9 @@ def _table_row(p: Proposal, ids: dict[str, int]) -> dict[str, Any]:
         p.match.reason, p.match.reason)
     # Tables are for people: statuses in words (JSON and CSV keep the codes).
     row["status"] = {"known": _("already imported"), "new": _("new"),
-                     "booked": _("booked")}.get(row["status"], row["status"])
+                     "booked": _("booked"),
+                     "linked": _("linked to {entry}").format(entry=p.entry)}.get(
+        row["status"], row["status"])
     return row
 
 
@@ -83,7 +85,7 @@ def _suspense_notice(booked: list[Proposal], ids: dict[str, int]) -> None:
     """Name the lines left in suspense by the number `bank assign --line` takes."""
     numbers = [str(ids[p.fingerprint]) for p in booked
                if p.fingerprint in ids and (p.match.kind == "suspense"
-                                            or p.outcome not in (None, "booked"))]
+                                            or p.outcome not in (None, "booked", "linked"))]
     if numbers:
         common.notice(_("In suspense: No. {numbers}; assign each with `cigales bank assign "
                         "--line No. --member CODE` (or --account, --loan).").format(
@@ -168,7 +170,7 @@ def register(app: typer.Typer) -> None:
         if format != "table":
             emit(format, columns=_COLUMNS, rows=[_table_row(p, ids) for p in proposals],
                  payload=payload(result.booked, result.to_suspense), output=output)
-        refused = [p for p in new if p.outcome not in (None, "booked")]
+        refused = [p for p in new if p.outcome not in (None, "booked", "linked")]
         for p in refused:
             common.notice(_("Line {line}: proposed as {kind} {target} but refused ({code}); "
                             "booked to 471 instead.").format(
@@ -177,6 +179,12 @@ def register(app: typer.Typer) -> None:
         common.notice(_("{booked} lines booked ({suspense} to 471 suspense), {known} already "
                         "imported.").format(booked=result.booked, suspense=result.to_suspense,
                                             known=result.known))
+        linked = [p for p in new if p.outcome == "linked"]
+        if linked:
+            common.notice(ngettext(
+                "{count} line paid a saving already recorded: linked to it, not booked again.",
+                "{count} lines paid savings already recorded: linked to them, not booked "
+                "again.", len(linked)).format(count=len(linked)))
         _suspense_notice(new, ids)
 
     @bank_app.command("suspense", help=_("Bank lines still on 471 (compte d'attente)."))

@@ -51,7 +51,7 @@ from cigales.bank.models import BankImport, BankLineRow, MemberBankAccount
 from cigales.bank.rules import Rule
 from cigales.errors import MemberAccountReserved
 from cigales.models import Club, Investee, Investment, Member, MemberIdentity
-from cigales.services import bookkeeping, flows, loans, savings
+from cigales.services import bank_links, bookkeeping, flows, loans, savings
 from cigales.services.clubs import get_club
 from cigales.services.lifecycle import lifecycle, not_in_future
 from cigales.services.members import get_member
@@ -236,6 +236,15 @@ def book_proposal(session: Session, club: Club, proposal: Proposal, today: dt.da
     key = f"bank:{proposal.fingerprint}"
     match = proposal.match
     entry: PostedEntry | None = None
+    if match.kind == "saving" and match.target is not None:
+        recorded = bank_links.recorded_saving(session, club, match.target, proposal.line.date,
+                                              proposal.line.amount)
+        if recorded is not None:
+            # Already in the books (`saving collect` / `saving add`): linked, not booked again.
+            proposal.outcome = "linked"
+            proposal.entry = f"{recorded.journal} {recorded.number}"
+            _insert_line(session, club, proposal, match, recorded.id)
+            return match
     if match.kind != "suspense" and match.target is not None:
         try:
             with session.begin_nested():
@@ -253,14 +262,19 @@ def book_proposal(session: Session, club: Club, proposal: Proposal, today: dt.da
             today=today)
         proposal.outcome = proposal.outcome or "booked"
     proposal.entry = f"{entry.journal} {entry.number}"
+    _insert_line(session, club, proposal, match, entry.id)
+    return match
+
+
+def _insert_line(session: Session, club: Club, proposal: Proposal, match: Match,
+                 entry_id: int) -> None:
     line = proposal.line
     session.execute(insert(BankLineRow).values(
         club_id=club.id, import_id=_current_import(session), fingerprint=proposal.fingerprint,
         line_no=line.line_no, date=line.date, amount_cents=line.amount.cents,
         label=line.label[:500], reference=(line.reference or None) and line.reference[:200],
         bank_id=(line.bank_id or None) and line.bank_id[:200], kind=match.kind,
-        target=match.target, entry_id=entry.id))
-    return match
+        target=match.target, entry_id=entry_id))
 
 
 def _current_import(session: Session) -> int:
