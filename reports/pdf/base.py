@@ -34,6 +34,7 @@ from reportlab.platypus.tableofcontents import TableOfContents
 
 from cigales.i18n import _, language
 from reports.fmt import pdf_safe
+from reports.pdf import typeface
 
 # -- geometry and palette -------------------------------------------------------------------------
 PAGE_WIDTH, PAGE_HEIGHT = A4
@@ -68,13 +69,13 @@ class PageInfo:
 
 # -- styles ---------------------------------------------------------------------------------------
 def _make_styles() -> MappingProxyType[str, ParagraphStyle]:
-    body = ParagraphStyle("body", fontName="Helvetica", fontSize=10, leading=13.5,
+    body = ParagraphStyle("body", fontName=typeface.REGULAR, fontSize=10, leading=13.5,
                           textColor=INK, spaceAfter=4)
-    heading = {"fontName": "Helvetica-Bold", "textColor": ACCENT, "keepWithNext": 1}
+    heading = {"fontName": typeface.BOLD, "textColor": ACCENT, "keepWithNext": 1}
     return MappingProxyType({
         "body": body,
         "small": ParagraphStyle("small", parent=body, fontSize=8.5, leading=11, textColor=MUTED),
-        "title": ParagraphStyle("title", parent=body, fontName="Helvetica-Bold", fontSize=20,
+        "title": ParagraphStyle("title", parent=body, fontName=typeface.BOLD, fontSize=20,
                                 leading=24, textColor=ACCENT, spaceAfter=4),
         "subtitle": ParagraphStyle("subtitle", parent=body, fontSize=12, leading=15,
                                    textColor=MUTED, spaceAfter=14),
@@ -95,7 +96,7 @@ _CELL_SIZE = 9  # tables stay readable at 9 pt yet fit seven or eight amount col
 def _cell_style(align: Align, *, bold: bool = False) -> ParagraphStyle:
     return ParagraphStyle(
         f"cell-{align}-{'bold' if bold else 'regular'}", fontName=(
-            "Helvetica-Bold" if bold else "Helvetica"), fontSize=_CELL_SIZE, leading=11,
+            typeface.BOLD if bold else typeface.REGULAR), fontSize=_CELL_SIZE, leading=11,
         textColor=INK, alignment=_ALIGNMENT[align])
 
 
@@ -149,9 +150,9 @@ def table_of_contents() -> Flowable:
     """Placeholder filled with the headings and their pages; needs ``build_pdf(toc=True)``."""
     toc = TableOfContents(dotsMinLevel=0, rightColumnWidth=15 * mm)
     toc.levelStyles = [
-        ParagraphStyle("toc0", fontName="Helvetica-Bold", fontSize=10.5, leading=16,
+        ParagraphStyle("toc0", fontName=typeface.BOLD, fontSize=10.5, leading=16,
                        textColor=INK, leftIndent=0, firstLineIndent=0),
-        ParagraphStyle("toc1", fontName="Helvetica", fontSize=10, leading=14,
+        ParagraphStyle("toc1", fontName=typeface.REGULAR, fontSize=10, leading=14,
                        textColor=INK, leftIndent=6 * mm, firstLineIndent=0),
     ]
     return toc
@@ -202,7 +203,7 @@ def data_table(
         data.append([_cell(text, col, bold=True) for text, col in zip(total, columns, strict=True)])
     last_body = len(rows)  # row index of the last body row (0 is the header)
     commands: list[tuple[Any, ...]] = [
-        ("FONT", (0, 0), (-1, -1), "Helvetica", _CELL_SIZE, 11),
+        ("FONT", (0, 0), (-1, -1), typeface.REGULAR, _CELL_SIZE, 11),
         ("TEXTCOLOR", (0, 0), (-1, -1), INK),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("TOPPADDING", (0, 0), (-1, -1), 3),
@@ -220,7 +221,7 @@ def data_table(
             commands.append(("ROWBACKGROUNDS", (0, 1), (-1, last_body), [None, ZEBRA_FILL]))
     if total is not None:
         commands += [
-            ("FONT", (0, -1), (-1, -1), "Helvetica-Bold", _CELL_SIZE, 11),
+            ("FONT", (0, -1), (-1, -1), typeface.BOLD, _CELL_SIZE, 11),
             ("LINEABOVE", (0, -1), (-1, -1), 0.9, INK),
             ("TOPPADDING", (0, -1), (-1, -1), 4),
         ]
@@ -373,16 +374,16 @@ class _Document(BaseDocTemplate):  # type: ignore[misc]
         canv.setStrokeColor(RULE)
         canv.setLineWidth(0.5)
         header_y = PAGE_HEIGHT - 13 * mm
-        canv.setFont("Helvetica-Bold", 9)
+        canv.setFont(typeface.BOLD, 9)
         canv.setFillColor(INK)
         canv.drawString(MARGIN_X, header_y, pdf_safe(info.club))
-        canv.setFont("Helvetica", 9)
+        canv.setFont(typeface.REGULAR, 9)
         canv.setFillColor(MUTED)
         canv.drawRightString(right, header_y, pdf_safe(info.title))
         canv.line(MARGIN_X, header_y - 2.5 * mm, right, header_y - 2.5 * mm)
         footer_y = 10 * mm
         canv.line(MARGIN_X, footer_y + 4 * mm, right, footer_y + 4 * mm)
-        canv.setFont("Helvetica", 8)
+        canv.setFont(typeface.REGULAR, 8)
         canv.drawString(MARGIN_X, footer_y,
                         pdf_safe(f"{info.club} — {info.period} — {info.generated}"))
         # The first pass does not know the total yet; its pages are never saved.
