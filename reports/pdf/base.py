@@ -19,6 +19,7 @@ from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
     BaseDocTemplate,
     Flowable,
@@ -225,8 +226,47 @@ def data_table(
             ("LINEABOVE", (0, -1), (-1, -1), 0.9, INK),
             ("TOPPADDING", (0, -1), (-1, -1), 4),
         ]
-    return Table(data, colWidths=_column_widths(columns), repeatRows=1, hAlign="LEFT",
+    widths = _fit_words(_column_widths(columns), _needed_widths(columns, rows, total))
+    return Table(data, colWidths=widths, repeatRows=1, hAlign="LEFT",
                  style=TableStyle(commands))
+
+
+_CELL_PADDING = 8 + 1  # LEFTPADDING + RIGHTPADDING, and a point so rounding never wraps
+
+
+def _needed_widths(columns: Sequence[Col], rows: Sequence[Sequence[str]],
+                   total: Sequence[str] | None) -> list[float]:
+    """The narrowest each column may be without cutting a word: its longest word (header in
+    bold, wrapped cells) or its longest value (amounts are never wrapped)."""
+
+    def words(text: str) -> list[str]:
+        return pdf_safe(text).split() or [""]
+
+    needs = []
+    body = [*rows, *([total] if total is not None else [])]
+    for index, col in enumerate(columns):
+        widest = max(stringWidth(w, typeface.BOLD, _CELL_SIZE) for w in words(col.header))
+        for row in body:
+            text = row[index]
+            font = typeface.BOLD if row is total else typeface.REGULAR
+            if col.align == "left":
+                widest = max(widest, *(stringWidth(w, font, _CELL_SIZE) for w in words(text)))
+            else:
+                widest = max(widest, stringWidth(pdf_safe(text), font, _CELL_SIZE))
+        needs.append(float(widest) + _CELL_PADDING)
+    return needs
+
+
+def _fit_words(widths: list[float], needs: list[float]) -> list[float]:
+    """Widen the columns too narrow for their longest word, taking the room from columns that
+    have more than they need (in proportion to their slack). Without enough room in total the
+    widths stay as designed: ReportLab then splits the word rather than overflow the page."""
+    deficit = sum(max(0.0, n - w) for w, n in zip(widths, needs, strict=True))
+    slack = sum(max(0.0, w - n) for w, n in zip(widths, needs, strict=True))
+    if deficit == 0 or slack < deficit:
+        return widths
+    return [n if w < n else w - (w - n) * deficit / slack
+            for w, n in zip(widths, needs, strict=True)]
 
 
 def key_value_table(pairs: Sequence[tuple[str, str]]) -> Flowable:
