@@ -14,7 +14,7 @@ import typer
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from cigales import clock, db, migrate
+from cigales import clock, db, i18n, migrate
 from cigales.errors import (
     ConfirmationRequired,
     DatabaseNotFound,
@@ -67,13 +67,25 @@ def today() -> dt.date:
     return clock.today()
 
 
+_FRENCH_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+
+
 def parse_date(text: str | None) -> dt.date | None:
+    """YYYY-MM-DD always; JJ/MM/AAAA too in French (in English, 03/04 would be ambiguous)."""
     if text is None:
         return None
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+    value = text.strip()
+    french = _FRENCH_DATE.fullmatch(value)
+    if french and i18n.language() == "fr":
+        day, month, year = (int(g) for g in french.groups())
+        try:
+            return dt.date(year, month, day)
+        except ValueError as exc:
+            raise InvalidDate(text=text) from exc
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
         raise InvalidDate(text=text)
     try:
-        return dt.date.fromisoformat(text.strip())
+        return dt.date.fromisoformat(value)
     except ValueError as exc:
         raise InvalidDate(text=text) from exc
 
@@ -133,8 +145,26 @@ def confirm(yes: bool, action: str) -> None:
         return
     if not sys.stdin.isatty():
         raise ConfirmationRequired(action=action)
-    if not typer.confirm(_("{action} cannot be undone. Continue?").format(action=action)):
+    if not ask(_("{action} cannot be undone. Continue?").format(action=action)):
         raise ConfirmationRequired(action=action)
+
+
+# Click's confirm only knows y/yes: a French treasurer answers "o" or "oui".
+_YES = frozenset({"o", "oui", "y", "yes"})
+_NO = frozenset({"", "n", "non", "no"})
+
+
+def ask(question: str) -> bool:
+    """A yes/no question on the terminal; no by default; asked again on any other answer."""
+    choices = _("[y/N]")
+    while True:
+        answer = typer.prompt(f"{question} {choices}", default="", show_default=False,
+                              prompt_suffix=" ").strip().casefold()
+        if answer in _YES:
+            return True
+        if answer in _NO:
+            return False
+        notice(_("Answer {yes} or {no}.").format(yes=_("y"), no=_("n")))
 
 
 def notice(message: str) -> None:
