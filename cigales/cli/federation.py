@@ -13,6 +13,7 @@ from cigales.errors import CigalesError, MissingValue, SomeFilesRejected, Unread
 from cigales.i18n import _
 from cigales.services.clubs import get_club
 from reports.federation import FederationReport, Figures, Group
+from reports.labels import RETURN_STATUSES, label
 
 
 def register(app: typer.Typer) -> None:
@@ -84,7 +85,9 @@ def register(app: typer.Typer) -> None:
              columns=[Column("file", _("File")), Column("club", _("Club")),
                       Column("year", _("Year")), Column("status", _("Status")),
                       Column("revision", _("Version"), True), Column("detail", _("Detail"))],
-             rows=rows, payload={"files": rows, "rejected": failed}, output=None,
+             rows=rows if format != "table" else [
+                 {**r, "status": label(RETURN_STATUSES, r["status"])} for r in rows],
+             payload={"files": rows, "rejected": failed}, output=None,
              title=_("Imported returns"))
         if failed:
             raise SomeFilesRejected(count=failed, total=len(files))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import typer
 
 from cigales import i18n
@@ -12,7 +14,7 @@ from cigales.services import flows, members, plans, savings
 from cigales.services.clubs import get_club
 from ledger.money import Money
 from ledger.post import PostedEntry
-from reports import fmt
+from reports import fmt, labels
 
 
 def _posted(entry: PostedEntry) -> None:
@@ -120,8 +122,8 @@ def register(app: typer.Typer) -> None:
         if format == "table":
             print(_("{member} left on {date} ({settlement}); value of the share: {value}; "
                     "entries: {entries}.").format(
-                member=out.member, date=when.isoformat(), settlement=settlement,
-                value=out.value.plain(), entries=", ".join(entries) or "—"))
+                member=out.member, date=fmt.date(when), settlement=settlement,
+                value=fmt.money(out.value), entries=", ".join(entries) or "—"))
         else:
             emit(format, columns=[Column(k, k) for k in payload], rows=[payload],
                  payload=payload)
@@ -153,7 +155,7 @@ def register(app: typer.Typer) -> None:
             columns.insert(-1, Column("units", _("Units"), True))
         emit(format, columns=columns, rows=data, payload=data, output=output,
              title=_("Share table on {date} – net assets {assets}").format(
-                 date=date.isoformat(), assets=table.net_assets.plain()),
+                 date=fmt.date(date), assets=fmt.money(table.net_assets)),
              footer={"code": _("Total"), "value": table.net_assets})
 
     @saving_app.command("add", help=_("Record a member's saving paid into the bank."))
@@ -199,11 +201,13 @@ def register(app: typer.Typer) -> None:
                  for code in result.already]
         rows += [{"member": code, "entry": None, "status": "skipped"} for code in result.skipped]
         rows.sort(key=lambda r: str(r["member"]))
+        shown = rows if format != "table" else [
+            {**r, "status": labels.label(labels.COLLECT_STATUSES, r["status"])} for r in rows]
         emit(format, columns=[Column("member", _("Member")), Column("entry", _("Entry")),
                               Column("status", _("Status"))],
-             rows=rows, payload={"date": result.date, "members": rows},
-             title=_("Savings of {month} on {date}").format(month=month,
-                                                             date=result.date.isoformat()))
+             rows=shown, payload={"date": result.date, "members": rows},
+             title=_("Savings of {month} on {date}").format(
+                 month=fmt.month(dt.date(year, month_no, 1)), date=fmt.date(result.date)))
         for r in result.recorded:
             for w in r.warnings:
                 common.notice(w.render(_))
@@ -230,7 +234,7 @@ def register(app: typer.Typer) -> None:
                       Column("behind", _("Behind"), True),
                       Column("months_behind", _("Months behind"), True)],
              rows=data, payload={"as_of": date, "members": data}, output=output,
-             title=_("Savings arrears on {date}").format(date=date.isoformat()))
+             title=_("Savings arrears on {date}").format(date=fmt.date(date)))
 
     def flow_command(kinds: dict[str, str], expense: bool) -> None:
         target = expense_app if expense else income_app
