@@ -13,31 +13,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cigales.errors import CigalesError
 from cigales.federation.document import FORMAT, ratio_text, seal
 from cigales.models import Club, Investee
 from cigales.services.clubs import cash_balance
 from cigales.services.loans import arrears_report
 from cigales.services.portfolio import portfolio
 from cigales.shares import net_assets
-from ledger.closing import closed_years
-from ledger.errors import N_
 from ledger.money import Money
 from ledger.queries import chain_head
 from reports.data import activity, club_identity
-
-
-class YearNotClosed(CigalesError):
-    code = "year_not_closed"
-    template = N_("The year {year} is not closed: its figures may still change. Close it first "
-                  "(`cigales year close`), or add --provisional to send a return marked as "
-                  "provisional.")
-
-
-def check_closed(session: Session, club: Club, year: int, *, provisional: bool) -> None:
-    """A return is final only for a closed year; a provisional one says so in the document."""
-    if not provisional and year not in closed_years(session, club.book_id):
-        raise YearNotClosed(year=year)
 
 
 def build_return(session: Session, club: Club, year: int, *, generated: dt.date,

@@ -34,7 +34,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         year = common.require_year(year_text)
         from cigales.federation.document import dumps, validate
-        from reports.club_return import build_return, check_closed
+        from cigales.services.federation import check_closed
+        from reports.club_return import build_return
         from reports.data import check_year
 
         today = common.today()

@@ -148,9 +148,10 @@ def line_ids(session: Session, club: Club, prints: Sequence[str]) -> dict[str, i
     `bank import`, `bank suspense` and `bank assign --line` all show and accept."""
     found: dict[str, int] = {}
     for start in range(0, len(prints), 500):
-        found.update(session.execute(select(BankLineRow.fingerprint, BankLineRow.id).where(
-            BankLineRow.club_id == club.id,
-            BankLineRow.fingerprint.in_(prints[start:start + 500]))).tuples().all())
+        found.update((fp, int(line_id)) for fp, line_id in session.execute(
+            select(BankLineRow.fingerprint, BankLineRow.id).where(
+                BankLineRow.club_id == club.id,
+                BankLineRow.fingerprint.in_(prints[start:start + 500]))).all())
     return found
 
 
