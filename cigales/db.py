@@ -37,6 +37,14 @@ def normalize_url(url: str) -> str:
     return url
 
 
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL (None for another database or an in-memory one)."""
+    parsed = make_url(normalize_url(url))
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database).expanduser()
+
+
 def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     url = normalize_url(url or default_url())
     parsed = make_url(url)
@@ -49,7 +57,18 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         engine = create_engine(url, **kwargs)
         _configure_sqlite(engine)
         return engine
+    if parsed.get_driver_name() == "psycopg" and not _psycopg_installed():
+        raise DatabaseUnavailable(url=parsed.render_as_string(hide_password=True),
+                                  reason="PostgreSQL support is not installed: "
+                                         "pip install 'cigales[postgres]'")
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _psycopg_installed() -> bool:
+    # psycopg is the optional [postgres] extra: SQLite users do not install it.
+    import importlib.util
+
+    return importlib.util.find_spec("psycopg") is not None
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -111,6 +111,13 @@ class DatabaseUnavailable(CigalesError):
     template = N_("Cannot open the database {url}: {reason}.")
 
 
+class DatabaseNotFound(CigalesError):
+    code = "database_not_found"
+    template = N_("No cigales database at {url}: nothing to read. Create one with "
+                  "`cigales club create` (or try `cigales demo`), or point to yours with "
+                  "--db FILE or the CIGALES_DB environment variable.")
+
+
 class DatabaseNeedsUpgrade(CigalesError):
     code = "database_needs_upgrade"
     template = N_(

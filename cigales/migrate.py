@@ -19,7 +19,12 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, inspect, text
 
-from cigales.errors import DatabaseNeedsUpgrade, DatabaseTooNew, NotACigalesDatabase
+from cigales.errors import (
+    DatabaseNeedsUpgrade,
+    DatabaseNotFound,
+    DatabaseTooNew,
+    NotACigalesDatabase,
+)
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -98,8 +103,12 @@ def downgrade(engine: Engine, revision: str) -> None:
         command.downgrade(cfg, revision)
 
 
-def ensure_ready(engine: Engine) -> None:
-    """Migrate a brand-new database; refuse one that is behind, ahead or foreign."""
+def ensure_ready(engine: Engine, *, create: bool = True) -> None:
+    """Migrate a brand-new database; refuse one that is behind, ahead or foreign.
+
+    With ``create=False`` (read-only commands) an empty database is refused instead of
+    being given the schema: reading must never leave a new database behind.
+    """
     rev = current(engine)
     latest = head()
     if rev == latest:
@@ -109,6 +118,8 @@ def ensure_ready(engine: Engine) -> None:
             tables = inspect(conn).get_table_names()
         if tables:
             raise NotACigalesDatabase(url=engine.url.render_as_string(hide_password=True))
+        if not create:
+            raise DatabaseNotFound(url=engine.url.render_as_string(hide_password=True))
         upgrade(engine)
         return
     if rev not in known_revisions():

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ledger.schema import Base, metadata
 
 __all__ = [
+    "BankReconciliation",
     "Base",
     "CapitalMovement",
     "Club",
@@ -42,6 +43,8 @@ __all__ = [
     "MemberIdentity",
     "MemberKey",
     "MemberKeyVersion",
+    "SavingPlan",
+    "StatementMailing",
     "metadata",
 ]
 
@@ -134,8 +137,56 @@ class MemberIdentity(Base):
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(200))
     address: Mapped[str | None] = mapped_column(String(500))
+    # The language the member reads (fr, en); None: the club's usual language.
+    lang: Mapped[str | None] = mapped_column(String(2))
     # Set when the identity was replaced by a tombstone (`cigales member erase`).
     erased_on: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class SavingPlan(Base):
+    """A member's planned monthly saving from a month on (the first day of that month).
+
+    ``Member.monthly_cents`` is the latest plan; rows here exist only once a plan changed, and
+    the first one then carries the plan the member joined with.
+    """
+
+    __tablename__ = "saving_plan"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    from_month: Mapped[dt.date] = mapped_column(Date)
+    monthly_cents: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        UniqueConstraint("member_id", "from_month"),
+        CheckConstraint("monthly_cents >= 0", name="monthly_not_negative"),
+    )
+
+
+class StatementMailing(Base):
+    """A member's yearly statement sent by e-mail: nothing is sent twice unless asked."""
+
+    __tablename__ = "statement_mailing"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    club_id: Mapped[int] = mapped_column(ForeignKey("club.id"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    sent_on: Mapped[dt.date] = mapped_column(Date)
+    message_id: Mapped[str] = mapped_column(String(200))
+
+
+class BankReconciliation(Base):
+    """A date on which the books' bank account matched the bank's balance."""
+
+    __tablename__ = "bank_reconciliation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    club_id: Mapped[int] = mapped_column(ForeignKey("club.id"))
+    date: Mapped[dt.date] = mapped_column(Date)
+    balance_cents: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (UniqueConstraint("club_id", "date"),)
 
 
 class CapitalMovement(Base):

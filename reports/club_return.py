@@ -25,7 +25,7 @@ from reports.data import activity, club_identity
 
 
 def build_return(session: Session, club: Club, year: int, *, generated: dt.date,
-                 ) -> dict[str, Any]:
+                 provisional: bool = False) -> dict[str, Any]:
     first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
     lines = portfolio(session, club, last)
     act = activity(session, club, year, lines, portfolio(session, club, dt.date(year - 1, 12, 31)))
@@ -68,4 +68,5 @@ def build_return(session: Session, club: Club, year: int, *, generated: dt.date,
                   "arrears": {k: v.plain() for k, v in loans.buckets.items()}},
         "jobs": {"created": act.jobs_created, "kept": act.jobs_kept},
         "chain_head": {"entries": entries, "hash": head},
+        **({"provisional": True} if provisional else {}),
     })

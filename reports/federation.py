@@ -19,10 +19,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cigales.collation import folded, sorted_fr
+from cigales.errors import CigalesError
 from cigales.federation.document import ratio_text
 from cigales.models import Club
 from cigales.services.federation import current_returns
 from cigales.services.lifecycle import lifecycle
+from ledger.errors import N_
 from ledger.money import Money, round_half_up
 from reports.club_return import build_return
 
@@ -151,14 +154,32 @@ def _region(doc: dict[str, Any]) -> str:
     return doc["club"]["region"] or NO_REGION
 
 
+class UnknownRegion(CigalesError):
+    code = "unknown_region"
+    template = N_("No club of region “{region}” in {year} or {previous}; known regions: "
+                  "{known}.")
+
+
+def _pick_region(region: str, known: set[str], year: int) -> str:
+    """The known region the user meant: accents, case and spaces do not matter."""
+    for name in known:
+        if folded(name) == folded(region):
+            return name
+    raise UnknownRegion(region=region, year=year, previous=year - 1,
+                        known=", ".join(sorted_fr(known)) or "—")
+
+
 def build_federation_report(session: Session, year: int, *, generated: dt.date,
                             region: str | None = None) -> FederationReport:
-    pairs = [(d, h) for d, h in collect(session, year, generated)
-             if region is None or _region(d) == region]
+    every_now = collect(session, year, generated)
+    every_before = collect(session, year - 1, generated)
+    if region is not None:
+        region = _pick_region(region, {_region(d) for d, _ in every_now + every_before}, year)
+    pairs = [(d, h) for d, h in every_now if region is None or _region(d) == region]
     now = [d for d, _ in pairs]
-    before = [d for d, _ in collect(session, year - 1, generated)
-              if region is None or _region(d) == region]
-    names = sorted({_region(d) for d in now} | {_region(d) for d in before})
+    before = [d for d, _ in every_before if region is None or _region(d) == region]
+    # Regions in French alphabetical order ("Île-de-France" before "Normandie").
+    names = sorted_fr({_region(d) for d in now} | {_region(d) for d in before})
     groups = tuple(
         Group(name, figures(d for d in now if _region(d) == name),
               figures(d for d in before if _region(d) == name))

@@ -1,8 +1,8 @@
 """The only place where numbers and dates become text for people (Babel).
 
 Machine formats (JSON, CSV, FEC) never come here: they use ``Money.plain()`` and ISO dates.
-French uses U+202F (narrow no-break space) between thousands, which the standard PDF fonts
-lack; ``pdf_safe()`` maps it to U+00A0 for PDF output only.
+French uses U+202F (narrow no-break space) between thousands; the PDFs embed a font that has
+it (reports/pdf/typeface.py), so PDF text is the same as everywhere else.
 """
 
 from __future__ import annotations
@@ -41,6 +41,16 @@ def date(value: dt.date | None, lang: str | None = None) -> str:
     return _babel_date(value, format=fmt, locale=babel_locale(lang))
 
 
+def month(value: dt.date, lang: str | None = None) -> str:
+    """"mars 2025" / "March 2025"."""
+    return _babel_date(value, format="LLLL yyyy", locale=babel_locale(lang))
+
+
+def count(value: int, lang: str | None = None) -> str:
+    """A whole number with the reader's grouping: "18 152" / "18,152"."""
+    return format_decimal(value, locale=babel_locale(lang))
+
+
 def long_date(value: dt.date, lang: str | None = None) -> str:
     return _babel_date(value, format="long", locale=babel_locale(lang))
 
@@ -54,8 +64,9 @@ def share(value: Fraction | Decimal, lang: str | None = None, digits: int = 2) -
 
 
 def pdf_safe(text: str) -> str:
-    """Replace glyphs missing from the base-14 PDF fonts (narrow no-break space)."""
-    return text.replace("\u202f", "\u00a0")
+    """Text as the PDFs print it: unchanged since they embed a font with every glyph Babel
+    uses, U+202F included (reports/pdf/typeface.py). Kept as the one hook for PDF text."""
+    return text
 
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")

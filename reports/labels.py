@@ -76,6 +76,20 @@ BUCKETS = {
     "180+": N_("over 180 days"),
 }
 
+# Outcomes printed by commands (tables only: JSON and CSV keep the codes).
+COLLECT_STATUSES = {
+    "recorded": N_("recorded"),
+    "already_recorded": N_("already recorded"),
+    "skipped": N_("not due (no plan or not active)"),
+}
+
+RETURN_STATUSES = {
+    "imported": N_("imported"),
+    "replaced": N_("replaces the previous version"),
+    "unchanged": N_("already received, unchanged"),
+    "rejected": N_("rejected"),
+}
+
 SHARE_METHODS = {"prorata": N_("pro rata of net contributions"), "units": N_("units")}
 
 

@@ -254,7 +254,7 @@ def test_demo_builds_distinct_clubs_skips_them_then_and_writes_reports(cli, data
     (("--seed", "x"), None),
 ])
 def test_bad_input_is_refused_and_writes_nothing(cli, database_url, args, code):
-    assert cli("club", "list").exit_code == 0  # creates and migrates the database
+    assert cli("db", "upgrade").exit_code == 0  # creates and migrates the database
     before = snapshot(database_url)
     result = cli("demo", *args, "--no-reports")
     assert result.exit_code == 2

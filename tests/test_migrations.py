@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
@@ -26,8 +27,11 @@ def test_new_database_is_migrated_on_first_use(empty_database_url):
 
 def test_sqlite_file_created_with_wal(tmp_path, capsys):
     path = tmp_path / "new.db"
+    assert run(["--db", str(path), "club", "create", "xy", "--name", "X", "--founded",
+                "2024-01-10"]) == 0
+    capsys.readouterr()
     assert run(["--db", str(path), "club", "list", "--format", "json"]) == 0
-    assert capsys.readouterr().out.strip() == "[]"
+    assert json.loads(capsys.readouterr().out)[0]["slug"] == "xy"
     assert path.exists()
     engine = db.make_engine(f"sqlite:///{path}")
     with engine.connect() as conn:
@@ -202,3 +206,27 @@ def test_the_head_read_from_the_revision_files_is_alembics():
     assert migrate.known_revisions() == {s.revision for s in scripts.walk_revisions()}
     assert migrate.revision_graph() == {s.revision: s.down_revision
                                         for s in scripts.walk_revisions()}
+
+
+def test_read_only_commands_never_create_a_database(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CIGALES_DB", raising=False)
+    for argv in (["club", "list"], ["report", "balance", "--club", "x"], ["db", "status"],
+                 ["--lang", "en", "club", "list", "--format", "json"]):
+        assert run(argv) == 1, argv
+        err = capsys.readouterr().err
+        assert "[database_not_found]" in err, argv
+        assert "cigales.db" in err, argv
+        assert "CIGALES_DB" in err, argv
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_read_only_command_refuses_an_empty_server_database(empty_database_url, capsys):
+    database_url = empty_database_url
+    if not database_url.startswith("postgresql"):
+        pytest.skip("the SQLite case is the missing file above")
+    assert run(["--db", database_url, "club", "list"]) == 1
+    assert "[database_not_found]" in capsys.readouterr().err
+    engine = db.make_engine(database_url)
+    assert migrate.current(engine) is None
+    engine.dispose()

@@ -64,6 +64,11 @@ COMMANDS: dict[str, tuple[str, Callable[[], str]]] = {
     "serve": ("cigales.cli.web", lambda: _(
         "Serve the web space (members, treasurers, region, federation) on HOST:PORT.")),
     "web": ("cigales.cli.web", lambda: _("Accounts of the web space: invite, list, revoke.")),
+    "backup": ("cigales.cli.backup", lambda: _(
+        "Copy the SQLite database into a new file while it is in use, then check the copy.")),
+    "restore": ("cigales.cli.backup", lambda: _(
+        "Replace the SQLite database by a backup, once the backup passes every check; the "
+        "replaced file is kept aside.")),
 }
 
 
@@ -149,7 +154,11 @@ def build_app() -> typer.Typer:
     @db_app.command("status", help=_("Show the schema version of the database."))
     def db_status(ctx: typer.Context) -> None:
         from cigales import db, migrate
+        from cigales.errors import DatabaseNotFound
 
+        path = db.sqlite_path(common.state(ctx).db_url)
+        if path is not None and not path.exists():
+            raise DatabaseNotFound(url=str(path))
         engine = db.make_engine(common.state(ctx).db_url)
         print(f"{migrate.current(engine) or '—'} / {migrate.head()}")
 

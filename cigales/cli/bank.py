@@ -3,6 +3,7 @@ members' IBANs and the CSV profiles."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +16,8 @@ from cigales.bank.iban import mask
 from cigales.bank.matching import Proposal
 from cigales.cli import common
 from cigales.cli.output import Column, emit
-from cigales.i18n import _
-from cigales.services import bank
+from cigales.i18n import _, ngettext
+from cigales.services import bank, reconciliations
 from cigales.services.clubs import get_club
 from ledger.money import Money
 from reports import fmt
@@ -35,10 +36,13 @@ def _status(p: Proposal) -> str:
     return p.outcome or "new"
 
 
-def _row(p: Proposal) -> dict[str, Any]:
+def _row(p: Proposal, ids: dict[str, int]) -> dict[str, Any]:
     line = p.line
     return {
-        "line": line.line_no, "date": line.date, "amount": line.amount, "label": line.label,
+        # "id" is the line's number in the books (what `bank assign --line` takes, once
+        # booked); "line" is its position in the file, for finding it there.
+        "id": ids.get(p.fingerprint), "line": line.line_no,
+        "date": line.date, "amount": line.amount, "label": line.label,
         "kind": p.match.kind, "target": p.match.target, "reason": p.match.reason,
         "detail": p.match.detail, "status": _status(p), "entry": p.entry,
         "counterparty_iban": mask(line.iban) if line.iban else None,
@@ -46,8 +50,8 @@ def _row(p: Proposal) -> dict[str, Any]:
     }
 
 
-def _table_row(p: Proposal) -> dict[str, Any]:
-    row = _row(p)
+def _table_row(p: Proposal, ids: dict[str, int]) -> dict[str, Any]:
+    row = _row(p, ids)
     label = p.line.label
     row["label"] = label if len(label) <= 48 else label[:47] + "…"
     target = "" if p.match.kind == "suspense" else (p.match.target or "")
@@ -58,20 +62,46 @@ def _table_row(p: Proposal) -> dict[str, Any]:
         p.match.reason, p.match.reason)
     # Tables are for people: statuses in words (JSON and CSV keep the codes).
     row["status"] = {"known": _("already imported"), "new": _("new"),
-                     "booked": _("booked")}.get(row["status"], row["status"])
+                     "booked": _("booked"),
+                     "linked": _("linked to {entry}").format(entry=p.entry)}.get(
+        row["status"], row["status"])
     return row
 
 
-_COLUMNS = [Column("line", "#", True), Column("date", "Date"), Column("amount", "Amount", True),
+_COLUMNS = [Column("id", "id", True), Column("line", "#", True), Column("date", "Date"),
+            Column("amount", "Amount", True),
             Column("label", "Label"), Column("proposal", "Proposal"), Column("why", "Why"),
             Column("status", "Status")]
 
 
 def _columns() -> list[Column]:
-    return [Column("line", _("Line"), True), Column("date", _("Date")),
+    return [Column("id", _("No."), True), Column("date", _("Date")),
             Column("amount", _("Amount"), True), Column("label", _("Label")),
             Column("proposal", _("Proposal")), Column("why", _("Why")),
             Column("status", _("Status"))]
+
+
+def _suspense_notice(booked: list[Proposal], ids: dict[str, int]) -> None:
+    """Name the lines left in suspense by the number `bank assign --line` takes."""
+    numbers = [str(ids[p.fingerprint]) for p in booked
+               if p.fingerprint in ids and (p.match.kind == "suspense"
+                                            or p.outcome not in (None, "booked", "linked"))]
+    if numbers:
+        common.notice(_("In suspense: No. {numbers}; assign each with `cigales bank assign "
+                        "--line No. --member CODE` (or --account, --loan).").format(
+            numbers=", ".join(numbers)))
+
+
+def _reconcile_and_remember(ctx: typer.Context, club: str, when: dt.date, amount: Money
+                            ) -> tuple[dt.date | None, bank.Reconciliation]:
+    """Reconcile after the last matched date; a match is remembered for the next time."""
+    with common.session(ctx) as s:
+        the_club = get_club(s, club)
+        since = reconciliations.last_reconciled(s, the_club, before=when)
+        out = bank.reconcile(s, the_club, when, amount, since=since)
+        if out.ok:
+            reconciliations.remember(s, the_club, when, amount)
+    return since, out
 
 
 def register(app: typer.Typer) -> None:
@@ -107,6 +137,7 @@ def register(app: typer.Typer) -> None:
             club_obj = get_club(s, club)
             proposals = bank.propose(s, club_obj, statement, all_rules)
             bank.check_bookable(s, club_obj, proposals, today)
+            ids = bank.line_ids(s, club_obj, [p.fingerprint for p in proposals])
         new = [p for p in proposals if not p.known]
         known = len(proposals) - len(new)
 
@@ -115,16 +146,16 @@ def register(app: typer.Typer) -> None:
                     "profile": statement.profile, "lines": len(proposals), "new": len(new),
                     "known": known, "skipped": statement.skipped, "dry_run": dry_run,
                     "booked": booked, "to_suspense": to_suspense,
-                    "proposals": [_row(p) for p in proposals]}
+                    "proposals": [_row(p, ids) for p in proposals]}
 
         title = _("{file}: {lines} lines, {new} new, {known} already imported").format(
             file=path.name, lines=len(proposals), new=len(new), known=known)
         if format == "table":
-            emit("table", columns=_columns(), rows=[_table_row(p) for p in proposals],
+            emit("table", columns=_columns(), rows=[_table_row(p, ids) for p in proposals],
                  payload=None, output=output, title=title)
         if dry_run or not new:
             if format != "table":
-                emit(format, columns=_COLUMNS, rows=[_table_row(p) for p in proposals],
+                emit(format, columns=_COLUMNS, rows=[_table_row(p, ids) for p in proposals],
                      payload=payload(0, 0), output=output)
             if dry_run:
                 common.notice(_("Dry run: nothing was written."))
@@ -141,10 +172,12 @@ def register(app: typer.Typer) -> None:
         with common.progress(len(new), _("Booking bank lines")) as advance:
             result = bank.book_all(common.state(ctx).get_engine(), club, proposals, info,
                                    today=today, on_line=advance)
+        with common.session(ctx, write=False) as s:
+            ids.update(bank.line_ids(s, get_club(s, club), [p.fingerprint for p in new]))
         if format != "table":
-            emit(format, columns=_COLUMNS, rows=[_table_row(p) for p in proposals],
+            emit(format, columns=_COLUMNS, rows=[_table_row(p, ids) for p in proposals],
                  payload=payload(result.booked, result.to_suspense), output=output)
-        refused = [p for p in new if p.outcome not in (None, "booked")]
+        refused = [p for p in new if p.outcome not in (None, "booked", "linked")]
         for p in refused:
             common.notice(_("Line {line}: proposed as {kind} {target} but refused ({code}); "
                             "booked to 471 instead.").format(
@@ -153,6 +186,13 @@ def register(app: typer.Typer) -> None:
         common.notice(_("{booked} lines booked ({suspense} to 471 suspense), {known} already "
                         "imported.").format(booked=result.booked, suspense=result.to_suspense,
                                             known=result.known))
+        linked = [p for p in new if p.outcome == "linked"]
+        if linked:
+            common.notice(ngettext(
+                "{count} line paid a saving already recorded: linked to it, not booked again.",
+                "{count} lines paid savings already recorded: linked to them, not booked "
+                "again.", len(linked)).format(count=len(linked)))
+        _suspense_notice(new, ids)
 
     @bank_app.command("suspense", help=_("Bank lines still on 471 (compte d'attente)."))
     def bank_suspense(
@@ -167,7 +207,7 @@ def register(app: typer.Typer) -> None:
         rows = [{"id": x.id, "date": x.date, "amount": x.amount, "label": x.label,
                  "entry": x.entry, "reason": x.reason} for x in lines]
         total = Money(sum(x.amount.cents for x in lines))
-        emit(format, columns=[Column("id", _("Line"), True), Column("date", _("Date")),
+        emit(format, columns=[Column("id", _("No."), True), Column("date", _("Date")),
                               Column("amount", _("Amount"), True), Column("label", _("Label")),
                               Column("entry", _("Entry"))],
              rows=rows, payload=rows, output=output,
@@ -180,7 +220,8 @@ def register(app: typer.Typer) -> None:
     def bank_assign(
         ctx: typer.Context,
         club: str = common.club_option(),
-        line: int = typer.Option(..., "--line", help=_("Line id from `bank suspense`.")),
+        line: int = typer.Option(..., "--line", help=_(
+            "The line's number (No.) shown by `bank import` and `bank suspense`.")),
         member: str = typer.Option(None, "--member", help=_("A member's saving: code.")),
         account: str = typer.Option(None, "--account", help=_("An account, e.g. 6270.")),
         loan: int = typer.Option(None, "--loan", help=_("A loan repayment: loan number.")),
@@ -210,11 +251,14 @@ def register(app: typer.Typer) -> None:
         common.check_format(format)
         when = common.require_date(date)
         amount = Money.parse(balance)
-        with common.session(ctx, write=False) as s:
-            out = bank.reconcile(s, get_club(s, club), when, amount)
+        since, out = _reconcile_and_remember(ctx, club, when, amount)
         rows = [{"date": m.date, "entry": m.entry, "label": m.label, "amount": m.amount}
                 for m in out.unreconciled]
-        payload = {"date": out.date, "ledger": out.ledger, "statement": out.statement,
+        if since is not None and format == "table":
+            common.notice(_("Last reconciliation on {date}: only later movements are "
+                            "listed.").format(date=fmt.date(since)))
+        payload = {"date": out.date, "since": since, "ledger": out.ledger,
+                   "statement": out.statement,
                    "difference": out.difference, "ok": out.ok, "unreconciled": rows,
                    "suspense": [{"id": x.id, "date": x.date, "amount": x.amount,
                                  "label": x.label} for x in out.suspense]}

@@ -8,6 +8,7 @@ from cigales.cli import common
 from cigales.cli.output import Column, emit
 from cigales.i18n import _
 from cigales.services import accounts, clubs, lifecycle, portfolio
+from reports import fmt
 from reports.labels import phase_name
 
 
@@ -69,7 +70,7 @@ def register(app: typer.Typer) -> None:
                        "retention_years": club.retention_years, "siren": club.siren}
         if format == "table":
             print(_("Club “{slug}” created; books opened on {date}.").format(
-                slug=slug, date=founded_on.isoformat()))
+                slug=slug, date=fmt.date(founded_on)))
         else:
             emit(format, columns=[Column(k, k) for k in payload], rows=[payload],
                  payload=payload)
@@ -164,7 +165,7 @@ def register(app: typer.Typer) -> None:
         with common.session(ctx) as s:
             event = lifecycle.extend(s, clubs.get_club(s, club), decided, late=late,
                                      today=common.today())
-        print(_("Prorogation recorded on {date}.").format(date=event.date.isoformat()))
+        print(_("Prorogation recorded on {date}.").format(date=fmt.date(event.date)))
 
     @club_app.command("liquidate", help=_("Final distribution of the cash pro rata of final "
                                           "shares, payments to members, club closed."))

@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from cigales import clock
+from cigales import clock, i18n
 from cigales.errors import (
     ConfirmationRequired,
+    DatabaseNotFound,
     InvalidChoice,
     InvalidDate,
     InvalidLine,
@@ -42,12 +43,18 @@ class State:
     db_url: str
     engine: Engine | None = None
 
-    def get_engine(self) -> Engine:
+    def get_engine(self, *, create: bool = True) -> Engine:
+        """The engine, the schema checked; ``create=False`` for commands that only read."""
         if self.engine is None:
             from cigales import db, migrate
 
-            self.engine = db.make_engine(self.db_url)
-            migrate.ensure_ready(self.engine)
+            engine = db.make_engine(self.db_url)  # checks the folder; does not connect
+            path = db.sqlite_path(self.db_url)
+            if not create and path is not None and not path.exists():
+                # Connecting would create the file: say there is nothing instead.
+                raise DatabaseNotFound(url=str(path))
+            migrate.ensure_ready(engine, create=create)
+            self.engine = engine
         return self.engine
 
 
@@ -61,7 +68,7 @@ def state(ctx: typer.Context) -> State:
 def session(ctx: typer.Context, *, write: bool = True) -> Iterator[Session]:
     from cigales import db
 
-    with db.session_scope(state(ctx).get_engine(), write=write) as s:
+    with db.session_scope(state(ctx).get_engine(create=write), write=write) as s:
         yield s
 
 
@@ -69,13 +76,25 @@ def today() -> dt.date:
     return clock.today()
 
 
+_FRENCH_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+
+
 def parse_date(text: str | None) -> dt.date | None:
+    """YYYY-MM-DD always; JJ/MM/AAAA too in French (in English, 03/04 would be ambiguous)."""
     if text is None:
         return None
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+    value = text.strip()
+    french = _FRENCH_DATE.fullmatch(value)
+    if french and i18n.language() == "fr":
+        day, month, year = (int(g) for g in french.groups())
+        try:
+            return dt.date(year, month, day)
+        except ValueError as exc:
+            raise InvalidDate(text=text) from exc
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
         raise InvalidDate(text=text)
     try:
-        return dt.date.fromisoformat(text.strip())
+        return dt.date.fromisoformat(value)
     except ValueError as exc:
         raise InvalidDate(text=text) from exc
 
@@ -135,8 +154,26 @@ def confirm(yes: bool, action: str) -> None:
         return
     if not sys.stdin.isatty():
         raise ConfirmationRequired(action=action)
-    if not typer.confirm(_("{action} cannot be undone. Continue?").format(action=action)):
+    if not ask(_("{action} cannot be undone. Continue?").format(action=action)):
         raise ConfirmationRequired(action=action)
+
+
+# Click's confirm only knows y/yes: a French treasurer answers "o" or "oui".
+_YES = frozenset({"o", "oui", "y", "yes"})
+_NO = frozenset({"", "n", "non", "no"})
+
+
+def ask(question: str) -> bool:
+    """A yes/no question on the terminal; no by default; asked again on any other answer."""
+    choices = _("[y/N]")
+    while True:
+        answer = typer.prompt(f"{question} {choices}", default="", show_default=False,
+                              prompt_suffix=" ").strip().casefold()
+        if answer in _YES:
+            return True
+        if answer in _NO:
+            return False
+        notice(_("Answer {yes} or {no}.").format(yes=_("y"), no=_("n")))
 
 
 def notice(message: str) -> None:

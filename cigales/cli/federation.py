@@ -13,6 +13,7 @@ from cigales.errors import CigalesError, MissingValue, SomeFilesRejected, Unread
 from cigales.i18n import _
 from cigales.services.clubs import get_club
 from reports.federation import FederationReport, Figures, Group
+from reports.labels import RETURN_STATUSES, label
 
 
 def register(app: typer.Typer) -> None:
@@ -27,10 +28,13 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         club: str = common.club_option(),
         year_text: str = common.year_option(required=True),
+        provisional: bool = typer.Option(False, "--provisional", help=_(
+            "Allow a year that is not closed yet; the return is then marked provisional.")),
         output: str = common.output_option(),
     ) -> None:
         year = common.require_year(year_text)
         from cigales.federation.document import dumps, validate
+        from cigales.services.federation import check_closed
         from reports.club_return import build_return
         from reports.data import check_year
 
@@ -38,7 +42,9 @@ def register(app: typer.Typer) -> None:
         with common.session(ctx, write=False) as s:
             the_club = get_club(s, club)
             check_year(the_club, year, today)
-            document = validate(build_return(s, the_club, year, generated=today), club)
+            check_closed(s, the_club, year, provisional=provisional)
+            document = validate(build_return(s, the_club, year, generated=today,
+                                             provisional=provisional), club)
         write(dumps(document), output)
 
     @federation_app.command("import", help=_("Check and store club returns (schema, checksum, "
@@ -85,7 +91,9 @@ def register(app: typer.Typer) -> None:
              columns=[Column("file", _("File")), Column("club", _("Club")),
                       Column("year", _("Year")), Column("status", _("Status")),
                       Column("revision", _("Version"), True), Column("detail", _("Detail"))],
-             rows=rows, payload={"files": rows, "rejected": failed}, output=None,
+             rows=rows if format != "table" else [
+                 {**r, "status": label(RETURN_STATUSES, r["status"])} for r in rows],
+             payload={"files": rows, "rejected": failed}, output=None,
              title=_("Imported returns"))
         if failed:
             raise SomeFilesRejected(count=failed, total=len(files))

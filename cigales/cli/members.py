@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import typer
 
+from cigales import i18n
 from cigales.cli import common, privacy
 from cigales.cli.output import Column, emit
 from cigales.i18n import _
-from cigales.services import flows, members, savings
+from cigales.services import flows, members, plans, savings
 from cigales.services.clubs import get_club
 from ledger.money import Money
 from ledger.post import PostedEntry
+from reports import fmt, labels
 
 
 def _posted(entry: PostedEntry) -> None:
@@ -53,6 +57,41 @@ def register(app: typer.Typer) -> None:
                                today=common.today())
         print(_("Member {code} added.").format(code=code))
 
+    @member_app.command("edit", help=_("Change a member's name, e-mail or address, or their "
+                                       "savings plan from a month on."))
+    def member_edit(
+        ctx: typer.Context,
+        club: str = common.club_option(),
+        member: str = typer.Option(..., "--member", help=_("Member code.")),
+        name: str = typer.Option(None, "--name", help=_("New full name.")),
+        email: str = typer.Option(None, "--email", help=_("New e-mail address (\"\" removes "
+                                                          "it).")),
+        address: str = typer.Option(None, "--address", help=_("New postal address (\"\" "
+                                                              "removes it).")),
+        language: str = typer.Option(None, "--language", help=_(
+            "Language of the member's e-mails: fr or en.")),
+        monthly: str = typer.Option(None, "--monthly", help=_("New planned monthly saving, "
+                                                              "e.g. 40,00 (needs --from).")),
+        from_month: str = typer.Option(None, "--from", help=_(
+            "First month of the new plan, YYYY-MM; earlier months keep their plan.")),
+    ) -> None:
+        plan = Money.parse(monthly) if monthly is not None else None
+        start = common.parse_month(from_month) if from_month is not None else None
+        if language is not None:
+            common.choice(language, "--language", i18n.LANGUAGES)
+        with common.session(ctx) as s:
+            out = plans.edit_member(s, get_club(s, club), member, name=name, email=email,
+                                    address=address, lang=language, monthly=plan,
+                                    from_month=start)
+        if not out.changed:
+            print(_("Member {code}: nothing changed.").format(code=member))
+            return
+        print(_("Member {code} updated.").format(code=member))
+        if "monthly" in out.changed:
+            for period in out.plan:
+                print(_("  from {month}: {amount} a month").format(
+                    month=fmt.month(period.start), amount=fmt.money(period.monthly)))
+
     @member_app.command("leave", help=_("A member leaves (or dies): settle their share by "
                                         "payout, transfer or deferred payment."))
     def member_leave(
@@ -82,8 +121,8 @@ def register(app: typer.Typer) -> None:
         if format == "table":
             print(_("{member} left on {date} ({settlement}); value of the share: {value}; "
                     "entries: {entries}.").format(
-                member=out.member, date=when.isoformat(), settlement=settlement,
-                value=out.value.plain(), entries=", ".join(entries) or "—"))
+                member=out.member, date=fmt.date(when), settlement=settlement,
+                value=fmt.money(out.value), entries=", ".join(entries) or "—"))
         else:
             emit(format, columns=[Column(k, k) for k in payload], rows=[payload],
                  payload=payload)
@@ -115,7 +154,7 @@ def register(app: typer.Typer) -> None:
             columns.insert(-1, Column("units", _("Units"), True))
         emit(format, columns=columns, rows=data, payload=data, output=output,
              title=_("Share table on {date} – net assets {assets}").format(
-                 date=date.isoformat(), assets=table.net_assets.plain()),
+                 date=fmt.date(date), assets=fmt.money(table.net_assets)),
              footer={"code": _("Total"), "value": table.net_assets})
 
     @saving_app.command("add", help=_("Record a member's saving paid into the bank."))
@@ -161,11 +200,13 @@ def register(app: typer.Typer) -> None:
                  for code in result.already]
         rows += [{"member": code, "entry": None, "status": "skipped"} for code in result.skipped]
         rows.sort(key=lambda r: str(r["member"]))
+        shown = rows if format != "table" else [
+            {**r, "status": labels.label(labels.COLLECT_STATUSES, r["status"])} for r in rows]
         emit(format, columns=[Column("member", _("Member")), Column("entry", _("Entry")),
                               Column("status", _("Status"))],
-             rows=rows, payload={"date": result.date, "members": rows},
-             title=_("Savings of {month} on {date}").format(month=month,
-                                                             date=result.date.isoformat()))
+             rows=shown, payload={"date": result.date, "members": rows},
+             title=_("Savings of {month} on {date}").format(
+                 month=fmt.month(dt.date(year, month_no, 1)), date=fmt.date(result.date)))
         for r in result.recorded:
             for w in r.warnings:
                 common.notice(common.render(w))
@@ -192,7 +233,7 @@ def register(app: typer.Typer) -> None:
                       Column("behind", _("Behind"), True),
                       Column("months_behind", _("Months behind"), True)],
              rows=data, payload={"as_of": date, "members": data}, output=output,
-             title=_("Savings arrears on {date}").format(date=date.isoformat()))
+             title=_("Savings arrears on {date}").format(date=fmt.date(date)))
 
     def flow_command(kinds: dict[str, str], expense: bool) -> None:
         target = expense_app if expense else income_app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,11 @@ def _emit_json(data: Any, output: str | None) -> None:
     from reports.jsondata import to_data
 
     write(json.dumps(to_data(data), ensure_ascii=False, indent=2) + "\n", output)
+
+
+def _names_folder(output: str) -> bool:
+    """A path ending with a separator, or an existing folder."""
+    return output.endswith(("/", os.sep)) or Path(output).is_dir()
 
 
 def register(report_app: typer.Typer) -> None:
@@ -93,6 +99,14 @@ def register(report_app: typer.Typer) -> None:
                                           "write.")),
         lang: str = lang_option(),
         format: str = paper_format_option(),
+        email: bool = typer.Option(False, "--email", help=_(
+            "Send each member their statement by e-mail (SMTP settings: docs/cli.md) "
+            "instead of writing files.")),
+        dry_run: bool = typer.Option(False, "--dry-run", help=_(
+            "With --email: show who would receive what, send nothing.")),
+        resend: bool = typer.Option(False, "--resend", help=_(
+            "With --email: send again to members who already received this year's "
+            "statement.")),
     ) -> None:
         from reports.data import build_member_statements, check_year
         from reports.pack import statement_name, write_statements
@@ -100,9 +114,11 @@ def register(report_app: typer.Typer) -> None:
         year = common.require_year(year_text)
         language = _lang(lang)
         common.choice(format, "--format", PAPER_FORMATS)
-        if not output and format == "pdf":
+        if not output and format == "pdf" and not email:
             raise MissingValue(
                 option="-o FILE.pdf" if member else "-o FOLDER")
+        if (dry_run or resend) and not email:
+            raise MissingValue(option="--email")
         today = common.today()
         with common.session(ctx, write=False) as s:
             the_club = get_club(s, club)
@@ -113,12 +129,21 @@ def register(report_app: typer.Typer) -> None:
             with i18n.using(language):
                 _emit_json(statements, output)
             return
+        if email:
+            from cigales.cli.mailing import email_statements
+
+            email_statements(ctx, club, year, statements, lang=language, dry_run=dry_run,
+                             resend=resend)
+            if not output:
+                return
         target = Path(output)
         if member is not None:
             from reports.pdf.statement import render_statement
 
-            if target.is_dir():
-                target = target / statement_name(statements[0]) if statements else target
+            if statements and _names_folder(output):
+                # "-o releves/" is a folder even before it exists: never a file named so.
+                target.mkdir(parents=True, exist_ok=True)
+                target = target / statement_name(statements[0])
             if not statements:
                 common.notice(_("{member} had not joined by the end of {year}: no statement.")
                               .format(member=member, year=year))

@@ -12,6 +12,7 @@ from cigales.services.members import member_table
 from ledger import queries
 from ledger.money import Money
 from ledger.schema import JOURNALS
+from reports import fmt
 
 
 def _dc(amount: Money) -> tuple[Money, Money]:
@@ -89,7 +90,7 @@ def register(app: typer.Typer) -> None:
                       "net_assets": table.net_assets, "members": rows},
              output=output,
              title=_("Share table on {date} – net assets {assets}").format(
-                 date=date.isoformat(), assets=table.net_assets.plain()),
+                 date=fmt.date(date), assets=fmt.money(table.net_assets)),
              footer={"member": _("Total"), "value": table.net_assets})
 
     @report_app.command("ledger", help=_("General ledger with running balance."))

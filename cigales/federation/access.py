@@ -211,6 +211,12 @@ CLUB_TABLES: dict[str, Scope] = {
         "club_id IN (SELECT id FROM club)",
         "member_id IN (SELECT id FROM member "
         "WHERE member.club_id = member_bank_account.club_id)"),
+    # Migration 0007: plans that change over time, statements e-mailed, reconciled dates.
+    "saving_plan": Scope("member_id IN (SELECT id FROM member)"),
+    "statement_mailing": Scope(
+        "club_id IN (SELECT id FROM club)",
+        "member_id IN (SELECT id FROM member WHERE member.club_id = statement_mailing.club_id)"),
+    "bank_reconciliation": Scope("club_id IN (SELECT id FROM club)"),
 }
 
 # Tables the federation role may read besides the views: the yearly returns clubs send

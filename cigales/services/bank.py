@@ -51,7 +51,7 @@ from cigales.bank.models import BankImport, BankLineRow, MemberBankAccount
 from cigales.bank.rules import Rule
 from cigales.errors import MemberAccountReserved
 from cigales.models import Club, Investee, Investment, Member, MemberIdentity
-from cigales.services import bookkeeping, flows, loans, savings
+from cigales.services import bank_links, bookkeeping, flows, loans, savings
 from cigales.services.clubs import get_club
 from cigales.services.lifecycle import lifecycle, not_in_future
 from cigales.services.members import get_member
@@ -143,6 +143,18 @@ def known_fingerprints(session: Session, club: Club, prints: Sequence[str]) -> s
     return found
 
 
+def line_ids(session: Session, club: Club, prints: Sequence[str]) -> dict[str, int]:
+    """The number (``bank_line.id``) of each booked line, by fingerprint: the one identifier
+    `bank import`, `bank suspense` and `bank assign --line` all show and accept."""
+    found: dict[str, int] = {}
+    for start in range(0, len(prints), 500):
+        found.update((fp, int(line_id)) for fp, line_id in session.execute(
+            select(BankLineRow.fingerprint, BankLineRow.id).where(
+                BankLineRow.club_id == club.id,
+                BankLineRow.fingerprint.in_(prints[start:start + 500]))).all())
+    return found
+
+
 def propose(session: Session, club: Club, statement: Statement,
             rules: Sequence[Rule]) -> list[Proposal]:
     ctx = context(session, club, rules)
@@ -228,6 +240,15 @@ def book_proposal(session: Session, club: Club, proposal: Proposal, today: dt.da
     key = f"bank:{proposal.fingerprint}"
     match = proposal.match
     entry: PostedEntry | None = None
+    if match.kind == "saving" and match.target is not None:
+        recorded = bank_links.recorded_saving(session, club, match.target, proposal.line.date,
+                                              proposal.line.amount)
+        if recorded is not None:
+            # Already in the books (`saving collect` / `saving add`): linked, not booked again.
+            proposal.outcome = "linked"
+            proposal.entry = f"{recorded.journal} {recorded.number}"
+            _insert_line(session, club, proposal, match, recorded.id)
+            return match
     if match.kind != "suspense" and match.target is not None:
         try:
             with session.begin_nested():
@@ -245,6 +266,12 @@ def book_proposal(session: Session, club: Club, proposal: Proposal, today: dt.da
             today=today)
         proposal.outcome = proposal.outcome or "booked"
     proposal.entry = f"{entry.journal} {entry.number}"
+    _insert_line(session, club, proposal, match, entry.id)
+    return match
+
+
+def _insert_line(session: Session, club: Club, proposal: Proposal, match: Match,
+                 entry_id: int) -> None:
     line = proposal.line
     session.execute(insert(BankLineRow).values(
         club_id=club.id, import_id=_current_import(session), fingerprint=proposal.fingerprint,
@@ -252,8 +279,7 @@ def book_proposal(session: Session, club: Club, proposal: Proposal, today: dt.da
         label=line.label[:500], raw_label=line.raw_label,
         reference=(line.reference or None) and line.reference[:200],
         bank_id=(line.bank_id or None) and line.bank_id[:200], kind=match.kind,
-        target=match.target, entry_id=entry.id))
-    return match
+        target=match.target, entry_id=entry_id))
 
 
 def _current_import(session: Session) -> int:
@@ -441,7 +467,10 @@ class Reconciliation:
         return self.difference.is_zero()
 
 
-def reconcile(session: Session, club: Club, date: dt.date, balance: Money) -> Reconciliation:
+def reconcile(session: Session, club: Club, date: dt.date, balance: Money, *,
+              since: dt.date | None = None) -> Reconciliation:
+    """Books against statement on ``date``; movements listed only after ``since`` (the last
+    date that matched), which earlier reconciliations already accounted for."""
     ledger = account_balance(session, club.book_id, chart.BANK_ACCOUNT, as_of=date)
     difference = balance - ledger
     unreconciled: tuple[LedgerMovement, ...] = ()
@@ -457,7 +486,7 @@ def reconcile(session: Session, club: Club, date: dt.date, balance: Money) -> Re
             .join(Posting, Posting.entry_id == Entry.id)
             .join(Account, Account.id == Posting.account_id)
             .where(Entry.book_id == club.book_id, Entry.journal != "AN", Entry.date <= date,
-                   Account.code == chart.BANK_ACCOUNT)
+                   Entry.date > (since or dt.date.min), Account.code == chart.BANK_ACCOUNT)
             .group_by(Entry.id, Entry.date, Entry.journal, Entry.number, Entry.label)
             .order_by(Entry.date, Entry.journal, Entry.number)).all()
         unreconciled = tuple(

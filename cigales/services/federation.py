@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from cigales.errors import CigalesError
 from cigales.federation.document import validate
 from cigales.models import Club, FederationReturn
+from ledger.closing import closed_years
 from ledger.errors import N_
 
 
@@ -40,6 +41,19 @@ def known_region(session: Session, slug: str) -> tuple[bool, str | None]:
         select(FederationReturn.region).where(FederationReturn.club_slug == slug)
         .order_by(FederationReturn.year.desc(), FederationReturn.revision.desc())).first()
     return (stored is not None), (stored.region if stored is not None else None)
+
+
+class YearNotClosed(CigalesError):
+    code = "year_not_closed"
+    template = N_("The year {year} is not closed: its figures may still change. Close it first "
+                  "(`cigales year close`), or add --provisional to send a return marked as "
+                  "provisional.")
+
+
+def check_closed(session: Session, club: Club, year: int, *, provisional: bool) -> None:
+    """A return is final only for a closed year; a provisional one says so in the document."""
+    if not provisional and year not in closed_years(session, club.book_id):
+        raise YearNotClosed(year=year)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from cigales.phases import Lifecycle
 from cigales.services.lifecycle import lifecycle, not_in_future
 from cigales.services.members import MemberAlreadyLeft, MemberNotActive, get_member
 from cigales.services.membership import check_enough_members
+from cigales.services.plans import PlanPeriod, club_plans, periods_of, plan_for
 from ledger.errors import N_, Msg
 from ledger.money import Money
 from ledger.post import EntryDraft, Line, PostedEntry, post_entry
@@ -129,8 +130,11 @@ def collect_month(session: Session, club: Club, year: int, month: int, *,
     recorded: list[SavingResult] = []
     already: list[str] = []
     skipped: list[str] = []
+    plans = club_plans(session, club)
     for member in members:
-        if member.monthly_cents <= 0 or not member.active_on(when):
+        # The plan of that month, which may differ from today's (`member edit --from`).
+        planned = plan_for(periods_of(plans, member), year, month)
+        if planned.cents <= 0 or not member.active_on(when):
             if member.joined <= last and (member.left_on is None or member.left_on > first):
                 skipped.append(member.code)
             continue
@@ -139,7 +143,7 @@ def collect_month(session: Session, club: Club, year: int, month: int, *,
             continue
         result = add_saving(
             session, club, member_code=member.code, date=when,
-            amount=Money(member.monthly_cents), reference=f"{year:04d}-{month:02d}",
+            amount=planned, reference=f"{year:04d}-{month:02d}",
             key=keys[member.code], today=today, life=life)
         if result.entry.created:
             recorded.append(result)
@@ -173,24 +177,27 @@ def arrears(session: Session, club: Club, as_of: dt.date) -> list[Arrears]:
                CapitalMovement.date <= as_of)
         .group_by(CapitalMovement.member_id)).all())
     result = []
+    plans = club_plans(session, club)
     for member in session.execute(select(Member).where(
             Member.club_id == club.id, Member.joined <= as_of).order_by(Member.code)).scalars():
-        months = _saving_months(member, life, as_of)
-        expected = Money(member.monthly_cents * months)
+        periods = periods_of(plans, member)
+        months, expected = _expected(member, periods, life, as_of)
+        current = plan_for(periods, as_of.year, as_of.month)
         got = Money(int(paid.get(member.id, 0)))
         behind = expected - got if expected > got else Money(0)
-        months_behind = behind.cents // member.monthly_cents if member.monthly_cents else 0
-        result.append(Arrears(member.code, Money(member.monthly_cents), months, expected, got,
-                              behind, months_behind))
+        months_behind = behind.cents // current.cents if current.cents else 0
+        result.append(Arrears(member.code, current, months, expected, got, behind,
+                              months_behind))
     return result
 
 
-def _saving_months(member: Member, life: Lifecycle, as_of: dt.date) -> int:
-    """Months of the plan, up to ``as_of``'s month, that the member owes: the club's plan
+def _expected(member: Member, periods: tuple[PlanPeriod, ...], life: Lifecycle,
+              as_of: dt.date) -> tuple[int, Money]:
+    """Months of the plan, up to ``as_of``'s month, that the member owes — the club's plan
     months (``Lifecycle.is_saving_month``, exactly what `saving collect` accepts) in which the
-    member was a member for at least a day (the month they join and the month they leave
-    count)."""
+    member was a member for at least a day — and the sum of each such month's own plan."""
     count = 0
+    total = 0
     year, month = member.joined.year, member.joined.month
     while (year, month) <= (as_of.year, as_of.month):
         first, last = month_bounds(year, month)
@@ -198,5 +205,6 @@ def _saving_months(member: Member, life: Lifecycle, as_of: dt.date) -> int:
         if (life.is_saving_month(year, month) and day <= min(last, as_of)
                 and member.active_on(day)):
             count += 1
+            total += plan_for(periods, year, month).cents
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return count
+    return count, Money(total)

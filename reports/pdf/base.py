@@ -19,6 +19,7 @@ from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
     BaseDocTemplate,
     Flowable,
@@ -34,6 +35,7 @@ from reportlab.platypus.tableofcontents import TableOfContents
 
 from cigales.i18n import _, language
 from reports.fmt import pdf_safe
+from reports.pdf import typeface
 
 # -- geometry and palette -------------------------------------------------------------------------
 PAGE_WIDTH, PAGE_HEIGHT = A4
@@ -68,13 +70,13 @@ class PageInfo:
 
 # -- styles ---------------------------------------------------------------------------------------
 def _make_styles() -> MappingProxyType[str, ParagraphStyle]:
-    body = ParagraphStyle("body", fontName="Helvetica", fontSize=10, leading=13.5,
+    body = ParagraphStyle("body", fontName=typeface.REGULAR, fontSize=10, leading=13.5,
                           textColor=INK, spaceAfter=4)
-    heading = {"fontName": "Helvetica-Bold", "textColor": ACCENT, "keepWithNext": 1}
+    heading = {"fontName": typeface.BOLD, "textColor": ACCENT, "keepWithNext": 1}
     return MappingProxyType({
         "body": body,
         "small": ParagraphStyle("small", parent=body, fontSize=8.5, leading=11, textColor=MUTED),
-        "title": ParagraphStyle("title", parent=body, fontName="Helvetica-Bold", fontSize=20,
+        "title": ParagraphStyle("title", parent=body, fontName=typeface.BOLD, fontSize=20,
                                 leading=24, textColor=ACCENT, spaceAfter=4),
         "subtitle": ParagraphStyle("subtitle", parent=body, fontSize=12, leading=15,
                                    textColor=MUTED, spaceAfter=14),
@@ -95,7 +97,7 @@ _CELL_SIZE = 9  # tables stay readable at 9 pt yet fit seven or eight amount col
 def _cell_style(align: Align, *, bold: bool = False) -> ParagraphStyle:
     return ParagraphStyle(
         f"cell-{align}-{'bold' if bold else 'regular'}", fontName=(
-            "Helvetica-Bold" if bold else "Helvetica"), fontSize=_CELL_SIZE, leading=11,
+            typeface.BOLD if bold else typeface.REGULAR), fontSize=_CELL_SIZE, leading=11,
         textColor=INK, alignment=_ALIGNMENT[align])
 
 
@@ -149,9 +151,9 @@ def table_of_contents() -> Flowable:
     """Placeholder filled with the headings and their pages; needs ``build_pdf(toc=True)``."""
     toc = TableOfContents(dotsMinLevel=0, rightColumnWidth=15 * mm)
     toc.levelStyles = [
-        ParagraphStyle("toc0", fontName="Helvetica-Bold", fontSize=10.5, leading=16,
+        ParagraphStyle("toc0", fontName=typeface.BOLD, fontSize=10.5, leading=16,
                        textColor=INK, leftIndent=0, firstLineIndent=0),
-        ParagraphStyle("toc1", fontName="Helvetica", fontSize=10, leading=14,
+        ParagraphStyle("toc1", fontName=typeface.REGULAR, fontSize=10, leading=14,
                        textColor=INK, leftIndent=6 * mm, firstLineIndent=0),
     ]
     return toc
@@ -202,7 +204,7 @@ def data_table(
         data.append([_cell(text, col, bold=True) for text, col in zip(total, columns, strict=True)])
     last_body = len(rows)  # row index of the last body row (0 is the header)
     commands: list[tuple[Any, ...]] = [
-        ("FONT", (0, 0), (-1, -1), "Helvetica", _CELL_SIZE, 11),
+        ("FONT", (0, 0), (-1, -1), typeface.REGULAR, _CELL_SIZE, 11),
         ("TEXTCOLOR", (0, 0), (-1, -1), INK),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("TOPPADDING", (0, 0), (-1, -1), 3),
@@ -220,12 +222,51 @@ def data_table(
             commands.append(("ROWBACKGROUNDS", (0, 1), (-1, last_body), [None, ZEBRA_FILL]))
     if total is not None:
         commands += [
-            ("FONT", (0, -1), (-1, -1), "Helvetica-Bold", _CELL_SIZE, 11),
+            ("FONT", (0, -1), (-1, -1), typeface.BOLD, _CELL_SIZE, 11),
             ("LINEABOVE", (0, -1), (-1, -1), 0.9, INK),
             ("TOPPADDING", (0, -1), (-1, -1), 4),
         ]
-    return Table(data, colWidths=_column_widths(columns), repeatRows=1, hAlign="LEFT",
+    widths = _fit_words(_column_widths(columns), _needed_widths(columns, rows, total))
+    return Table(data, colWidths=widths, repeatRows=1, hAlign="LEFT",
                  style=TableStyle(commands))
+
+
+_CELL_PADDING = 8 + 1  # LEFTPADDING + RIGHTPADDING, and a point so rounding never wraps
+
+
+def _needed_widths(columns: Sequence[Col], rows: Sequence[Sequence[str]],
+                   total: Sequence[str] | None) -> list[float]:
+    """The narrowest each column may be without cutting a word: its longest word (header in
+    bold, wrapped cells) or its longest value (amounts are never wrapped)."""
+
+    def words(text: str) -> list[str]:
+        return pdf_safe(text).split() or [""]
+
+    needs = []
+    body = [*rows, *([total] if total is not None else [])]
+    for index, col in enumerate(columns):
+        widest = max(stringWidth(w, typeface.BOLD, _CELL_SIZE) for w in words(col.header))
+        for row in body:
+            text = row[index]
+            font = typeface.BOLD if row is total else typeface.REGULAR
+            if col.align == "left":
+                widest = max(widest, *(stringWidth(w, font, _CELL_SIZE) for w in words(text)))
+            else:
+                widest = max(widest, stringWidth(pdf_safe(text), font, _CELL_SIZE))
+        needs.append(float(widest) + _CELL_PADDING)
+    return needs
+
+
+def _fit_words(widths: list[float], needs: list[float]) -> list[float]:
+    """Widen the columns too narrow for their longest word, taking the room from columns that
+    have more than they need (in proportion to their slack). Without enough room in total the
+    widths stay as designed: ReportLab then splits the word rather than overflow the page."""
+    deficit = sum(max(0.0, n - w) for w, n in zip(widths, needs, strict=True))
+    slack = sum(max(0.0, w - n) for w, n in zip(widths, needs, strict=True))
+    if deficit == 0 or slack < deficit:
+        return widths
+    return [n if w < n else w - (w - n) * deficit / slack
+            for w, n in zip(widths, needs, strict=True)]
 
 
 def key_value_table(pairs: Sequence[tuple[str, str]]) -> Flowable:
@@ -373,16 +414,16 @@ class _Document(BaseDocTemplate):  # type: ignore[misc]
         canv.setStrokeColor(RULE)
         canv.setLineWidth(0.5)
         header_y = PAGE_HEIGHT - 13 * mm
-        canv.setFont("Helvetica-Bold", 9)
+        canv.setFont(typeface.BOLD, 9)
         canv.setFillColor(INK)
         canv.drawString(MARGIN_X, header_y, pdf_safe(info.club))
-        canv.setFont("Helvetica", 9)
+        canv.setFont(typeface.REGULAR, 9)
         canv.setFillColor(MUTED)
         canv.drawRightString(right, header_y, pdf_safe(info.title))
         canv.line(MARGIN_X, header_y - 2.5 * mm, right, header_y - 2.5 * mm)
         footer_y = 10 * mm
         canv.line(MARGIN_X, footer_y + 4 * mm, right, footer_y + 4 * mm)
-        canv.setFont("Helvetica", 8)
+        canv.setFont(typeface.REGULAR, 8)
         canv.drawString(MARGIN_X, footer_y,
                         pdf_safe(f"{info.club} — {info.period} — {info.generated}"))
         # The first pass does not know the total yet; its pages are never saved.

@@ -23,6 +23,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from cigales.i18n import _
 from reports.fmt import pdf_safe, share
+from reports.pdf import typeface
 from reports.pdf.base import ACCENT, FRAME_WIDTH, HAIRLINE, INK, MUTED, RULE
 
 ValueFormat = Callable[[int], str]
@@ -49,7 +50,7 @@ def _units(cents: int) -> float:
 
 def _frame(title: str, height: float = HEIGHT) -> Drawing:
     drawing = Drawing(WIDTH, height)
-    drawing.add(String(0, height - 12, pdf_safe(title), fontName="Helvetica-Bold",
+    drawing.add(String(0, height - 12, pdf_safe(title), fontName=typeface.BOLD,
                        fontSize=10.5, fillColor=INK))
     return drawing
 
@@ -57,7 +58,7 @@ def _frame(title: str, height: float = HEIGHT) -> Drawing:
 def _no_data(title: str) -> Drawing:
     drawing = _frame(title, _EMPTY_HEIGHT)
     drawing.add(String(WIDTH / 2, (_EMPTY_HEIGHT - _TITLE_BAND) / 2, pdf_safe(_("No data")),
-                       textAnchor="middle", fontName="Helvetica-Oblique", fontSize=10,
+                       textAnchor="middle", fontName=typeface.ITALIC, fontSize=10,
                        fillColor=MUTED))
     return drawing
 
@@ -80,7 +81,7 @@ def _axis_room(values: Sequence[int], value_format: ValueFormat) -> float:
     # Ticks can round up past the largest value by one digit (9 876 -> 10 000): measure that.
     widest = max(abs(v) for v in values) * 10
     samples = [value_format(widest)] + ([value_format(-widest)] if min(values) < 0 else [])
-    return max(float(stringWidth(pdf_safe(s), "Helvetica", _AXIS_FONT)) for s in samples) + 8
+    return max(float(stringWidth(pdf_safe(s), typeface.REGULAR, _AXIS_FONT)) for s in samples) + 8
 
 
 def _category_plot(chart: Any, labels: Sequence[str], values: Sequence[int],
@@ -93,7 +94,7 @@ def _category_plot(chart: Any, labels: Sequence[str], values: Sequence[int],
     chart.data = [[_units(v) for v in values]]
     category = chart.categoryAxis
     category.categoryNames = _sparse(labels)
-    category.labels.fontName = "Helvetica"
+    category.labels.fontName = typeface.REGULAR
     category.labels.fontSize = _AXIS_FONT
     category.labels.fillColor = MUTED
     category.labels.boxAnchor = "n"
@@ -105,7 +106,7 @@ def _category_plot(chart: Any, labels: Sequence[str], values: Sequence[int],
     if max(values) <= 0 and min(values) == 0:
         axis.valueMax = 1.0  # all zero: give the axis a range instead of a degenerate one
     axis.labelTextFormat = lambda v: pdf_safe(value_format(round(v * 100)))
-    axis.labels.fontName = "Helvetica"
+    axis.labels.fontName = typeface.REGULAR
     axis.labels.fontSize = _AXIS_FONT
     axis.labels.fillColor = MUTED
     axis.strokeColor = RULE
@@ -192,7 +193,7 @@ def _legend(labels: Sequence[str], values: Sequence[int], total: int,
     legend.y = HEIGHT - _TITLE_BAND - 2
     legend.boxAnchor = "nw"
     legend.alignment = "right"  # swatch on the left of the text
-    legend.fontName = "Helvetica"
+    legend.fontName = typeface.REGULAR
     legend.fontSize = 8.5
     legend.fillColor = INK
     legend.deltay = 12

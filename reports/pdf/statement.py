@@ -1,8 +1,9 @@
 """A member's yearly statement: savings, share, value, investments, income and tax papers.
 
 Renders a ``MemberStatement`` (reports/data.py). The last section prints the club's hash-chain
-head: a member who keeps the statement can later ask `cigales check` to confirm that entry
-number N of the chain still has this hash, i.e. that the books were not rewritten since.
+head, explained in plain words: a member who keeps the statement can later have the treasurer
+or an auditor show that operation number N still has this code, i.e. that the books were not
+rewritten since.
 """
 
 from __future__ import annotations
@@ -157,15 +158,20 @@ def _tax(st: MemberStatement) -> list[Flowable]:
 
 
 def _integrity(st: MemberStatement) -> list[Flowable]:
+    # For a member, not a technician: what the chain is, what to keep, who can compare it.
     count, head = st.chain
     return [
-        heading(_("Checking the books later")),
-        paragraph(_("When this statement was made, the club's books held {count} chained "
-                    "entries; the fingerprint (SHA-256) of the last one was:").format(
-            count=count)),
+        heading(_("Proof that the books are unchanged")),
+        paragraph(_("The club writes every operation in its books one after the other, and "
+                    "seals each one with a code computed from the one before, like the links "
+                    "of a chain: changing an old operation would change every code after it. "
+                    "When this statement was made, the books held {count} operations; the "
+                    "code of the last one was:").format(count=fmt.count(count))),
         paragraph(head, "small"),
-        paragraph(_("Keep this statement: if an entry were ever rewritten, this fingerprint "
-                    "would no longer match (`cigales check`)."), "small"),
+        paragraph(_("Keep this statement. Later on, the treasurer or an auditor can show you "
+                    "the code of operation number {count} in the books: if it is the same as "
+                    "above, nothing written before this statement has been changed since.")
+                  .format(count=fmt.count(count)), "small"),
     ]
 
 

@@ -42,15 +42,18 @@ def test_import_dry_run_then_book_then_nothing_new(club_cli, database_url, state
                         "--account", "7580")
     assert assigned.exit_code == 0, assigned.stderr
     assert club_cli("bank", "suspense", *CLUB, "--format", "json").json() == []
-    # 30 (fixture) - 4 (fixture) + 30 - 4.50 + 100
-    ok = club_cli("bank", "reconcile", *CLUB, "--date", "2021-04-30", "--balance", "151,50")
+    # 30 (fixture's saving, which the bank line of 05/04 pays: linked, not booked again)
+    # - 4 (fixture) - 4.50 + 100
+    assert "linked" in done.stderr or "lié" in done.stderr
+    ok = club_cli("bank", "reconcile", *CLUB, "--date", "2021-04-30", "--balance", "121,50")
     assert ok.exit_code == 0, ok.stderr
-    bad = club_cli("bank", "reconcile", *CLUB, "--date", "2021-04-30", "--balance", "150",
+    bad = club_cli("bank", "reconcile", *CLUB, "--date", "2021-04-30", "--balance", "120",
                    "--format", "json")
     assert bad.exit_code == 1
     assert bad.error_code == "bank_balance_mismatch"
     assert bad.json()["difference"] == "-1.50"
-    assert {x["label"] for x in bad.json()["unreconciled"]} == {"Versement M01", "Frais"}
+    # The saving is accounted for by its bank line; the fixture's fees entry is not.
+    assert {x["label"] for x in bad.json()["unreconciled"]} == {"Frais"}
     assert club_cli("check", *CLUB).exit_code == 0
 
 
@@ -127,3 +130,85 @@ def test_bad_input_leaves_the_database_unchanged(club_cli, database_url, tmp_pat
     assert (out.exit_code, out.error_code) == (exit_code, code), out.stderr
     assert "Traceback" not in out.stderr
     assert snapshot(database_url) == before
+
+
+def test_reconcile_remembers_the_last_matched_date(club_cli, database_url, statement):
+    assert club_cli("bank", "import", statement, *CLUB, "--yes").exit_code == 0
+    first = club_cli("bank", "reconcile", *CLUB, "--date", "2021-04-30", "--balance",
+                     "121,50", "--format", "json")
+    assert first.exit_code == 0, first.stderr
+    assert first.json()["since"] is None
+    assert club_cli("entry", "add", *CLUB, "--date", "2021-05-03", "--label", "Frais mai",
+                    "--journal", "BQ", "--line", "6270=2,00",
+                    "--line", "5121=-2,00").exit_code == 0
+    before = snapshot(database_url)
+    bad = club_cli("bank", "reconcile", *CLUB, "--date", "2021-05-31", "--balance", "121,50",
+                   "--format", "json")
+    assert (bad.exit_code, bad.error_code) == (1, "bank_balance_mismatch")
+    # Only what happened after the last matched date (30 April) is listed.
+    assert bad.json()["since"] == "2021-04-30"
+    assert [x["label"] for x in bad.json()["unreconciled"]] == ["Frais mai"]
+    assert snapshot(database_url) == before  # a mismatch is not remembered
+    table = club_cli("--lang", "en", "bank", "reconcile", *CLUB, "--date", "2021-05-31",
+                     "--balance", "119,50")
+    assert table.exit_code == 0, table.stderr
+    assert "Last reconciliation on 30 Apr 2021" in table.stderr
+    again = club_cli("bank", "reconcile", *CLUB, "--date", "2021-06-30", "--balance", "119,50",
+                     "--format", "json")
+    assert again.json()["since"] == "2021-05-31"
+
+
+def test_one_line_number_across_import_suspense_and_assign(club_cli, statement):
+    done = club_cli("--lang", "en", "bank", "import", statement, *CLUB, "--yes",
+                    "--format", "json")
+    assert done.exit_code == 0, done.stderr
+    rows = {p["label"]: p for p in done.json()["proposals"]}
+    cheque = rows["REMISE CHEQUE"]
+    # Its number in the books is not its line in the file (the CSV has a header line).
+    assert (cheque["line"], cheque["id"]) == (4, 3)
+    assert "In suspense: No. 3;" in done.stderr
+    suspense = club_cli("bank", "suspense", *CLUB, "--format", "json").json()
+    assert [x["id"] for x in suspense] == [3]
+    # A second look at the same file shows the same numbers for the known lines.
+    again = club_cli("bank", "import", statement, *CLUB, "--dry-run", "--format", "json")
+    assert {p["label"]: p["id"] for p in again.json()["proposals"]} == {
+        k: v["id"] for k, v in rows.items()}
+    # The cheque's file line (4) names no line of the books: refused, nothing misapplied.
+    wrong = club_cli("bank", "assign", *CLUB, "--line", "4", "--account", "7580")
+    assert (wrong.exit_code, wrong.error_code) == (1, "unknown_bank_line")
+    assert club_cli("bank", "assign", *CLUB, "--line", "3", "--account", "7580").exit_code == 0
+
+
+def test_a_bank_line_paying_a_recorded_saving_is_linked_not_booked_twice(club_cli,
+                                                                          statement):
+    # The fixture recorded M01's 30.00 saving of 05/04/2021 by hand (`saving add`).
+    before = club_cli("saving", "arrears", *CLUB, "--as-of", "2021-04-30",
+                      "--format", "json").json()["members"][0]["paid"]
+    assert before == "30.00"
+    done = club_cli("--lang", "en", "bank", "import", statement, *CLUB, "--yes",
+                    "--format", "json")
+    assert done.exit_code == 0, done.stderr
+    saving = next(p for p in done.json()["proposals"] if p["kind"] == "saving")
+    assert (saving["status"], saving["entry"]) == ("linked", "BQ 1")
+    assert "1 line paid a saving already recorded" in done.stderr
+    after = club_cli("saving", "arrears", *CLUB, "--as-of", "2021-04-30",
+                     "--format", "json").json()["members"][0]["paid"]
+    assert after == "30.00"
+    # A second payment of the same amount in the same month is a new saving: the recorded
+    # one is already tied to a bank line.
+    second = write_second_payment(statement)
+    again = club_cli("bank", "import", second, *CLUB, "--yes", "--format", "json")
+    assert again.exit_code == 0, again.stderr
+    new = [p for p in again.json()["proposals"] if p["status"] != "known"]
+    assert [(p["kind"], p["status"]) for p in new] == [("saving", "booked")]
+    assert club_cli("saving", "arrears", *CLUB, "--as-of", "2021-04-30",
+                    "--format", "json").json()["members"][0]["paid"] == "60.00"
+    assert club_cli("check", *CLUB).exit_code == 0
+
+
+def write_second_payment(statement):
+    from pathlib import Path
+
+    folder = Path(statement).parent
+    rows = [*ROWS, ("20/04/2021", "VIR ANNE MARTIN CIG-M01 BIS", "30,00")]
+    return str(write(folder, "avril-bis.csv", signed_csv(rows), "cp1252"))

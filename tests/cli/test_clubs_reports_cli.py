@@ -23,6 +23,8 @@ def test_club_create_and_list(cli):
 
 
 def test_club_list_empty_is_an_empty_json_list(cli):
+    # A database without clubs (`db upgrade` creates one; reading never does).
+    assert cli("db", "upgrade").exit_code == 0
     r = cli("club", "list", "--format", "json")
     assert (r.exit_code, r.stdout.strip()) == (0, "[]")
 

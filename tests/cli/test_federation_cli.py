@@ -69,7 +69,7 @@ def test_report_as_csv_table_and_pdf(lake_cli, tmp_path):
     assert result.exit_code == 0, result.stderr
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.read_bytes())).pages)
     assert "Page 1 / " in text
-    assert "2 500,00" in text.replace("\u00a0", " ")
+    assert "2\u202f500,00" in text  # the PDF font has the narrow no-break space
 
 
 @pytest.mark.parametrize(("args", "exit_code", "code"), [
@@ -158,3 +158,63 @@ def test_member_erase_is_refused_during_retention(cli, database_url):
     assert (refused.exit_code, refused.error_code) == (1, "retention_applies")
     assert "2031-06-30" in refused.stderr
     assert snapshot(database_url) == before
+
+
+def test_return_of_an_open_year_is_refused_unless_provisional(cli, engine, tmp_path,
+                                                               database_url):
+    assert cli("club", "create", "les-fourmis", "--name", "Les Fourmis", "--founded",
+               "2024-01-10", "--region", "Bretagne").exit_code == 0
+    path = tmp_path / "r.json"
+    before = snapshot(database_url)
+    r = cli("federation", "return", "--club", "les-fourmis", "--year", "2024", "-o", str(path))
+    assert (r.exit_code, r.error_code) == (1, "year_not_closed")
+    assert "--provisional" in r.stderr
+    assert not path.exists()
+    assert snapshot(database_url) == before
+    r = cli("federation", "return", "--club", "les-fourmis", "--year", "2024", "--provisional",
+            "-o", str(path))
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    assert doc["provisional"] is True
+    # A provisional return is a valid document: the region can import it.
+    region = f"sqlite:///{tmp_path / 'region.db'}"
+    assert cli("federation", "import", str(path), db=region).exit_code == 0
+
+
+def test_closed_year_return_is_not_marked_provisional(lake_cli, tmp_path):
+    path = tmp_path / "r.json"
+    assert lake_cli("federation", "return", "--club", SLUG, "--year", "2025",
+                    "-o", str(path)).exit_code == 0
+    assert "provisional" not in json.loads(path.read_text(encoding="utf-8"))
+
+
+def _region_db(cli, tmp_path, regions):
+    """A regional database holding one provisional return per (slug, region)."""
+    region_db = f"sqlite:///{tmp_path / 'region.db'}"
+    for slug, region in regions:
+        club_db = f"sqlite:///{tmp_path / (slug + '.db')}"
+        assert cli("club", "create", slug, "--name", slug, "--founded", "2024-01-10",
+                   "--region", region, db=club_db).exit_code == 0
+        path = tmp_path / f"{slug}.json"
+        assert cli("federation", "return", "--club", slug, "--year", "2024", "--provisional",
+                   "-o", str(path), db=club_db).exit_code == 0
+        assert cli("federation", "import", str(path), db=region_db).exit_code == 0
+    return region_db
+
+
+def test_regions_sort_in_french_order_and_unknown_region_lists_the_known(cli, tmp_path):
+    region_db = _region_db(cli, tmp_path, [("aa", "Occitanie"), ("bb", "Île-de-France"),
+                                           ("cc", "Auvergne-Rhône-Alpes")])
+    data = cli("federation", "report", "--year", "2024", "--format", "json", db=region_db)
+    assert [g["region"] for g in data.json()["regions"]] == [
+        "Auvergne-Rhône-Alpes", "Île-de-France", "Occitanie"]
+    r = cli("federation", "report", "--year", "2024", "--region", "Bretagne", db=region_db)
+    assert (r.exit_code, r.error_code) == (1, "unknown_region")
+    assert "Auvergne-Rhône-Alpes, Île-de-France, Occitanie" in r.stderr
+    assert r.stdout == ""
+    # Accents and case as typed do not matter.
+    r = cli("federation", "report", "--year", "2024", "--region", "ile-de-france",
+            "--format", "json", db=region_db)
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["region"] == "Île-de-France"
+    assert r.json()["totals"]["clubs"] == 1

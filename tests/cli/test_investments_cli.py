@@ -414,7 +414,7 @@ def test_equity_bad_input_writes_nothing(fourmis, database_url):
         (subscribe("nope", "2023-12-31", 1, "100"), "unknown_investee", 1),
         (subscribe("sas", "2023-12-31", 1, "100", club=("--club", "nope")), "unknown_club", 1),
         (subscribe("sas", "2023-02-30", 1, "100"), "invalid_date", 2),
-        (subscribe("sas", "31/12/2023", 1, "100"), "invalid_date", 2),
+        (subscribe("sas", "31/13/2023", 1, "100"), "invalid_date", 2),
         (subscribe("sas", "2026-11-23", 1, "100"), "date_in_future", 1),
         (subscribe("sas", "2023-01-09", 1, "100"), "date_outside_club_life", 1),
         (subscribe("sas", "2023-12-31", "abc", "100"), "invalid_choice", 2),

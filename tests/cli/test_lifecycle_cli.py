@@ -208,7 +208,7 @@ def test_extend_in_the_window_once(cli, engine, database_url):
     assert "--late" in cli(*extend("ancienne", "2026-03-15")).stderr
 
     r = ok(cli(*extend("ancienne", "2025-03-15")))  # first day of the 12-month window
-    assert "2025-03-15" in r.stdout
+    assert "15/03/2025" in r.stdout  # a date for people, the French way
     status = show(cli, "ancienne")
     assert (status["phase"], status["phase_ends"], status["life_ends"], status["prorogation"],
             status["alerts"]) == ("management", "2031-03-14", "2031-03-14", "2025-03-15", [])
@@ -228,7 +228,7 @@ def test_extend_in_the_window_once(cli, engine, database_url):
 def test_late_prorogation_stays_visible(cli, engine):
     build_club(engine, "ancienne", dt.date(2021, 3, 15))
     r = ok(cli(*extend("ancienne", "2026-04-01", "--late")))
-    assert "2026-04-01" in r.stdout
+    assert "01/04/2026" in r.stdout
     status = show(cli, "ancienne")
     assert (status["phase"], status["phase_ends"], status["prorogation"]) == (
         "management", "2031-03-14", "2026-04-01")

@@ -158,7 +158,7 @@ def test_member_add_bad_input_writes_nothing(fourmis, database_url):
         (add("M-06"), "invalid_member_code", 2),
         (add(name="  "), "name_required", 1),
         (add(joined="2024-13-01"), "invalid_date", 2),
-        (add(joined="01/03/2024"), "invalid_date", 2),
+        (add(joined="30/02/2024"), "invalid_date", 2),  # JJ/MM/AAAA, but no such day
         (add(joined="2024-01-09"), "date_outside_club_life", 1),
         (add(joined="2026-11-23"), "date_in_future", 1),
         (add("M06", "Zoé", "2024-03-01", "--monthly", "abc"), "invalid_amount", 2),

@@ -66,6 +66,16 @@ def test_report_statement_for_one_member(lake_cli, tmp_path):
     assert (tmp_path / f"{SLUG}-2025-M01.pdf").exists()
 
 
+def test_statement_into_a_folder_that_does_not_exist_yet(lake_cli, tmp_path):
+    # "-o releves/" names a folder: it is created, never written as a file called "releves".
+    folder = tmp_path / "releves"
+    assert lake_cli("report", "statement", "--club", SLUG, "--year", "2025", "--member", "M02",
+                    "-o", f"{folder}/").exit_code == 0
+    assert folder.is_dir()
+    assert sorted(p.name for p in folder.iterdir()) == [f"{SLUG}-2025-M02.pdf"]
+    assert "Bruno Le Goff (M02)" in text_of(folder / f"{SLUG}-2025-M02.pdf")
+
+
 @pytest.mark.parametrize(("args", "exit_code", "code"), [
     (("report", "agm", "--club", SLUG, "--year", "2023", "-o", "{tmp}/a.pdf"), 1,
      "year_out_of_range"),

@@ -173,6 +173,8 @@ def _build_club(url: str, slug: str, region: str) -> None:
         ("member", "leave", "--club", slug, "--member", "M03", "--date", "2022-03-01",
          "--settlement", "transfer", "--to", "M01"),
         ("club", "extend", "--club", slug, "--date", "2025-06-01"),
+        ("member", "edit", "--club", slug, "--member", "M02", "--monthly", "20",
+         "--from", "2021-05"),
     ]
     for step in steps:
         assert cli(url, *step) == 0, step
@@ -230,7 +232,9 @@ def test_a_club_role_sees_only_its_club_in_every_table(world):
             seen[role] = {t: rows(conn, t) for t in access.CLUB_TABLES}
     with world.engine.connect() as conn:
         everything = {t: rows(conn, t) for t in access.CLUB_TABLES}
-    bank = {"bank_import", "bank_line", "member_bank_account"}  # filled by bank imports only
+    # Filled by bank imports, reconciliations and statements e-mailed only.
+    bank = {"bank_import", "bank_line", "member_bank_account", "bank_reconciliation",
+            "statement_mailing"}
     for table in access.CLUB_TABLES:
         a, b = seen[world.club_a][table], seen[world.club_b][table]
         assert a.isdisjoint(b), table

@@ -104,3 +104,20 @@ def test_statement_shows_the_member_figures_and_the_chain_head(lake):
                      r"135,00\s+31/12/2029", text)
     assert st.chain[1] in text.replace("\n", "")
     assert "Page 1 / " in text
+
+
+def test_statement_explains_the_chain_head_in_plain_words(lake):
+    with db.session_scope(lake, write=False) as s:
+        (st,) = build_member_statements(s, get_club(s, SLUG), 2025, generated=TODAY,
+                                        member="M01")
+    for lang, words in (("fr", ("Preuve que les comptes n’ont pas été modifiés",
+                                "maillons d’une chaîne", f"opération numéro {st.chain[0]}")),
+                        ("en", ("Proof that the books are unchanged", "links of a chain",
+                                f"operation number {st.chain[0]}"))):
+        with using(lang):
+            text = " ".join(" ".join(pages(render_statement(st))).split())
+        for expected in words:
+            assert expected in text, (lang, expected)
+        # A member is not told to run a command.
+        assert "cigales" not in text.replace("Cigales du Lac", ""), lang
+        assert "SHA-256" not in text, lang
