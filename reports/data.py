@@ -45,7 +45,7 @@ from cigales.services.savings import arrears as savings_arrears
 from cigales.shares import net_assets_by_day
 from ledger.money import Money
 from ledger.queries import chain_head
-from ledger.schema import OPENING_JOURNAL, Account, Entry, FiscalYear, Posting
+from ledger.schema import Account, Entry, FiscalYear, Posting, counts_in_balances
 
 ZERO = Money(0)
 
@@ -119,7 +119,7 @@ def balances_before_closing(session: Session, book_id: int, year: int,
 
     With ``from_date``, only the movements from that date (e.g. the year's income).
     """
-    conds = [Entry.book_id == book_id, Entry.journal != OPENING_JOURNAL,
+    conds = [Entry.book_id == book_id, counts_in_balances(),
              Entry.date <= dt.date(year, 12, 31),
              Entry.id.not_in(_closing_entry_ids(book_id, year))]
     if from_date is not None:
@@ -325,7 +325,7 @@ def cash_reconciliation(session: Session, club: Club, year: int) -> CashReconcil
         select(Account.code, func.sum(Posting.amount_cents))
         .select_from(Posting).join(Entry, Entry.id == Posting.entry_id)
         .join(Account, Account.id == Posting.account_id)
-        .where(Entry.book_id == club.book_id, Entry.journal != OPENING_JOURNAL,
+        .where(Entry.book_id == club.book_id, counts_in_balances(),
                Entry.date >= first, Entry.date <= last, ~is_cash,
                Entry.id.in_(cash_entries))
         .group_by(Account.code)).all()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cigales.cli import common, privacy
+from cigales.cli import common, privacy, switchover
 from cigales.cli.output import Column, emit
 from cigales.i18n import _
 from cigales.services import flows, members, savings
@@ -24,6 +24,7 @@ def register(app: typer.Typer) -> None:
                              no_args_is_help=True)
     app.add_typer(member_app, name="member")
     privacy.register(member_app)
+    switchover.register_member(member_app)
     saving_app = typer.Typer(help=_("Members' savings: add, collect a month, arrears."),
                              no_args_is_help=True)
     app.add_typer(saving_app, name="saving")

@@ -18,6 +18,7 @@ from cigales.services.members import MemberAlreadyLeft, MemberNotActive, get_mem
 from ledger.errors import N_
 from ledger.money import Money
 from ledger.post import EntryDraft, Line, PostedEntry, post_entry
+from ledger.queries import opening_position_date
 from ledger.schema import Entry
 
 
@@ -160,17 +161,25 @@ class Arrears:
 
 
 def arrears(session: Session, club: Club, as_of: dt.date) -> list[Arrears]:
-    """Expected savings (plan × months the member could save) against what was paid."""
+    """Expected savings (plan × months the member could save) against what was paid.
+
+    A club that moved in at D with its members' paid-in totals counts from the month after
+    D: the totals brought in settle whatever was due up to D (domain: arrears from D).
+    """
     life = lifecycle(session, club)
+    since = opening_position_date(session, club.book_id)
+    conds = [CapitalMovement.club_id == club.id, CapitalMovement.kind == "saving",
+             CapitalMovement.date <= as_of]
+    if since is not None:
+        conds.append(CapitalMovement.date > since)
     paid = dict(session.execute(
         select(CapitalMovement.member_id, func.sum(CapitalMovement.amount_cents))
-        .where(CapitalMovement.club_id == club.id, CapitalMovement.kind == "saving",
-               CapitalMovement.date <= as_of)
+        .where(*conds)
         .group_by(CapitalMovement.member_id)).all())
     result = []
     for member in session.execute(select(Member).where(
             Member.club_id == club.id, Member.joined <= as_of).order_by(Member.code)).scalars():
-        months = _saving_months(member, life, as_of)
+        months = _saving_months(member, life, as_of, since)
         expected = Money(member.monthly_cents * months)
         got = Money(int(paid.get(member.id, 0)))
         behind = expected - got if expected > got else Money(0)
@@ -180,10 +189,14 @@ def arrears(session: Session, club: Club, as_of: dt.date) -> list[Arrears]:
     return result
 
 
-def _saving_months(member: Member, life: Lifecycle, as_of: dt.date) -> int:
-    """Months, up to ``as_of``'s month, in which the member was active and saving allowed."""
+def _saving_months(member: Member, life: Lifecycle, as_of: dt.date,
+                   since: dt.date | None = None) -> int:
+    """Months, up to ``as_of``'s month, in which the member was active and saving allowed
+    (after ``since``'s month when the club moved in then)."""
     count = 0
     year, month = member.joined.year, member.joined.month
+    if since is not None and (year, month) <= (since.year, since.month):
+        year, month = (since.year + 1, 1) if since.month == 12 else (since.year, since.month + 1)
     while (year, month) <= (as_of.year, as_of.month):
         first, last = month_bounds(year, month)
         day = max(first, member.joined)
