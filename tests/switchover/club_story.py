@@ -128,4 +128,5 @@ def wind_down(s: Session, slug: str) -> None:
         investment, investee = loans.get_loan(s, club, number)
         left = loans.view(s, investment, investee, dt.date(2025, 3, 2))
         due = sum((st.unpaid for st in left.statuses), Money(0))
-        loans.repay(s, club, number, date=dt.date(2025, 3, 2), amount=due, today=TODAY)
+        if due.cents:  # the CCA ended with its December 2024 instalment
+            loans.repay(s, club, number, date=dt.date(2025, 3, 2), amount=due, today=TODAY)
