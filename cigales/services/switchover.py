@@ -320,7 +320,9 @@ def _read_investments(cells: Cells, rows: list[Row], as_of: dt.date) -> list[_In
 
 
 def _read_keys(cells: Cells, rows: list[Row], investments: list[_Investment],
-               members: list[_Member]) -> None:
+               members: list[_Member], refs: set[str]) -> None:
+    """``refs``: every reference of the investments sheet, even on rows with problems (their
+    keys are not checked again: one problem is reported once)."""
     kc = t.KEYS
     by_ref = {i.ref: i for i in investments}
     codes = {m.code for m in members}
@@ -333,6 +335,8 @@ def _read_keys(cells: Cells, rows: list[Row], investments: list[_Investment],
             continue
         code = code.upper()
         item = by_ref.get(ref)
+        if item is None and ref in refs:
+            continue
         if item is None:
             cells.problem(row.cells["ref"][1], N_("no investment with reference {ref}"), ref=ref)
             continue
@@ -479,7 +483,8 @@ def switchover(session: Session, slug: str, as_of: dt.date, path: Path, *, today
                           date=founded.isoformat(), as_of=as_of.isoformat())
     members = _read_members(cells, tables["members"], as_of)
     investments = _read_investments(cells, tables["investments"], as_of)
-    _read_keys(cells, tables["keys"], investments, members)
+    refs = {str(r.cells["ref"][0]).strip() for r in tables["investments"] if "ref" in r.cells}
+    _read_keys(cells, tables["keys"], investments, members, refs)
     balances = _read_balances(cells, tables["balances"])
     if founded is None or name is None:
         raise SwitchoverFileInvalid(path.name, cells.problems)

@@ -204,8 +204,6 @@ def write_template(path: str, lang: str, translate: Callable[[str], str]) -> Non
             elif column.kind == "date":
                 validation = DataValidation(type="date", operator="greaterThan",
                                             formula1="1", allow_blank=True)
-                for row in range(2, 501):
-                    ws[f"{letter}{row}"].number_format = "DD/MM/YYYY"
             if validation is not None:
                 validation.error = translate(N_("See the instructions sheet."))
                 ws.add_data_validation(validation)
