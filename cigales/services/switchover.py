@@ -47,7 +47,7 @@ from cigales.services.clubs import create_club
 from cigales.shares import positions, share_text
 from cigales.switchover import template as t
 from cigales.switchover.reader import Cells, Problem, Row, SwitchoverFileInvalid, read_tables
-from ledger.errors import N_
+from ledger.errors import N_, Msg
 from ledger.money import Money, allocate
 from ledger.post import EntryDraft, Line, PostedEntry, post_entries
 from ledger.queries import opening_position_date
@@ -77,8 +77,8 @@ class ClubHasBooks(CigalesError):
 
 class OpeningUnbalanced(CigalesError):
     code = "opening_entry_unbalanced"
-    template = N_("The opening entry does not balance: debits {debit}, credits {credit}; the "
-                  "{side} side is short by {difference}. Nothing was written. Correct the file, "
+    template = N_("The opening entry does not balance: debits {debit}, credits {credit}; "
+                  "{side} is short by {difference}. Nothing was written. Correct the file, "
                   "or name the account that takes the difference with --difference-to "
                   "(e.g. 471 or 110).")
 
@@ -586,7 +586,8 @@ def switchover(session: Session, slug: str, as_of: dt.date, path: Path, *, today
     if total.cents:
         if difference_to is None:
             raise OpeningUnbalanced(debit=debit.plain(), credit=credit.plain(),
-                                    side="credit" if total.cents > 0 else "debit",
+                                    side=Msg(N_("the credit side") if total.cents > 0
+                                             else N_("the debit side")),
                                     difference=abs(total).plain())
         lines.append(Line(difference_to, -total))
     merged: dict[str, int] = defaultdict(int)
@@ -598,9 +599,6 @@ def switchover(session: Session, slug: str, as_of: dt.date, path: Path, *, today
         entry = post_entries(session, club.book_id, [EntryDraft(
             OPENING_JOURNAL, as_of, OPENING_LABEL.format(date=as_of.strftime("%d/%m/%Y")),
             final)], allow_opening=True)[0]
-    elif final:
-        raise OpeningUnbalanced(debit=debit.plain(), credit=credit.plain(), side="debit",
-                                difference="0.00")
 
     for m in members:
         if m.code in created and m.left is None and m.paid_in.cents and entry is not None:
