@@ -593,7 +593,7 @@ def switchover(session: Session, slug: str, as_of: dt.date, path: Path, *, today
     merged: dict[str, int] = defaultdict(int)
     for ln in lines:
         merged[ln.account] += ln.amount.cents
-    final = tuple(Line(a, Money(v)) for a, v in merged.items() if v)
+    final = tuple(Line(a, Money(v)) for a, v in sorted(merged.items()) if v)
     entry: PostedEntry | None = None
     if len(final) >= 2:
         entry = post_entries(session, club.book_id, [EntryDraft(
