@@ -241,3 +241,17 @@ def test_member_import_all_or_nothing(cli, database_url, tmp_path):
     again = refused(cli, database_url, "member", "import", str(good), *club,
                     code="switchover_file_invalid", exit_code=2)
     assert "membres!A2" in again.stderr
+
+
+def test_the_example_in_docs_moves_in(cli):
+    """docs/switchover/ (a club in its fourth year, docs/switchover.md) stays a valid file."""
+    docs = Path(__file__).parent.parent.parent / "docs" / "switchover"
+    args = ("club", "switchover", str(docs), "--club", "les-fourmis-du-lot",
+            "--as-of", "2025-06-30", "--format", "json")
+    dry = cli(*args, "--dry-run")
+    assert dry.exit_code == 0, dry.stderr
+    shown = dry.json()
+    assert (shown["cash"], shown["net_assets"]) == ("4133.45", "11043.45")
+    assert "investissements!A4" in dry.stderr  # I3: keys computed at D, said on stderr
+    assert cli(*args).exit_code == 0
+    assert cli("check", "--club", "les-fourmis-du-lot").exit_code == 0
