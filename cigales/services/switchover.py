@@ -69,6 +69,12 @@ class ReplaceRefused(CigalesError):
                   "is only allowed before anything else is booked.")
 
 
+class ReplaceOtherDate(CigalesError):
+    code = "switchover_replace_other_date"
+    template = N_("Club “{slug}” moved in at {date}: --replace loads a corrected position at "
+                  "that same date.")
+
+
 class ClubHasBooks(CigalesError):
     code = "club_has_entries"
     template = N_("Club “{slug}” already keeps its books in cigales ({count} entries): a "
@@ -407,6 +413,9 @@ def _replaceable(session: Session, club: Club, as_of: dt.date, replace: bool) ->
         return
     if not replace:
         raise ClubAlreadySwitchedOver(slug=club.slug, date=opened.isoformat())
+    if as_of != opened:
+        # The fiscal year and the cancelled position are dated on the first D.
+        raise ReplaceOtherDate(slug=club.slug, date=opened.isoformat())
     opening = session.execute(select(Entry).where(
         Entry.book_id == club.book_id, Entry.journal == OPENING_JOURNAL,
         Entry.date == opened).order_by(Entry.id)).scalars().all()
@@ -446,8 +455,6 @@ def _replaceable(session: Session, club: Club, as_of: dt.date, replace: bool) ->
     session.execute(delete(MemberIdentity).where(MemberIdentity.member_id.in_(member_ids)))
     session.execute(delete(Member).where(Member.club_id == club.id))
     session.execute(delete(ClubEvent).where(ClubEvent.club_id == club.id))
-    if as_of != opened:
-        raise ReplaceRefused(slug=club.slug, count=0)
 
 
 def switchover(session: Session, slug: str, as_of: dt.date, path: Path, *, today: dt.date,

@@ -77,6 +77,8 @@ def test_second_switchover_refused_then_replace(cli, database_url, folder):
     edit(folder, "membres.csv", "M04;Membre M04;;10/01/2022;;20,00;580,00;",
          "M04;Membre M04;;10/01/2022;;20,00;590,00;")
     edit(folder, "soldes.csv", "5121;4 487,00;", "5121;4 497,00;", "cp1252")
+    refused(cli, database_url, "club", "switchover", str(folder), *CLUB, "--as-of",
+            "2024-07-31", "--replace", code="switchover_replace_other_date", exit_code=1)
     replaced = cli("club", "switchover", str(folder), *CLUB, *D, "--replace")
     assert replaced.exit_code == 0, replaced.stderr
     members = {r["code"]: r for r in cli("member", "list", *CLUB, "--format", "json").json()}
