@@ -171,6 +171,7 @@ def units_held(session: Session, club: Club, as_of: dt.date) -> dict[str, Fracti
             price = (Fraction(before) / outstanding if outstanding > 0 and before > 0
                      else Fraction(FIRST_UNIT_PRICE_CENTS))
         code = codes[member_id]
+        # An ``opening`` total (switchover) buys no units: units clubs cannot switch over yet.
         if kind == "saving":
             # A negative saving (a reversed one) gives back units at the day's price.
             units[code] = max(units[code] + Fraction(int(amount)) / price, Fraction(0))

@@ -357,7 +357,9 @@ class MemberLine:
 
 def _paid_by_member(session: Session, club: Club, first: dt.date | None,
                     last: dt.date) -> dict[str, Money]:
-    conds = [Member.club_id == club.id, CapitalMovement.kind == "saving",
+    # Paid to date includes a switchover's opening totals; paid in a period does not.
+    kinds = ("saving",) if first is not None else ("saving", "opening")
+    conds = [Member.club_id == club.id, CapitalMovement.kind.in_(kinds),
              CapitalMovement.date <= last]
     if first is not None:
         conds.append(CapitalMovement.date >= first)

@@ -610,7 +610,7 @@ def switchover(session: Session, slug: str, as_of: dt.date, path: Path, *, today
     for m in members:
         if m.code in created and m.left is None and m.paid_in.cents and entry is not None:
             session.execute(insert(CapitalMovement).values(
-                club_id=club.id, member_id=created[m.code].id, date=as_of, kind="saving",
+                club_id=club.id, member_id=created[m.code].id, date=as_of, kind="opening",
                 amount_cents=m.paid_in.cents, entry_id=entry.id))
     planned_investments = []
     ids = {code: member.id for code, member in created.items()}

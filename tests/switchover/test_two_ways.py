@@ -9,15 +9,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from cigales import db
+from cigales.models import Member
 from cigales.schedules import par30
-from cigales.services import lifecycle, loans, portfolio, savings, switchover
+from cigales.services import bookkeeping, lifecycle, loans, portfolio, savings, switchover
 from cigales.services.clubs import get_club
 from cigales.services.members import member_table
 from cigales.shares import positions
-from ledger.audit import check_book
 from ledger.money import Money
 from ledger.queries import balances_by_account
 from tests.switchover import club_story as story
@@ -61,7 +61,7 @@ def _state(engine: Engine, slug: str, as_of: dt.date, *, with_results: bool) -> 
                            p.proceeds, p.written_off)
                           for p in portfolio.portfolio(s, club, as_of)],
         }
-        assert check_book(s, club.book_id) == []
+        assert bookkeeping.audit(s, club) == []  # ledger and capital movements
         return book
 
 
@@ -105,6 +105,12 @@ def test_savings_paid_in_from_d_and_arrears(engine: Engine) -> None:
     with db.session_scope(engine, write=False) as s:
         club = get_club(s, "reprise")
         rows = {r.member: r for r in savings.arrears(s, club, dt.date(2024, 8, 20))}
+        m01 = s.execute(select(Member).where(Member.club_id == club.id,
+                                             Member.code == "M01")).scalar_one()
+        # The total brought in is not a payment of 2024 (yearly cap, savings of the year).
+        assert savings.paid_in_year(s, m01, 2024).plain() == "0.00"
+        paid = {r.code: r.paid for r in member_table(s, club, story.D)[1]}
+        assert paid["M01"].plain() == "870.00"
     # The totals brought in settle everything due up to D: July and August are expected.
     assert rows["M01"].expected.plain() == "60.00"
     assert rows["M01"].paid.plain() == "0.00"
