@@ -190,7 +190,8 @@ def _located(cells: Cells, row: Row, exc: CigalesError, column: str | None = Non
 
 # -- reading ----------------------------------------------------------------------------------
 
-def _read_members(cells: Cells, rows: list[Row], as_of: dt.date) -> list[_Member]:
+def _read_members(cells: Cells, rows: list[Row], as_of: dt.date | None) -> list[_Member]:
+    """``as_of``: the switchover date D (None for a member import, which has none)."""
     m = t.MEMBERS
     out: list[_Member] = []
     seen: dict[str, str] = {}
@@ -210,12 +211,12 @@ def _read_members(cells: Cells, rows: list[Row], as_of: dt.date) -> list[_Member
                                                        "{first}"), code=code, first=seen[code])
                 continue
             seen[code] = row.cells["code"][1]
-        if joined is not None and joined > as_of:
+        if joined is not None and as_of is not None and joined > as_of:
             cells.problem(row.cells["joined"][1], N_("joined {date}, after the switchover date "
                                                      "{as_of}"), date=joined.isoformat(),
                           as_of=as_of.isoformat())
         if left is not None:
-            if left > as_of:
+            if as_of is not None and left > as_of:
                 cells.problem(row.cells["left"][1], N_("left {date}, after the switchover date "
                                                        "{as_of}"), date=left.isoformat(),
                               as_of=as_of.isoformat())
@@ -711,7 +712,7 @@ def import_members(session: Session, club: Club, path: Path, *, today: dt.date,
     """Members of a new club in bulk, with the checks of ``member add``; all or nothing."""
     cells = Cells()
     rows = read_tables(path, t.IMPORT_TABLES, cells, single=True)["members"]
-    members = _read_members(cells, rows, today)
+    members = _read_members(cells, rows, None)
     for m in members:
         for key in ("left", "paid_in", "owed"):
             value, ref = m.row.cells.get(key, (None, ""))

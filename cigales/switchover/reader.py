@@ -166,14 +166,10 @@ class Cells:
         if self.missing(row, column):
             return None
         value, ref = self.raw(row, column.key)
-        text = _number_text(value).replace(",", ".").replace(" ", "")
         try:
-            if text.endswith("%"):
-                rate = Decimal(text[:-1]) / 100
-            else:
-                rate = Decimal(text)
-                if rate >= 1:  # "2" in a rate column means 2 %
-                    rate /= 100
+            rate, percent = _percent(value)
+            if not percent and rate >= 1:  # "2" in a rate column means 2 %
+                rate /= 100
         except InvalidOperation:
             self.problem(ref, N_("unreadable rate “{text}” (write e.g. 1,5 %)"), text=str(value))
             return None
@@ -186,12 +182,9 @@ class Cells:
         if self.missing(row, column):
             return None
         value, ref = self.raw(row, column.key)
-        text = _number_text(value).replace(",", ".").replace(" ", "")
+        text = _number_text(value).replace(" ", "")
         try:
-            if text.endswith("%"):
-                share = Fraction(Decimal(text[:-1])) / 100
-            else:
-                share = Fraction(Decimal(text)) if "/" not in text else Fraction(text)
+            share = Fraction(text) if "/" in text else Fraction(_percent(value)[0])
         except (InvalidOperation, ValueError, ZeroDivisionError):
             self.problem(ref, N_("unreadable key “{text}” (write 0,25, 25 % or 1/4)"),
                          text=str(value))
@@ -211,6 +204,14 @@ class Cells:
             self.problem(ref, N_("unknown {column} “{text}”; allowed: {allowed}"),
                          column=column.fr, text=str(value), allowed=", ".join(column.choices))
         return found
+
+
+def _percent(value: Any) -> tuple[Decimal, bool]:
+    """"1,5 %" -> (0.015, True); "0,25" -> (0.25, False). Raises InvalidOperation."""
+    text = _number_text(value).replace(",", ".").replace(" ", "")
+    if text.endswith("%"):
+        return Decimal(text[:-1]) / 100, True
+    return Decimal(text), False
 
 
 def _number_text(value: Any) -> str:
