@@ -208,7 +208,9 @@ class CapitalMovement(Base):
     entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id"))
 
     __table_args__ = (
-        CheckConstraint("kind IN ('saving', 'redemption', 'transfer')", name="kind_known"),
+        # ``opening``: a member's net paid-in total brought in by a switchover at D.
+        CheckConstraint("kind IN ('saving', 'redemption', 'transfer', 'opening')",
+                        name="kind_known"),
         # A reversed saving is recorded as a negative saving on the reversal date.
         CheckConstraint("kind = 'saving' OR amount_cents >= 0", name="amount_not_negative"),
     )

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from cigales.models import CapitalMovement, Club, Investment, InvestmentEvent, Member
 from ledger.money import Money, allocate, round_half_up
 from ledger.queries import balances_by_account
-from ledger.schema import OPENING_JOURNAL, Account, Entry, Posting
+from ledger.schema import Account, Entry, Posting, counts_in_balances
 
 FIRST_UNIT_PRICE_CENTS = 1000  # 10.00 EUR
 NET_ASSET_CLASSES = ("2", "3", "4", "5")
@@ -63,7 +63,7 @@ def net_assets(session: Session, club: Club, as_of: dt.date) -> Money:
         .select_from(Posting)
         .join(Entry, Entry.id == Posting.entry_id)
         .join(Account, Account.id == Posting.account_id)
-        .where(Entry.book_id == club.book_id, Entry.journal != OPENING_JOURNAL,
+        .where(Entry.book_id == club.book_id, counts_in_balances(),
                Entry.date <= as_of, func.substr(Account.code, 1, 1).in_(NET_ASSET_CLASSES))
     ).scalar_one()
     return Money(int(total))
@@ -121,7 +121,7 @@ def net_assets_by_day(session: Session, club: Club,
         .select_from(Posting)
         .join(Entry, Entry.id == Posting.entry_id)
         .join(Account, Account.id == Posting.account_id)
-        .where(Entry.book_id == club.book_id, Entry.journal != OPENING_JOURNAL,
+        .where(Entry.book_id == club.book_id, counts_in_balances(),
                Entry.date <= as_of, func.substr(Account.code, 1, 1).in_(NET_ASSET_CLASSES))
         .group_by(Entry.date)
         .order_by(Entry.date)
@@ -171,6 +171,7 @@ def units_held(session: Session, club: Club, as_of: dt.date) -> dict[str, Fracti
             price = (Fraction(before) / outstanding if outstanding > 0 and before > 0
                      else Fraction(FIRST_UNIT_PRICE_CENTS))
         code = codes[member_id]
+        # An ``opening`` total (switchover) buys no units: units clubs cannot switch over yet.
         if kind == "saving":
             # A negative saving (a reversed one) gives back units at the day's price.
             units[code] = max(units[code] + Fraction(int(amount)) / price, Fraction(0))

@@ -3,7 +3,8 @@
 All sums are SQL aggregates (and window functions for running balances), never Python loops
 over postings. Balances are cumulative from the opening of the books: the "à-nouveaux"
 entries of the AN journal restate balances the cumulative sum already contains, so they are
-excluded from every balance (they appear in the journal listing and in exports).
+excluded from every balance (they appear in the journal listing and in exports), except the
+opening position of a club that moved in mid-life (``counts_in_balances``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from ledger.money import Money
-from ledger.schema import OPENING_JOURNAL, Account, Book, Entry, Posting
+from ledger.schema import OPENING_JOURNAL, Account, Book, Entry, Posting, counts_in_balances
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +92,7 @@ def _counted(
     book_id: int, as_of: dt.date | None, from_date: dt.date | None = None
 ) -> list[ColumnElement[bool]]:
     """Conditions selecting the postings that count in balances."""
-    conds = [Entry.book_id == book_id, Entry.journal != OPENING_JOURNAL]
+    conds = [Entry.book_id == book_id, counts_in_balances()]
     if as_of is not None:
         conds.append(Entry.date <= as_of)
     if from_date is not None:
@@ -295,3 +296,14 @@ def chain_head(session: Session, book_id: int) -> tuple[int, str]:
     """(number of entries in the chain, hash of the last one)."""
     row = session.execute(select(Book.chain_seq, Book.head_hash).where(Book.id == book_id)).one()
     return int(row[0]), str(row[1])
+
+
+def opening_position_date(session: Session, book_id: int) -> dt.date | None:
+    """The day a book opened with a position brought from elsewhere (an AN entry dated the
+    opening day, see ``counts_in_balances``), or None for books kept here from the start."""
+    row = session.execute(
+        select(Book.opened_on)
+        .join(Entry, and_(Entry.book_id == Book.id, Entry.journal == OPENING_JOURNAL,
+                          Entry.date == Book.opened_on))
+        .where(Book.id == book_id).limit(1)).first()
+    return row[0] if row is not None else None

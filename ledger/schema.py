@@ -14,6 +14,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    ColumnElement,
     Date,
     ForeignKey,
     Index,
@@ -22,6 +23,8 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     false,
+    or_,
+    select,
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -36,8 +39,10 @@ NAMING_CONVENTION = {
 
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
-# Journals: BQ bank, OD miscellaneous operations, AN opening balances ("à-nouveaux", written
-# only by the year closing and never counted in cumulative balances, see queries.py).
+# Journals: BQ bank, OD miscellaneous operations, AN opening balances ("à-nouveaux"). The
+# year closing writes AN entries that restate balances and never count in cumulative balances;
+# the one AN entry dated the day the books opened (a club that moved in mid-life with its
+# position) is where its balances start and does count, see counts_in_balances().
 JOURNALS = ("BQ", "OD", "AN")
 USER_JOURNALS = ("BQ", "OD")
 OPENING_JOURNAL = "AN"
@@ -150,3 +155,15 @@ class Posting(Base):
         CheckConstraint("amount_cents <> 0", name="amount_not_zero"),
         Index("ix_posting_account_entry", "account_id", "entry_id"),
     )
+
+
+def counts_in_balances() -> ColumnElement[bool]:
+    """Condition on ``Entry``: the entry counts in cumulative balances.
+
+    Every entry does except the à-nouveaux a closing writes (they restate what the sum already
+    holds). An AN entry dated the day the books opened restates nothing: it is the opening
+    position of a club whose earlier years were kept elsewhere, so it counts. Closing AN
+    entries are dated 1 January after a closed year, always later than the opening day.
+    """
+    opened = select(Book.opened_on).where(Book.id == Entry.book_id).scalar_subquery()
+    return or_(Entry.journal != OPENING_JOURNAL, Entry.date == opened)

@@ -52,7 +52,7 @@ from cigales.services.savings import arrears as savings_arrears
 from cigales.shares import net_assets_by_day
 from ledger.money import Money
 from ledger.queries import chain_head
-from ledger.schema import OPENING_JOURNAL, Account, Entry, FiscalYear, Posting
+from ledger.schema import Account, Entry, FiscalYear, Posting, counts_in_balances
 from reports.club_view import ClubView
 
 ZERO = Money(0)
@@ -131,7 +131,7 @@ def balances_before_closing(session: Session, book_id: int, year: int,
     ``before_entry``, only entries before that one (the liquidation's first entry: the
     liquidation year's accounts are those on which the final distribution was made).
     """
-    conds = [Entry.book_id == book_id, Entry.journal != OPENING_JOURNAL,
+    conds = [Entry.book_id == book_id, counts_in_balances(),
              Entry.date <= dt.date(year, 12, 31),
              Entry.id.not_in(_closing_entry_ids(book_id, year))]
     if from_date is not None:
@@ -354,7 +354,7 @@ def cash_reconciliation(session: Session, club: Club, year: int) -> CashReconcil
         select(Posting.entry_id, Account.code, Posting.amount_cents)
         .select_from(Posting).join(Entry, Entry.id == Posting.entry_id)
         .join(Account, Account.id == Posting.account_id)
-        .where(Entry.book_id == club.book_id, Entry.journal != OPENING_JOURNAL,
+        .where(Entry.book_id == club.book_id, counts_in_balances(),
                Entry.date >= first, Entry.date <= last, ~is_cash,
                Entry.id.in_(cash_entries))
         .order_by(Posting.entry_id, Posting.id)).all()
@@ -417,7 +417,9 @@ class MemberLine:
 
 def _paid_by_member(session: Session, club: Club, first: dt.date | None,
                     last: dt.date) -> dict[str, Money]:
-    conds = [Member.club_id == club.id, CapitalMovement.kind == "saving",
+    # Paid to date includes a switchover's opening totals; paid in a period does not.
+    kinds = ("saving",) if first is not None else ("saving", "opening")
+    conds = [Member.club_id == club.id, CapitalMovement.kind.in_(kinds),
              CapitalMovement.date <= last]
     if first is not None:
         conds.append(CapitalMovement.date >= first)

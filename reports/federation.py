@@ -170,11 +170,19 @@ def _pick_region(region: str, known: set[str], year: int) -> str:
 
 
 def build_federation_report(session: Session, year: int, *, generated: dt.date,
-                            region: str | None = None) -> FederationReport:
+                            region: str | None = None,
+                            known_region: bool = True) -> FederationReport:
+    """``known_region=False``: a region with no club yet gives an empty report (a region's
+    own web page) instead of ``unknown_region`` (a mistyped --region)."""
     every_now = collect(session, year, generated)
     every_before = collect(session, year - 1, generated)
     if region is not None:
-        region = _pick_region(region, {_region(d) for d, _ in every_now + every_before}, year)
+        try:
+            region = _pick_region(region, {_region(d) for d, _ in every_now + every_before},
+                                  year)
+        except UnknownRegion:
+            if known_region:
+                raise
     pairs = [(d, h) for d, h in every_now if region is None or _region(d) == region]
     now = [d for d, _ in pairs]
     before = [d for d, _ in every_before if region is None or _region(d) == region]

@@ -46,7 +46,7 @@ from cigales.i18n import _
 from cigales.models import Club
 from ledger import queries
 from ledger.money import CURRENCY, Money
-from ledger.schema import OPENING_JOURNAL, Account
+from ledger.schema import OPENING_JOURNAL, Account, Book
 
 # -- account names --------------------------------------------------------------------------------
 
@@ -163,12 +163,19 @@ def ledger_data(session: Session, club: Club, year: int | None = None) -> PtaLed
                                    dt.date(year, 12, 31))
     ordered = sorted(recorded, key=lambda e: (e.date, e.journal != OPENING_JOURNAL, e.journal,
                                               e.number))
-    entries = [_from_journal(e) for e in ordered if e.journal != OPENING_JOURNAL]
+    # The opening position of a club that moved in mid-life counts like any entry
+    # (ledger.schema.counts_in_balances); closing à-nouveaux only restate balances.
+    opened = session.execute(select(Book.opened_on).where(Book.id == book_id)).scalar_one()
+
+    def counted(e: queries.JournalEntry) -> bool:
+        return e.journal != OPENING_JOURNAL or e.date == opened
+
+    entries = [_from_journal(e) for e in ordered if counted(e)]
     if year is not None:
         start = dt.date(year, 1, 1)
         brought = queries.balances_by_account(session, book_id, start - dt.timedelta(days=1))
         wanted = {code: m.cents for code, m in brought.items()}
-        an = [_from_journal(e) for e in ordered if e.journal == OPENING_JOURNAL]
+        an = [_from_journal(e) for e in ordered if not counted(e)]
         if an and _totals(an) == wanted:
             entries = an + entries
         elif wanted:

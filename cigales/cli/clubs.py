@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cigales.cli import common
+from cigales.cli import common, switchover
 from cigales.cli.output import Column, emit
 from cigales.i18n import _
 from cigales.services import accounts, clubs, lifecycle, portfolio
@@ -18,6 +18,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(club_app, name="club")
     account_app = typer.Typer(no_args_is_help=True)
     app.add_typer(account_app, name="account")
+    switchover.register_club(club_app)
 
     @club_app.command("create", help=_("Create a club and open its books with the chart of "
                                        "accounts."))

@@ -7,7 +7,7 @@ import datetime as dt
 import typer
 
 from cigales import i18n
-from cigales.cli import common, privacy
+from cigales.cli import common, privacy, switchover
 from cigales.cli.output import Column, emit
 from cigales.i18n import _
 from cigales.services import flows, members, plans, savings
@@ -28,6 +28,7 @@ def register(app: typer.Typer) -> None:
     member_app = typer.Typer(no_args_is_help=True)
     app.add_typer(member_app, name="member")
     privacy.register(member_app)
+    switchover.register_member(member_app)
     saving_app = typer.Typer(no_args_is_help=True)
     app.add_typer(saving_app, name="saving")
     expense_app = typer.Typer(no_args_is_help=True)

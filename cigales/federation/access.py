@@ -266,7 +266,8 @@ FEDERATION_VIEWS: dict[str, str] = {
           LEFT JOIN club_event l ON l.club_id = c.id AND l.kind = 'liquidation'
           LEFT JOIN club_event x ON x.club_id = c.id AND x.kind = 'closure'""",
     # Movements per club, calendar year and account class (first digit of the account code),
-    # sealed entries only, the opening (AN) journal excluded as in every balance.
+    # sealed entries only, the opening (AN) journal excluded as in every balance except the
+    # opening position of a club that moved in mid-life (ledger.schema.counts_in_balances).
     "federation_club_accounts": """
         SELECT c.slug, c.region, CAST(EXTRACT(YEAR FROM e.date) AS integer) AS year,
                substr(a.code, 1, 1) AS account_class,
@@ -276,7 +277,9 @@ FEDERATION_VIEWS: dict[str, str] = {
                     AS bigint) AS credit_cents,
                CAST(SUM(p.amount_cents) AS bigint) AS balance_cents
           FROM club c
-          JOIN entry e ON e.book_id = c.book_id AND e.sealed AND e.journal <> 'AN'
+          JOIN book b ON b.id = c.book_id
+          JOIN entry e ON e.book_id = c.book_id AND e.sealed
+                      AND (e.journal <> 'AN' OR e.date = b.opened_on)
           JOIN posting p ON p.entry_id = e.id
           JOIN account a ON a.id = p.account_id
          GROUP BY c.slug, c.region, CAST(EXTRACT(YEAR FROM e.date) AS integer),

@@ -122,7 +122,7 @@ def _capital_issues(session: Session, club: Club) -> list[AuditIssue]:
         select(CapitalMovement.member_id, CapitalMovement.counterpart_id, CapitalMovement.kind,
                CapitalMovement.amount_cents).where(CapitalMovement.club_id == club.id)
     ).all():
-        sign = 1 if kind == "saving" else -1
+        sign = 1 if kind in ("saving", "opening") else -1
         moved[member_id] = moved.get(member_id, 0) + sign * int(cents)
         if kind == "transfer" and counterpart_id is not None:
             moved[counterpart_id] = moved.get(counterpart_id, 0) + int(cents)

@@ -299,7 +299,8 @@ def member_table(session: Session, club: Club, as_of: dt.date) -> tuple[SharesTa
     paid = dict(session.execute(
         select(Member.code, func.coalesce(func.sum(CapitalMovement.amount_cents), 0))
         .join(CapitalMovement, CapitalMovement.member_id == Member.id)
-        .where(Member.club_id == club.id, CapitalMovement.kind == "saving",
+        # Paid in to date: savings, and the total a switchover brought in at D.
+        .where(Member.club_id == club.id, CapitalMovement.kind.in_(("saving", "opening")),
                CapitalMovement.date <= as_of)
         .group_by(Member.code)).all())
     rows = []

@@ -49,12 +49,15 @@ def _parts(history: list[keys.KeyVersion], as_of: dt.date,
     current = keys.in_force(history, as_of)
     incomes = keys.split(history, income)
     gains = keys.split(history, gain)
-    codes = sorted(set(current.shares) | set(incomes) | set(gains))
+    # Everyone who ever carried part of the investment keeps a line, a departed member with
+    # a share of 0 and what they received before leaving.
+    codes = sorted({c for v in history if v.version == 0 or v.valid_from <= as_of
+                    for c, share in v.shares.items() if share}
+                   | set(incomes) | set(gains))
     return tuple(
         KeyPart(c, current.shares.get(c, Fraction(0)), current.amounts.get(c, ZERO),
                 incomes.get(c, ZERO), gains.get(c, ZERO))
-        for c in codes
-        if current.shares.get(c, 0) or incomes.get(c, ZERO).cents or gains.get(c, ZERO).cents)
+        for c in codes)
 
 
 def _dated(session: Session, investment_ids: list[int], as_of: dt.date,

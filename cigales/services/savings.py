@@ -20,6 +20,7 @@ from cigales.services.plans import PlanPeriod, club_plans, periods_of, plan_for
 from ledger.errors import N_, Msg
 from ledger.money import Money
 from ledger.post import EntryDraft, Line, PostedEntry, post_entry
+from ledger.queries import opening_position_date
 from ledger.schema import Entry
 
 
@@ -169,19 +170,27 @@ class Arrears:
 
 
 def arrears(session: Session, club: Club, as_of: dt.date) -> list[Arrears]:
-    """Expected savings (plan × months the member could save) against what was paid."""
+    """Expected savings (plan × months the member could save) against what was paid.
+
+    A club that moved in at D with its members' paid-in totals counts from the month after
+    D: the totals brought in settle whatever was due up to D (domain: arrears from D).
+    """
     life = lifecycle(session, club)
+    since = opening_position_date(session, club.book_id)
+    conds = [CapitalMovement.club_id == club.id, CapitalMovement.kind == "saving",
+             CapitalMovement.date <= as_of]
+    if since is not None:
+        conds.append(CapitalMovement.date > since)
     paid = dict(session.execute(
         select(CapitalMovement.member_id, func.sum(CapitalMovement.amount_cents))
-        .where(CapitalMovement.club_id == club.id, CapitalMovement.kind == "saving",
-               CapitalMovement.date <= as_of)
+        .where(*conds)
         .group_by(CapitalMovement.member_id)).all())
     result = []
     plans = club_plans(session, club)
     for member in session.execute(select(Member).where(
             Member.club_id == club.id, Member.joined <= as_of).order_by(Member.code)).scalars():
         periods = periods_of(plans, member)
-        months, expected = _expected(member, periods, life, as_of)
+        months, expected = _expected(member, periods, life, as_of, since)
         current = plan_for(periods, as_of.year, as_of.month)
         got = Money(int(paid.get(member.id, 0)))
         behind = expected - got if expected > got else Money(0)
@@ -192,13 +201,16 @@ def arrears(session: Session, club: Club, as_of: dt.date) -> list[Arrears]:
 
 
 def _expected(member: Member, periods: tuple[PlanPeriod, ...], life: Lifecycle,
-              as_of: dt.date) -> tuple[int, Money]:
+              as_of: dt.date, since: dt.date | None = None) -> tuple[int, Money]:
     """Months of the plan, up to ``as_of``'s month, that the member owes — the club's plan
     months (``Lifecycle.is_saving_month``, exactly what `saving collect` accepts) in which the
-    member was a member for at least a day — and the sum of each such month's own plan."""
+    member was a member for at least a day, after ``since``'s month when the club moved in
+    then (switchover) — and the sum of each such month's own plan."""
     count = 0
     total = 0
     year, month = member.joined.year, member.joined.month
+    if since is not None and (year, month) <= (since.year, since.month):
+        year, month = (since.year + 1, 1) if since.month == 12 else (since.year, since.month + 1)
     while (year, month) <= (as_of.year, as_of.month):
         first, last = month_bounds(year, month)
         day = max(first, member.joined)

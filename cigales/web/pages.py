@@ -524,7 +524,9 @@ def region_page(ctx: Ctx, *, region: str | None = None, status: int = 200,
 
     year = _report_year(ctx)
     with ctx.session() as s:
-        report = build_federation_report(s, year, generated=ctx.today, region=region)
+        # A region's page exists before its first club does: empty, not an error.
+        report = build_federation_report(s, year, generated=ctx.today, region=region,
+                                         known_region=False)
     bars = charts.bar_chart(_("Savings collected by region"),
                             [(g.name, g.current.savings_collected) for g in report.regions],
                             _short_money)

@@ -151,8 +151,9 @@ def test_departed_member_has_no_part_of_later_results(port):
     with db.session_scope(port) as s:
         fabrique = _parts(s, 1)
         loan = _parts(s, 2)
-    assert "M05" not in fabrique
-    assert "M05" not in loan
+    # M05 keeps a line for what they financed, with no share and nothing after leaving.
+    assert fabrique.pop("M05") == (Fraction(0), m("0"), m("0"))
+    assert loan.pop("M05") == (Fraction(0), m("0"), m("0"))
     assert {c: v[0] for c, v in fabrique.items()} == {
         "M01": Fraction(10, 49), "M02": Fraction(10, 49), "M03": Fraction(20, 49),
         "M04": Fraction(5, 49), "M06": Fraction(4, 49)}
@@ -321,7 +322,8 @@ def test_agm_pack_and_statements_as_json(port, database_url, capsys, tmp_path):
                                          "date": "2025-04-15"}]
     fabrique = next(p for p in pack["portfolio"] if p["number"] == 1)
     assert {k["member"]: (k["share"]["exact"], k["gain"]) for k in fabrique["keys"]} == {
-        "M01": ("10/49", "61.23"), "M02": ("10/49", "61.22"), "M03": ("20/49", "122.45"),
+        "M05": ("0/1", "0.00"), "M01": ("10/49", "61.23"), "M02": ("10/49", "61.22"),
+        "M03": ("20/49", "122.45"),
         "M04": ("5/49", "30.61"), "M06": ("4/49", "24.49")}
     # The same figures as the data the PDF renders, to the cent.
     with db.session_scope(port) as s:
