@@ -555,7 +555,10 @@ def _lend(story: _Story, project: _Project, date: dt.date, amount: Money) -> Non
     project.number, project.cost = result.number, amount
     rows = _schedule(story, project.number, date)
     if project.role == "fail":
-        paid = rng.randint(4, 10)
+        # At least one instalment stays unpaid: a short quarterly loan (8 rows) would
+        # otherwise be fully repaid before its write-off, which the service rightly refuses.
+        # The draw is kept as it was so that every other club stays the same.
+        paid = min(rng.randint(4, 10), len(rows) - 1)
         last_paid = _plan_repayments(story, project.number, rows[:paid], punctual=70)
         written_on = add_months(last_paid, rng.randint(8, 12))
         story.at(written_on, FLOW, loans.write_off, story.session, story.club, project.number,
