@@ -528,6 +528,10 @@ def _subscribe(story: _Story, project: _Project, date: dt.date, amount: Money) -
         sold_on = max(policy.lock_up_end(date) + dt.timedelta(days=rng.randint(30, 120)),
                       story.phase1_end)
         price = Money(project.cost.cents * rng.randint(100, 125) // 100)
+        if investee.legal_form in policy.NOMINAL_ONLY_FORMS:
+            # A cooperative repays its parts at nominal (domain.md §3.1): no gain. The draw is
+            # kept so that the rest of the story stays the same.
+            price = project.cost
         story.at(sold_on, FLOW, investments.dispose, session, club, investee, date=sold_on,
                  shares=shares, proceeds=price, kind="sale", today=today)
 

@@ -23,7 +23,8 @@ class Result:
     @property
     def error_code(self) -> str | None:
         """The stable rule code the CLI prints in brackets after an error message."""
-        match = re.search(r"\[([a-z_]+)\]\s*$", self.stderr.strip())
+        # Usage errors come in Typer's box: the code ends the message, before the border.
+        match = re.search(r"\[([a-z_]+)\][\s│╰─╯]*$", self.stderr.strip())
         return match.group(1) if match else None
 
     def json(self) -> Any:
