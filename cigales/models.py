@@ -213,6 +213,10 @@ class CapitalMovement(Base):
                         name="kind_known"),
         # A reversed saving is recorded as a negative saving on the reversal date.
         CheckConstraint("kind = 'saving' OR amount_cents >= 0", name="amount_not_negative"),
+        # Hot lookups (savings.paid_in_year per member, the club's savings of a period):
+        # without them every call scans the movements of every club in the database.
+        Index("ix_capital_movement_member_kind_date", "member_id", "kind", "date"),
+        Index("ix_capital_movement_club_kind_date", "club_id", "kind", "date"),
     )
 
 
@@ -343,6 +347,9 @@ class InvestmentEvent(Base):
             "kind IN ('dividend', 'sale', 'redemption', 'impairment', 'impairment_reversal', "
             "'write_off', 'recovery', 'repayment', 'valuation', 'reschedule')",
             name="kind_known"),
+        # investments.event_sum and loans._events read one investment's events of some
+        # kinds up to a date, thousands of times per club: an index, not a scan.
+        Index("ix_investment_event_investment_kind_date", "investment_id", "kind", "date"),
     )
 
 

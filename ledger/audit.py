@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ledger import guards
+from ledger import balances, guards
 from ledger.closing_audit import check_closings
 from ledger.money import Money
 from ledger.post import HASH_VERSIONS, canonical, chain_hash, content_digest
-from ledger.queries import balances_by_account
+from ledger.queries import balances_by_account_from_postings
 from ledger.schema import (
     GENESIS_HASH,
     OPENING_JOURNAL,
@@ -49,6 +49,7 @@ def check_book(session: Session, book_id: int) -> list[AuditIssue]:
     issues += _check_chain(session, book_id)
     issues += _check_reversals(session, book_id)
     issues += _check_fiscal_years(session, book_id)
+    issues += _check_kept_balances(session, book_id)
     issues += [AuditIssue(*finding) for finding in check_closings(session, book_id)]
     return issues
 
@@ -245,7 +246,7 @@ def _check_fiscal_years(session: Session, book_id: int) -> list[AuditIssue]:
             .where(Entry.book_id == book_id, Entry.journal == OPENING_JOURNAL,
                    Entry.date == end.replace(year=end.year + 1, month=1, day=1))
         ).first()
-        expected = balances_by_account(session, book_id, end)
+        expected = balances_by_account_from_postings(session, book_id, end)
         if opening is None:
             if len(expected) >= 2:
                 issues.append(AuditIssue("opening_entry_missing",
@@ -264,3 +265,16 @@ def _check_fiscal_years(session: Session, book_id: int) -> list[AuditIssue]:
                                      f"à-nouveaux do not restate the balances at end of {year}",
                                      _ref(opening.journal, opening.number)))
     return issues
+
+
+def _check_kept_balances(session: Session, book_id: int) -> list[AuditIssue]:
+    """The kept monthly totals (ledger.balances) equal the postings' own, month by month."""
+    found = balances.differences(session, book_id)
+    codes = balances.codes(session, (account_id for account_id, *_ in found))
+    return [
+        AuditIssue("balance_cache_mismatch",
+                   f"account {codes.get(account_id, account_id)}, {month:%Y-%m}: kept debit "
+                   f"{Money(kept[0]).plain()} credit {Money(kept[1]).plain()}, postings debit "
+                   f"{Money(want[0]).plain()} credit {Money(want[1]).plain()}")
+        for account_id, month, kept, want in found
+    ]

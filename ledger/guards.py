@@ -7,7 +7,11 @@ so that a bug, a script or a hand edit cannot quietly corrupt the books:
 * a sealed entry, and every posting of a sealed entry, can be neither updated nor deleted, and
   no posting can be added to it;
 * a zero posting is refused (also a CHECK constraint);
-* no entry can be dated inside a closed fiscal year, and a closed year cannot be reopened.
+* no entry can be dated inside a closed fiscal year, and a closed year cannot be reopened;
+* the kept balances (``account_balance_month``) only grow: a row's debit and credit totals can
+  be raised (by ``ledger.post``, in the transaction of the postings) but never lowered, moved
+  to another account or month, or deleted. A raise by hand is what ``cigales check`` finds
+  (``balance_cache_mismatch``): a trigger cannot tell ``ledger.post`` from raw SQL on SQLite.
 
 Every error raised here starts with the rule's code (``entry_must_balance`` ...) so the Python
 layer can map it back to a typed error. Table rebuilds (SQLite ``batch_alter_table``) drop
@@ -16,7 +20,7 @@ triggers, so ``install()`` is idempotent and is run after every migration.
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, inspect, text
 
 # Name -> SQLite DDL. Kept one statement per trigger so each can be checked and re-created.
 _SQLITE: dict[str, str] = {
@@ -85,6 +89,16 @@ _SQLITE: dict[str, str] = {
         CREATE TRIGGER IF NOT EXISTS trg_fiscal_year_no_delete BEFORE DELETE ON fiscal_year
         WHEN OLD.closed <> 0
         BEGIN SELECT RAISE(ABORT, 'fiscal_year_closed'); END""",
+    "trg_balance_month_only_grows": """
+        CREATE TRIGGER IF NOT EXISTS trg_balance_month_only_grows
+        BEFORE UPDATE ON account_balance_month
+        WHEN NEW.debit_cents < OLD.debit_cents OR NEW.credit_cents < OLD.credit_cents
+          OR NEW.account_id <> OLD.account_id OR NEW.month <> OLD.month
+        BEGIN SELECT RAISE(ABORT, 'kept_balance_only_grows'); END""",
+    "trg_balance_month_no_delete": """
+        CREATE TRIGGER IF NOT EXISTS trg_balance_month_no_delete
+        BEFORE DELETE ON account_balance_month
+        BEGIN SELECT RAISE(ABORT, 'kept_balance_only_grows'); END""",
 }
 
 # PostgreSQL: one plpgsql function per rule, attached by triggers of the same names.
@@ -157,6 +171,18 @@ BEGIN
   RAISE EXCEPTION 'sealed_entry_immutable' USING ERRCODE = 'check_violation';
 END $$;
 
+CREATE OR REPLACE FUNCTION ledger_balance_month_write() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP IN ('DELETE', 'TRUNCATE') THEN
+    RAISE EXCEPTION 'kept_balance_only_grows' USING ERRCODE = 'check_violation';
+  END IF;
+  IF NEW.debit_cents < OLD.debit_cents OR NEW.credit_cents < OLD.credit_cents
+     OR NEW.account_id <> OLD.account_id OR NEW.month <> OLD.month THEN
+    RAISE EXCEPTION 'kept_balance_only_grows' USING ERRCODE = 'check_violation';
+  END IF;
+  RETURN NEW;
+END $$;
+
 CREATE OR REPLACE FUNCTION ledger_fiscal_year_write() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF OLD.closed THEN
@@ -198,6 +224,14 @@ _PG_TRIGGERS: dict[str, str] = {
         "BEFORE TRUNCATE ON fiscal_year FOR EACH STATEMENT "
         "EXECUTE FUNCTION ledger_no_truncate()"
     ),
+    "trg_balance_month_write": (
+        "BEFORE UPDATE OR DELETE ON account_balance_month FOR EACH ROW "
+        "EXECUTE FUNCTION ledger_balance_month_write()"
+    ),
+    "trg_balance_month_truncate": (
+        "BEFORE TRUNCATE ON account_balance_month FOR EACH STATEMENT "
+        "EXECUTE FUNCTION ledger_balance_month_write()"
+    ),
 }
 
 _PG_TRIGGER_TABLES = {
@@ -209,6 +243,17 @@ _PG_TRIGGER_TABLES = {
     "trg_entry_truncate": "entry",
     "trg_posting_truncate": "posting",
     "trg_fiscal_year_truncate": "fiscal_year",
+    "trg_balance_month_write": "account_balance_month",
+    "trg_balance_month_truncate": "account_balance_month",
+}
+
+# Tables that appear in a later migration than the guards' first ones: their guards are
+# installed once the table exists (a database migrated to an older revision has none).
+_LATER_TABLES = {
+    "trg_balance_month_only_grows": "account_balance_month",
+    "trg_balance_month_no_delete": "account_balance_month",
+    "trg_balance_month_write": "account_balance_month",
+    "trg_balance_month_truncate": "account_balance_month",
 }
 
 GUARD_CODES = (
@@ -219,6 +264,7 @@ GUARD_CODES = (
     "sealed_entry_immutable",
     "fiscal_year_closed",
     "posting_must_not_be_zero",
+    "kept_balance_only_grows",
 )
 
 
@@ -228,15 +274,24 @@ def expected_triggers(dialect: str) -> tuple[str, ...]:
 
 def install(conn: Connection) -> None:
     """(Re)create every guard; safe to run any number of times."""
+    absent = _absent_tables(conn)
     if conn.dialect.name == "sqlite":
-        for ddl in _SQLITE.values():
-            conn.exec_driver_sql(ddl)
+        for name, ddl in _SQLITE.items():
+            if _LATER_TABLES.get(name) not in absent:
+                conn.exec_driver_sql(ddl)
         return
     conn.exec_driver_sql(_PG_FUNCTIONS)
     for name, body in _PG_TRIGGERS.items():
         table = _PG_TRIGGER_TABLES[name]
+        if table in absent:
+            continue
         conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name} ON {table}")
         conn.exec_driver_sql(f"CREATE TRIGGER {name} {body}")
+
+
+def _absent_tables(conn: Connection) -> set[str]:
+    later = set(_LATER_TABLES.values())
+    return {t for t in later if not inspect(conn).has_table(t)}
 
 
 def drop(conn: Connection) -> None:
@@ -245,8 +300,10 @@ def drop(conn: Connection) -> None:
         for name in _SQLITE:
             conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
         return
+    absent = _absent_tables(conn)
     for name, table in _PG_TRIGGER_TABLES.items():
-        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+        if table not in absent:
+            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name} ON {table}")
 
 
 def missing(conn: Connection) -> list[str]:

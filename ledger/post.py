@@ -6,8 +6,9 @@ Writing an entry, always inside the caller's transaction:
 3. take the next numbers from the journal counters (gapless; no database sequence, whose
    values are lost on rollback);
 4. compute each entry's hash = sha256(previous hash + canonical entry);
-5. insert entries unsealed, insert postings, then seal them: the database trigger refuses
-   the seal of an entry that does not balance or has fewer than two lines.
+5. insert entries unsealed, insert postings, add them to the kept balances
+   (``ledger.balances``), then seal them: the database trigger refuses the seal of an entry
+   that does not balance or has fewer than two lines.
 
 Bulk posting goes through the same function with many drafts, so the fast path and the
 safe path are the same code.
@@ -27,6 +28,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from ledger import errors
+from ledger.balances import accumulate, add_postings, counts
 from ledger.guards import guard_code
 from ledger.limits import KEY_MAX, LABEL_MAX, check_cents, check_text
 from ledger.money import Money
@@ -444,6 +446,15 @@ def _write(
         # statement (statement journal, trigger and foreign-key set-up), which made this
         # the slowest step of bulk posting; the rows, triggers and checks are the same.
         session.execute(insert(_POSTING_TABLE).returning(_POSTING_TABLE.c.id), posting_rows)
+        # Kept balances (ledger.balances) move with the postings, in this transaction: one
+        # upsert per account and month of the batch, under the rule of every balance query.
+        kept: dict[tuple[int, dt.date], tuple[int, int]] = {}
+        for i in to_write:
+            d = drafts[i]
+            if counts(d.journal, d.date, book.opened_on):
+                for code, cents in shapes[i]:
+                    accumulate(kept, account_ids[code], d.date, cents)
+        add_postings(session, kept)
         session.execute(
             update(Entry)
             .where(and_(Entry.book_id == book.id, Entry.seq >= first_seq, Entry.seq <= seq))

@@ -1,7 +1,9 @@
 """Read-only views of a book: balances, trial balance, general ledger, journal.
 
 All sums are SQL aggregates (and window functions for running balances), never Python loops
-over postings. Balances are cumulative from the opening of the books: the "à-nouveaux"
+over postings. Balances at a date read the kept monthly totals (``ledger.balances``) plus the
+postings of the last partial month; the ``*_from_postings`` variants sum every posting and
+are what the audit trusts. Balances are cumulative from the opening of the books: the "à-nouveaux"
 entries of the AN journal restate balances the cumulative sum already contains, so they are
 excluded from every balance (they appear in the journal listing and in exports), except the
 opening position of a club that moved in mid-life (``counts_in_balances``).
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Select, and_, case, func, select
 from sqlalchemy.orm import Session
 
+from ledger import balances
 from ledger.money import Money
 from ledger.schema import OPENING_JOURNAL, Account, Book, Entry, Posting, counts_in_balances
 
@@ -127,17 +130,40 @@ def trial_balance(
     prefix: str | None = None,
     from_date: dt.date | None = None,
 ) -> TrialBalance:
-    """Debit and credit movements per account with any movement, up to ``as_of`` included."""
+    """Debit and credit movements per account with any movement, up to ``as_of`` included.
+
+    Read from the kept balances (``ledger.balances``): full months from the table, the last
+    partial month from the postings. ``trial_balance_from_postings`` is the same figure
+    summed from every posting, which the audit and the tests compare it with.
+    """
+    return _trial_balance(as_of, [
+        (t.code, t.label, t.debit_cents, t.credit_cents)
+        for t in balances.balances_at(session, book_id, as_of, prefix=prefix,
+                                      from_date=from_date)])
+
+
+def trial_balance_from_postings(
+    session: Session,
+    book_id: int,
+    as_of: dt.date | None = None,
+    prefix: str | None = None,
+    from_date: dt.date | None = None,
+) -> TrialBalance:
+    """``trial_balance`` summed from the postings themselves (the source of truth)."""
     rows = session.execute(_debit_credit_query(book_id, as_of, prefix, from_date)).all()
+    return _trial_balance(as_of, [(code, label, int(d), int(c)) for code, label, d, c in rows])
+
+
+def _trial_balance(as_of: dt.date | None, rows: list[tuple[str, str, int, int]]) -> TrialBalance:
     accounts = tuple(
-        AccountBalance(code, label, Money(int(debit)), Money(int(credit)))
+        AccountBalance(code, label, Money(debit), Money(credit))
         for code, label, debit, credit in rows
     )
     return TrialBalance(
         as_of=as_of,
         accounts=accounts,
-        total_debit=Money(sum(int(r[2]) for r in rows)),
-        total_credit=Money(sum(int(r[3]) for r in rows)),
+        total_debit=Money(sum(r[2] for r in rows)),
+        total_credit=Money(sum(r[3] for r in rows)),
     )
 
 
@@ -149,35 +175,30 @@ def balance(
     from_date: dt.date | None = None,
 ) -> Money:
     """Signed balance (debit − credit) of all accounts whose code starts with ``prefix``."""
-    total = session.execute(
-        select(func.coalesce(func.sum(Posting.amount_cents), 0))
-        .select_from(Posting)
-        .join(Entry, Entry.id == Posting.entry_id)
-        .join(Account, Account.id == Posting.account_id)
-        .where(*_counted(book_id, as_of, from_date),
-               Account.code.startswith(prefix, autoescape=True))
-    ).scalar_one()
-    return Money(int(total))
+    return Money(balances.total_at(session, book_id, as_of, from_date=from_date,
+                                   accounts=Account.code.startswith(prefix, autoescape=True)))
 
 
 def account_balance(
     session: Session, book_id: int, code: str, as_of: dt.date | None = None
 ) -> Money:
     """Signed balance of exactly one account (``balance()`` sums a whole prefix)."""
-    total = session.execute(
-        select(func.coalesce(func.sum(Posting.amount_cents), 0))
-        .select_from(Posting)
-        .join(Entry, Entry.id == Posting.entry_id)
-        .join(Account, Account.id == Posting.account_id)
-        .where(*_counted(book_id, as_of), Account.code == code)
-    ).scalar_one()
-    return Money(int(total))
+    return Money(balances.total_at(session, book_id, as_of, accounts=Account.code == code))
 
 
 def balances_by_account(
     session: Session, book_id: int, as_of: dt.date | None = None, prefix: str | None = None
 ) -> dict[str, Money]:
-    """Non-zero signed balances per account code."""
+    """Non-zero signed balances per account code (from the kept balances)."""
+    return {t.code: Money(t.balance_cents)
+            for t in balances.balances_at(session, book_id, as_of, prefix=prefix)
+            if t.balance_cents}
+
+
+def balances_by_account_from_postings(
+    session: Session, book_id: int, as_of: dt.date | None = None, prefix: str | None = None
+) -> dict[str, Money]:
+    """``balances_by_account`` summed from the postings themselves (for the audit)."""
     query = (
         select(Account.code, func.sum(Posting.amount_cents))
         .select_from(Posting)

@@ -157,6 +157,30 @@ class Posting(Base):
     )
 
 
+class AccountBalanceMonth(Base):
+    """Kept balances: per account and calendar month, the debit and the credit totals of the
+    postings that count in balances (``counts_in_balances``), in integer cents.
+
+    Written only by ``ledger.post`` in the transaction of the postings it sums (see
+    ``ledger.balances``); ``ledger.audit`` recomputes it from the postings. Totals rather than
+    a signed balance, because then both only ever grow (a reversal adds to the other side),
+    which the database guards enforce, and the trial balance's debit and credit columns read
+    straight from it.
+    """
+
+    __tablename__ = "account_balance_month"
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), primary_key=True)
+    # The first day of the month.
+    month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    debit_cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    credit_cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+    __table_args__ = (
+        CheckConstraint("debit_cents >= 0 AND credit_cents >= 0", name="totals_not_negative"),
+    )
+
+
 def counts_in_balances() -> ColumnElement[bool]:
     """Condition on ``Entry``: the entry counts in cumulative balances.
 

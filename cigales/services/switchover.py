@@ -51,7 +51,7 @@ from cigales.switchover import template as t
 from cigales.switchover.reader import Cells, Problem, Row, SwitchoverFileInvalid, read_tables
 from ledger.errors import N_, Msg
 from ledger.money import Money, allocate
-from ledger.post import EntryDraft, Line, PostedEntry, post_entries
+from ledger.post import EntryDraft, Line, PostedEntry, forget, post_entries
 from ledger.queries import opening_position_date
 from ledger.schema import OPENING_JOURNAL, Account, Book, Entry, Posting
 
@@ -519,6 +519,9 @@ def switchover(session: Session, slug: str, as_of: dt.date, path: Path, *, today
     # The books open on D: nothing before it can be booked, and the AN entry dated D is the
     # position every balance starts from.
     session.execute(update(Book).where(Book.id == club.book_id).values(opened_on=as_of))
+    # What ledger.post knows of the book (its opening day decides which AN entry counts in
+    # the kept balances) is read again.
+    forget(session, club.book_id)
     session.expire_all()
     club = session.execute(select(Club).where(Club.slug == slug)).scalar_one()
 

@@ -133,7 +133,11 @@ def test_empty_book_has_no_issues(engine):
 def test_consistent_amount_change_is_a_hash_mismatch(engine, book):
     tamper(engine, "UPDATE posting SET amount_cents = amount_cents * 100 "
                    f"WHERE entry_id = {ids(book, 'interest')}")
-    assert found(engine, book.id) == {("hash_mismatch", ref(book, "interest"))}
+    assert found(engine, book.id) == {
+        ("hash_mismatch", ref(book, "interest")),
+        # The kept balances (ledger.balances) still hold the amounts the postings had.
+        ("balance_cache_mismatch", None),
+    }
 
 
 def test_changing_one_posting_breaks_the_balance_and_the_hash(engine, book):
@@ -144,6 +148,8 @@ def test_changing_one_posting_breaks_the_balance_and_the_hash(engine, book):
         ("entry_must_balance", ref(book, "interest")),
         ("hash_mismatch", ref(book, "interest")),
         ("book_must_balance", None),
+        # The kept balances (ledger.balances) still hold the amounts the postings had.
+        ("balance_cache_mismatch", None),
     }
     unbalanced = next(i for i in issues if i.code == "entry_must_balance")
     assert unbalanced.detail == "lines sum to -0.36"
@@ -158,6 +164,8 @@ def test_deleting_the_last_entry_leaves_counter_and_head_behind(engine, book):
     assert {(i.code, i.entry) for i in issues} == {
         ("numbering_counter_mismatch", None),
         ("chain_head_mismatch", None),
+        # The kept balances (ledger.balances) still hold the amounts the postings had.
+        ("balance_cache_mismatch", None),
     }
     counter = next(i for i in issues if i.code == "numbering_counter_mismatch")
     assert counter.detail == "journal OD counter is 4, last entry is 3"
@@ -215,6 +223,8 @@ def test_tampered_reversal_no_longer_mirrors_its_original(engine, book):
     assert found(engine, book.id) == {
         ("hash_mismatch", ref(book, "keyed_rev")),
         ("reversal_mismatch", ref(book, "keyed_rev")),
+        # The kept balances (ledger.balances) still hold the amounts the postings had.
+        ("balance_cache_mismatch", None),
     }
 
 
@@ -224,6 +234,8 @@ def test_editing_a_closed_year_breaks_its_opening_entry(engine, book):
     assert found(engine, book.id) == {
         ("hash_mismatch", ref(book, "apports")),
         ("opening_entry_mismatch", ref(book, "an")),
+        # The kept balances (ledger.balances) still hold the amounts the postings had.
+        ("balance_cache_mismatch", None),
     }
 
 
@@ -274,11 +286,21 @@ def test_cli_check_passes_then_fails_with_exit_code_4(engine, database_url, book
                    f"WHERE entry_id = {ids(book, 'interest')}")
     code, payload = cli_check(database_url, capsys)
     assert code == 4
-    assert payload == {"ok": False, "issues": [{
+    assert payload["ok"] is False
+    assert payload["issues"][0] == {
         "code": "hash_mismatch",
         "detail": "entry content differs from what was hashed",
         "entry": ref(book, "interest"),
-    }]}
+    }
+    # The kept balances of March 2022 still hold the 0.37 of interest the postings had.
+    assert sorted(payload["issues"][1:], key=lambda i: i["detail"]) == [
+        {"code": "balance_cache_mismatch", "entry": None,
+         "detail": "account 5122, 2022-03: kept debit 0.37 credit 0.00, postings debit 37.00 "
+                   "credit 0.00"},
+        {"code": "balance_cache_mismatch", "entry": None,
+         "detail": "account 7680, 2022-03: kept debit 0.00 credit 0.37, postings debit 0.00 "
+                   "credit 37.00"},
+    ]
 
 
 def test_cli_check_reports_missing_guards(engine, database_url, book, capsys):

@@ -39,7 +39,7 @@ def counted(engine):
     event.remove(engine, "before_cursor_execute", record)
 
 
-def test_one_lock_and_five_statements_per_entry_in_one_transaction(engine, counted):
+def test_one_lock_and_six_statements_per_entry_in_one_transaction(engine, counted):
     club = make_club(engine)
     with db.session_scope(engine) as s:
         post_entry(s, club.book_id, fees(1))  # first entry: reads the book, counters...
@@ -49,8 +49,9 @@ def test_one_lock_and_five_statements_per_entry_in_one_transaction(engine, count
     locks = [q for q in counted if "FOR UPDATE" in q.upper() or q.lstrip().upper().startswith(
         "SELECT BOOK")]
     assert locks == []  # the book was locked by the first entry, once for the transaction
-    # insert entry, insert postings, seal, chain head, journal counter
-    assert len(counted) == 20 * 5
+    # insert entry, insert postings, add them to the kept balances, seal, chain head,
+    # journal counter
+    assert len(counted) == 20 * 6
     with db.session_scope(engine, write=False) as s:
         numbers = s.execute(select(Entry.number).where(Entry.book_id == club.book_id)
                             .order_by(Entry.seq)).scalars().all()

@@ -1,0 +1,260 @@
+"""Kept balances: debit and credit totals per account and month (``account_balance_month``).
+
+A balance at a date is the sum of every posting up to it (``ledger.queries``), which costs a
+scan of the book's postings: about a second per million. The kept table holds that sum per
+account and calendar month, so a balance at D reads the full months before D from the table
+and only the postings of D's own month up to D (none when D ends a month). The figures are
+exactly the postings' own (tests/ledger/test_balances.py compares them on random books).
+
+Rules:
+
+* the table follows ``ledger.schema.counts_in_balances()`` exactly: an AN entry counts only
+  when it is dated the day the books opened (``counts``, the same rule in Python, is what
+  ``ledger.post`` applies to each entry it writes);
+* it is written only by ``ledger.post`` (``add_postings``), in the transaction of the
+  postings, with one upsert per account and month of the batch; entries are never changed and
+  a reversal is a new entry, so totals only grow, which the database guards enforce;
+* ``ledger.audit`` recomputes it from the postings (``recomputed``) and reports every
+  difference as ``balance_cache_mismatch``: the postings stay the source of truth.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Subquery,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from ledger.schema import (
+    OPENING_JOURNAL,
+    Account,
+    AccountBalanceMonth,
+    Entry,
+    Posting,
+    counts_in_balances,
+)
+
+ONE_DAY = dt.timedelta(days=1)
+_TABLE = AccountBalanceMonth.metadata.tables[AccountBalanceMonth.__tablename__]
+
+
+@dataclass(frozen=True, slots=True)
+class AccountTotals:
+    code: str
+    label: str
+    debit_cents: int
+    credit_cents: int
+
+    @property
+    def balance_cents(self) -> int:
+        return self.debit_cents - self.credit_cents
+
+
+def month_of(date: dt.date) -> dt.date:
+    return date.replace(day=1)
+
+
+def counts(journal: str, date: dt.date, opened_on: dt.date) -> bool:
+    """``counts_in_balances()`` for one entry, in Python (for ``ledger.post``)."""
+    return journal != OPENING_JOURNAL or date == opened_on
+
+
+# -- writing -------------------------------------------------------------------------------------
+
+def add_postings(session: Session, totals: Mapping[tuple[int, dt.date], tuple[int, int]]) -> None:
+    """Add (debit, credit) cents to each (account id, month): one upsert per key."""
+    if not totals:
+        return
+    rows = [{"account_id": account_id, "month": month, "debit_cents": debit,
+             "credit_cents": credit}
+            for (account_id, month), (debit, credit) in sorted(totals.items())]
+    dialect = session.get_bind().dialect.name
+    table = _TABLE
+    stmt = (postgresql.insert(table) if dialect == "postgresql"
+            else sqlite.insert(table))
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c.account_id, table.c.month],
+        set_={"debit_cents": table.c.debit_cents + stmt.excluded.debit_cents,
+              "credit_cents": table.c.credit_cents + stmt.excluded.credit_cents},
+    )
+    session.execute(stmt, rows)
+
+
+def accumulate(totals: dict[tuple[int, dt.date], tuple[int, int]], account_id: int,
+               date: dt.date, cents: int) -> None:
+    key = (account_id, month_of(date))
+    debit, credit = totals.get(key, (0, 0))
+    if cents > 0:
+        totals[key] = (debit + cents, credit)
+    else:
+        totals[key] = (debit, credit - cents)
+
+
+# -- reading -------------------------------------------------------------------------------------
+
+def _cut(as_of: dt.date) -> dt.date:
+    """The first day not covered by full months: the kept months before it are read whole."""
+    following = as_of + ONE_DAY
+    return following if following.day == 1 else month_of(as_of)
+
+
+def _parts(book_id: int, as_of: dt.date | None, sign: int) -> list[Select[int, int, int]]:
+    """Rows (account id, debit, credit) whose sums are the totals up to ``as_of`` included."""
+    kept = (
+        select(AccountBalanceMonth.account_id.label("account_id"),
+               (AccountBalanceMonth.debit_cents * sign).label("debit"),
+               (AccountBalanceMonth.credit_cents * sign).label("credit"))
+        .join(Account, Account.id == AccountBalanceMonth.account_id)
+        .where(Account.book_id == book_id)
+    )
+    if as_of is None:
+        return [kept]
+    cut = _cut(as_of)
+    parts = [kept.where(AccountBalanceMonth.month < cut)]
+    if cut <= as_of:  # the postings of the month so far
+        debit = case((Posting.amount_cents > 0, Posting.amount_cents), else_=0)
+        credit = case((Posting.amount_cents < 0, -Posting.amount_cents), else_=0)
+        parts.append(
+            select(Posting.account_id, (debit * sign).label("debit"),
+                   (credit * sign).label("credit"))
+            .join(Entry, Entry.id == Posting.entry_id)
+            .where(Entry.book_id == book_id, counts_in_balances(), Entry.date >= cut,
+                   Entry.date <= as_of))
+    return parts
+
+
+def movements(book_id: int, as_of: dt.date | None = None,
+              from_date: dt.date | None = None) -> Subquery:
+    """Rows (account_id, debit, credit) to be summed per account: the totals of the postings
+    counted in balances dated up to ``as_of`` (all by default) and from ``from_date``."""
+    parts = _parts(book_id, as_of, 1)
+    if from_date is not None:
+        # Movements from D are the totals at as_of less the totals the day before D.
+        parts += _parts(book_id, from_date - ONE_DAY, -1)
+    if len(parts) == 1:
+        return parts[0].subquery("kept")
+    return union_all(*parts).subquery("kept")
+
+
+def balances_at(
+    session: Session,
+    book_id: int,
+    as_of: dt.date | None = None,
+    *,
+    prefix: str | None = None,
+    from_date: dt.date | None = None,
+    accounts: ColumnElement[bool] | None = None,
+) -> list[AccountTotals]:
+    """Debit and credit totals per account with a movement, ordered by code.
+
+    ``prefix`` keeps the accounts whose code starts with it; ``accounts`` is any other
+    condition on ``Account``.
+    """
+    m = movements(book_id, as_of, from_date)
+    debit, credit = func.sum(m.c.debit), func.sum(m.c.credit)
+    query = (
+        select(Account.code, Account.label, debit, credit)
+        .select_from(m).join(Account, Account.id == m.c.account_id)
+        .group_by(Account.code, Account.label)
+        # Every posting is non-zero: an account moved in the period has a non-zero total.
+        .having(or_(debit != 0, credit != 0))
+        .order_by(Account.code)
+    )
+    if prefix:
+        query = query.where(Account.code.startswith(prefix, autoescape=True))
+    if accounts is not None:
+        query = query.where(accounts)
+    return [AccountTotals(code, label, int(d), int(c))
+            for code, label, d, c in session.execute(query).all()]
+
+
+def total_at(
+    session: Session,
+    book_id: int,
+    as_of: dt.date | None = None,
+    *,
+    accounts: ColumnElement[bool] | None = None,
+    from_date: dt.date | None = None,
+) -> int:
+    """Signed total (debit − credit) of the accounts matching ``accounts`` (all by default)."""
+    m = movements(book_id, as_of, from_date)
+    query = select(func.coalesce(func.sum(m.c.debit - m.c.credit), literal(0)))
+    if accounts is not None:
+        query = query.select_from(m).join(Account, Account.id == m.c.account_id) \
+            .where(accounts)
+    return int(session.execute(query).scalar_one())
+
+
+# -- checking ------------------------------------------------------------------------------------
+
+def month_sql(session: Session, date: Any) -> ColumnElement[dt.date]:
+    """The first day of ``date``'s month, as the backend computes it."""
+    if session.get_bind().dialect.name == "sqlite":
+        return func.date(date, "start of month", type_=Entry.date.type)
+    return func.cast(func.date_trunc("month", date), Entry.date.type)
+
+
+def recomputed(session: Session, book_id: int) -> dict[tuple[int, dt.date], tuple[int, int]]:
+    """What the table should hold for a book, from the postings."""
+    month = month_sql(session, Entry.date).label("month")
+    rows = session.execute(
+        select(Posting.account_id, month,
+               func.sum(case((Posting.amount_cents > 0, Posting.amount_cents), else_=0)),
+               func.sum(case((Posting.amount_cents < 0, -Posting.amount_cents), else_=0)))
+        .join(Entry, Entry.id == Posting.entry_id)
+        .where(Entry.book_id == book_id, counts_in_balances())
+        .group_by(Posting.account_id, month)
+    ).all()
+    return {(a, _as_date(m)): (int(d), int(c)) for a, m, d, c in rows}
+
+
+def stored(session: Session, book_id: int) -> dict[tuple[int, dt.date], tuple[int, int]]:
+    rows = session.execute(
+        select(AccountBalanceMonth.account_id, AccountBalanceMonth.month,
+               AccountBalanceMonth.debit_cents, AccountBalanceMonth.credit_cents)
+        .join(Account, Account.id == AccountBalanceMonth.account_id)
+        .where(Account.book_id == book_id)
+    ).all()
+    return {(a, _as_date(m)): (int(d), int(c)) for a, m, d, c in rows}
+
+
+def _as_date(value: object) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
+
+
+def differences(session: Session, book_id: int) -> list[tuple[int, dt.date, tuple[int, int],
+                                                              tuple[int, int]]]:
+    """(account id, month, kept, from the postings) for every month that differs."""
+    expected, kept = recomputed(session, book_id), stored(session, book_id)
+    out = []
+    for key in sorted(expected.keys() | kept.keys()):
+        want, have = expected.get(key, (0, 0)), kept.get(key, (0, 0))
+        if want != have:
+            out.append((key[0], key[1], have, want))
+    return out
+
+
+def codes(session: Session, ids: Iterable[int]) -> dict[int, str]:
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    return dict(session.execute(select(Account.id, Account.code)
+                                .where(Account.id.in_(wanted))).all())
