@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cigales.models import CapitalMovement, Club, Investment, InvestmentEvent, Member
+from ledger.balances import total_at
 from ledger.money import Money, allocate, round_half_up
 from ledger.queries import balances_by_account
 from ledger.schema import Account, Entry, Posting, counts_in_balances
@@ -58,15 +59,10 @@ class SharesTable:
 
 def net_assets(session: Session, club: Club, as_of: dt.date) -> Money:
     """Assets minus liabilities to third parties (classes 2–5), i.e. the members' equity."""
-    total = session.execute(
-        select(func.coalesce(func.sum(Posting.amount_cents), 0))
-        .select_from(Posting)
-        .join(Entry, Entry.id == Posting.entry_id)
-        .join(Account, Account.id == Posting.account_id)
-        .where(Entry.book_id == club.book_id, counts_in_balances(),
-               Entry.date <= as_of, func.substr(Account.code, 1, 1).in_(NET_ASSET_CLASSES))
-    ).scalar_one()
-    return Money(int(total))
+    # From the kept balances (ledger.balances): full months from the table, then the days
+    # of as_of's month.
+    return Money(total_at(session, club.book_id, as_of,
+                          accounts=func.substr(Account.code, 1, 1).in_(NET_ASSET_CLASSES)))
 
 
 def valuation_adjustment(session: Session, club: Club, as_of: dt.date) -> Money:

@@ -29,6 +29,7 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     Subquery,
+    and_,
     case,
     func,
     literal,
@@ -112,14 +113,18 @@ def _cut(as_of: dt.date) -> dt.date:
     return following if following.day == 1 else month_of(as_of)
 
 
-def _parts(book_id: int, as_of: dt.date | None, sign: int) -> list[Select[int, int, int]]:
+def _parts(book_id: int, as_of: dt.date | None, sign: int,
+           accounts: ColumnElement[bool] | None) -> list[Select[int, int, int]]:
     """Rows (account id, debit, credit) whose sums are the totals up to ``as_of`` included."""
+    # The accounts' condition is applied inside each part, so that one account's balance
+    # reads that account's months only.
+    wanted = [accounts] if accounts is not None else []
     kept = (
         select(AccountBalanceMonth.account_id.label("account_id"),
                (AccountBalanceMonth.debit_cents * sign).label("debit"),
                (AccountBalanceMonth.credit_cents * sign).label("credit"))
         .join(Account, Account.id == AccountBalanceMonth.account_id)
-        .where(Account.book_id == book_id)
+        .where(Account.book_id == book_id, *wanted)
     )
     if as_of is None:
         return [kept]
@@ -132,19 +137,21 @@ def _parts(book_id: int, as_of: dt.date | None, sign: int) -> list[Select[int, i
             select(Posting.account_id, (debit * sign).label("debit"),
                    (credit * sign).label("credit"))
             .join(Entry, Entry.id == Posting.entry_id)
+            .join(Account, Account.id == Posting.account_id)
             .where(Entry.book_id == book_id, counts_in_balances(), Entry.date >= cut,
-                   Entry.date <= as_of))
+                   Entry.date <= as_of, *wanted))
     return parts
 
 
-def movements(book_id: int, as_of: dt.date | None = None,
-              from_date: dt.date | None = None) -> Subquery:
+def movements(book_id: int, as_of: dt.date | None = None, from_date: dt.date | None = None,
+              accounts: ColumnElement[bool] | None = None) -> Subquery:
     """Rows (account_id, debit, credit) to be summed per account: the totals of the postings
-    counted in balances dated up to ``as_of`` (all by default) and from ``from_date``."""
-    parts = _parts(book_id, as_of, 1)
+    counted in balances dated up to ``as_of`` (all by default) and from ``from_date``, of the
+    accounts matching ``accounts`` (a condition on ``Account``; all by default)."""
+    parts = _parts(book_id, as_of, 1, accounts)
     if from_date is not None:
         # Movements from D are the totals at as_of less the totals the day before D.
-        parts += _parts(book_id, from_date - ONE_DAY, -1)
+        parts += _parts(book_id, from_date - ONE_DAY, -1, accounts)
     if len(parts) == 1:
         return parts[0].subquery("kept")
     return union_all(*parts).subquery("kept")
@@ -164,7 +171,10 @@ def balances_at(
     ``prefix`` keeps the accounts whose code starts with it; ``accounts`` is any other
     condition on ``Account``.
     """
-    m = movements(book_id, as_of, from_date)
+    if prefix:
+        by_prefix = Account.code.startswith(prefix, autoescape=True)
+        accounts = by_prefix if accounts is None else and_(accounts, by_prefix)
+    m = movements(book_id, as_of, from_date, accounts)
     debit, credit = func.sum(m.c.debit), func.sum(m.c.credit)
     query = (
         select(Account.code, Account.label, debit, credit)
@@ -174,10 +184,6 @@ def balances_at(
         .having(or_(debit != 0, credit != 0))
         .order_by(Account.code)
     )
-    if prefix:
-        query = query.where(Account.code.startswith(prefix, autoescape=True))
-    if accounts is not None:
-        query = query.where(accounts)
     return [AccountTotals(code, label, int(d), int(c))
             for code, label, d, c in session.execute(query).all()]
 
@@ -191,11 +197,8 @@ def total_at(
     from_date: dt.date | None = None,
 ) -> int:
     """Signed total (debit − credit) of the accounts matching ``accounts`` (all by default)."""
-    m = movements(book_id, as_of, from_date)
+    m = movements(book_id, as_of, from_date, accounts)
     query = select(func.coalesce(func.sum(m.c.debit - m.c.credit), literal(0)))
-    if accounts is not None:
-        query = query.select_from(m).join(Account, Account.id == m.c.account_id) \
-            .where(accounts)
     return int(session.execute(query).scalar_one())
 
 

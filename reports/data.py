@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from cigales import chart
@@ -51,7 +51,7 @@ from cigales.services.portfolio import (
 from cigales.services.savings import arrears as savings_arrears
 from cigales.shares import net_assets_by_day
 from ledger.money import Money
-from ledger.queries import chain_head
+from ledger.queries import balances_by_account, chain_head
 from ledger.schema import Account, Entry, FiscalYear, Posting, counts_in_balances
 from reports.club_view import ClubView
 
@@ -131,19 +131,28 @@ def balances_before_closing(session: Session, book_id: int, year: int,
     ``before_entry``, only entries before that one (the liquidation's first entry: the
     liquidation year's accounts are those on which the final distribution was made).
     """
-    conds = [Entry.book_id == book_id, counts_in_balances(),
-             Entry.date <= dt.date(year, 12, 31),
-             Entry.id.not_in(_closing_entry_ids(book_id, year))]
+    # The kept balances at the year's end (and the day before from_date), less the postings
+    # of the entries left out: that year's closing entries, and the liquidation's.
+    end = dt.date(year, 12, 31)
+    totals = {code: m.cents for code, m in balances_by_account(session, book_id, end).items()}
+    if from_date is not None:
+        for code, m in balances_by_account(session, book_id,
+                                           from_date - dt.timedelta(days=1)).items():
+            totals[code] = totals.get(code, 0) - m.cents
+    left_out: ColumnElement[bool] = Entry.id.in_(_closing_entry_ids(book_id, year))
+    if before_entry is not None:
+        left_out = or_(left_out, Entry.id >= before_entry)
+    conds = [Entry.book_id == book_id, counts_in_balances(), Entry.date <= end, left_out]
     if from_date is not None:
         conds.append(Entry.date >= from_date)
-    if before_entry is not None:
-        conds.append(Entry.id < before_entry)
     rows = session.execute(
         select(Account.code, func.sum(Posting.amount_cents))
         .select_from(Posting).join(Entry, Entry.id == Posting.entry_id)
         .join(Account, Account.id == Posting.account_id)
         .where(and_(*conds)).group_by(Account.code)).all()
-    return {code: Money(int(total)) for code, total in rows if int(total)}
+    for code, total in rows:
+        totals[code] = totals.get(code, 0) - int(total)
+    return {code: Money(total) for code, total in sorted(totals.items()) if total}
 
 
 def _labels(session: Session, book_id: int) -> dict[str, str]:

@@ -217,6 +217,8 @@ CLUB_TABLES: dict[str, Scope] = {
         "club_id IN (SELECT id FROM club)",
         "member_id IN (SELECT id FROM member WHERE member.club_id = statement_mailing.club_id)"),
     "bank_reconciliation": Scope("club_id IN (SELECT id FROM club)"),
+    # Migration 0013_16b: kept balances, written by ledger.post with the postings.
+    "account_balance_month": Scope("account_id IN (SELECT id FROM account)"),
 }
 
 # Tables the federation role may read besides the views: the yearly returns clubs send
