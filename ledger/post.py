@@ -18,7 +18,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -165,6 +166,10 @@ class _Locked:
     counters: dict[str, int] = field(default_factory=dict)
     years: dict[int, bool] = field(default_factory=dict)  # year -> closed
     accounts: dict[str, tuple[int, bool]] = field(default_factory=dict)  # code -> (id, postable)
+    # Deferred finishing (see deferred()): entries from this seq on are written but not sealed
+    # yet, and the book row and these journals' counters still hold their old values.
+    pending_from: int | None = None
+    dirty_journals: set[str] = field(default_factory=set)
 
 
 def _locked_books(session: Session) -> dict[int, _Locked]:
@@ -174,16 +179,105 @@ def _locked_books(session: Session) -> dict[int, _Locked]:
 
 def forget(session: Session, book_id: int | None = None) -> None:
     """Drop what this transaction knows of a book (all books by default): for a writer of
-    ledger rows other than this module (ledger.closing closes fiscal years)."""
+    ledger rows other than this module (ledger.closing closes fiscal years). Entries still
+    to be sealed are finished first (settle())."""
+    settle(session, book_id)
     if book_id is None:
         session.info.pop(_UOW, None)
     else:
         _locked_books(session).pop(book_id, None)
 
 
+# -- deferred finishing ---------------------------------------------------------------------------
+# Each write ends with three statements that do not depend on the entry's content: seal the
+# new entries, move the book's chain head, store the journal counters. A service that writes
+# many entries to a book in one transaction (a demo club, a bank statement, a month's
+# savings) runs inside deferred(): entries and postings are inserted at once (their ids are
+# returned to the caller), and the three statements run once, for every entry written since,
+# when the block ends, before the transaction commits, or before anything in this package
+# reads what they write (closing, the audit, the chain head). Sealing still goes through the
+# database guard, entry by entry (balance, two lines); the hash chain is computed at write
+# time exactly as before. Nothing is deferred inside a savepoint, and a savepoint cannot begin
+# while entries wait (RuntimeError): rolling one back could otherwise undo a settlement.
+_DEFER = "ledger.post.defer"
+
+
+@contextmanager
+def deferred(session: Session) -> Iterator[None]:
+    """Finish the entries written inside the block together, when it ends normally. After an
+    error the entries wait for the commit (which finishes them) or the rollback."""
+    session.info[_DEFER] = session.info.get(_DEFER, 0) + 1
+    try:
+        yield
+    finally:
+        session.info[_DEFER] -= 1
+        if not session.info[_DEFER]:
+            del session.info[_DEFER]
+    settle(session)
+
+
+def _deferring(session: Session) -> bool:
+    return _DEFER in session.info and not session.in_nested_transaction()
+
+
+def pending(session: Session) -> bool:
+    """True when entries written by this transaction are not sealed yet."""
+    return any(b.pending_from is not None for b in _locked_books(session).values())
+
+
+def settle(session: Session, book_id: int | None = None) -> None:
+    """Seal the entries written and not yet sealed, and store the book's chain head and
+    journal counters (all books by default): three statements per book at most."""
+    books = _locked_books(session)
+    for locked in [books[book_id]] if book_id in books else (
+            list(books.values()) if book_id is None else []):
+        if locked.pending_from is None:
+            continue
+        try:
+            session.execute(
+                update(Entry)
+                .where(and_(Entry.book_id == locked.id, Entry.seq >= locked.pending_from,
+                            Entry.seq <= locked.seq))
+                .values(sealed=True)
+                .execution_options(synchronize_session=False)
+            )
+            session.execute(
+                update(Book).where(Book.id == locked.id)
+                .values(chain_seq=locked.seq, head_hash=locked.head)
+                .execution_options(synchronize_session=False)
+            )
+            for j in sorted(locked.dirty_journals):
+                session.execute(
+                    update(JournalCounter)
+                    .where(JournalCounter.book_id == locked.id, JournalCounter.journal == j)
+                    .values(last_number=locked.counters[j])
+                )
+        except (IntegrityError, DBAPIError) as exc:
+            raise translate_db_error(exc) from exc
+        locked.pending_from = None
+        locked.dirty_journals.clear()
+        session.expire(locked.orm)
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    # The safety net: a transaction never commits entries that are not sealed.
+    settle(session)
+
+
+@event.listens_for(Session, "after_transaction_create")
+def _transaction_created(session: Session, transaction: Any) -> None:
+    if transaction.nested and pending(session):
+        raise RuntimeError("ledger.post: call settle() before beginning a savepoint while "
+                           "entries wait to be sealed")
+
+
 @event.listens_for(Session, "after_transaction_end")
-def _transaction_ended(session: Session, _transaction: Any) -> None:
-    session.info.pop(_UOW, None)
+def _transaction_ended(session: Session, transaction: Any) -> None:
+    # A flush runs in a subtransaction of the same database transaction: what was read stays
+    # true. The end of the transaction itself or of a savepoint drops it.
+    if transaction.nested or transaction.parent is None:
+        session.info.pop(_UOW, None)
 
 
 def fiscal_year_bounds(opened_on: dt.date, year: int) -> tuple[dt.date, dt.date]:
@@ -301,11 +395,14 @@ def post_entries(
     results: list[PostedEntry | None] = [None] * len(drafts)
     keyed = {d.key for d in drafts if d.key is not None}
     if keyed:
+        # Plain rows, not ORM objects: this runs for every keyed entry (savings, bank lines).
         existing = {
             e.idem_key: e
             for e in session.execute(
-                select(Entry).where(Entry.book_id == book_id, Entry.idem_key.in_(keyed))
-            ).scalars()
+                select(Entry.id, Entry.idem_key, Entry.journal, Entry.number, Entry.date,
+                       Entry.label, Entry.hash, Entry.content_digest)
+                .where(Entry.book_id == book_id, Entry.idem_key.in_(keyed))
+            )
         }
     else:
         existing = {}
@@ -444,29 +541,20 @@ def _write(
         # statement (statement journal, trigger and foreign-key set-up), which made this
         # the slowest step of bulk posting; the rows, triggers and checks are the same.
         session.execute(insert(_POSTING_TABLE).returning(_POSTING_TABLE.c.id), posting_rows)
-        session.execute(
-            update(Entry)
-            .where(and_(Entry.book_id == book.id, Entry.seq >= first_seq, Entry.seq <= seq))
-            .values(sealed=True)
-            .execution_options(synchronize_session=False)
-        )
-        session.execute(
-            update(Book).where(Book.id == book.id).values(chain_seq=seq, head_hash=head)
-            .execution_options(synchronize_session=False)
-        )
-        for j in journals:
-            session.execute(
-                update(JournalCounter)
-                .where(JournalCounter.book_id == book.id, JournalCounter.journal == j)
-                .values(last_number=counters[j])
-            )
     except (IntegrityError, DBAPIError) as exc:
-        forget(session, book.id)
+        # Re-read the book next time, unless entries written before wait to be sealed: their
+        # range must survive, for the commit's settle() (the state has not moved).
+        if book.pending_from is None:
+            _locked_books(session).pop(book.id, None)
         raise translate_db_error(exc) from exc
     # Only once every statement has succeeded: the transaction's view of the book moves on.
+    if book.pending_from is None:
+        book.pending_from = first_seq
     book.seq, book.head = seq, head
     book.counters.update(counters)
-    session.expire(book.orm)
+    book.dirty_journals.update(journals)
+    if not _deferring(session):
+        settle(session, book.id)
     for entry_id, i, (number, digest) in zip(ids, to_write, numbered, strict=True):
         d = drafts[i]
         results[i] = PostedEntry(entry_id, d.journal, number, d.date, d.label, digest,

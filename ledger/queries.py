@@ -294,6 +294,9 @@ def journal(
 
 def chain_head(session: Session, book_id: int) -> tuple[int, str]:
     """(number of entries in the chain, hash of the last one)."""
+    from ledger.post import settle  # the head this transaction moved, if it deferred it
+
+    settle(session, book_id)
     row = session.execute(select(Book.chain_seq, Book.head_hash).where(Book.id == book_id)).one()
     return int(row[0]), str(row[1])
 

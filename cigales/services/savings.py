@@ -13,6 +13,7 @@ from cigales import chart, policy
 from cigales.errors import Amount, CigalesError, Notice
 from cigales.models import CapitalMovement, Club, Member
 from cigales.phases import Lifecycle
+from cigales.services import uow
 from cigales.services.lifecycle import lifecycle, not_in_future
 from cigales.services.members import MemberAlreadyLeft, MemberNotActive, get_member
 from cigales.services.membership import check_enough_members
@@ -57,6 +58,25 @@ def paid_in_year(session: Session, member: Member, year: int) -> Money:
     return Money(int(total))
 
 
+_YEAR_TOTALS = "savings_by_year"
+
+
+def year_totals(session: Session, club: Club) -> dict[tuple[int, int], int]:
+    """Savings paid per (member id, year), in cents: read once per transaction, kept up to
+    date by add_saving and read again after any other write to capital_movement."""
+    def load() -> dict[tuple[int, int], int]:
+        totals: dict[tuple[int, int], int] = {}
+        for member_id, date, cents in session.execute(
+                select(CapitalMovement.member_id, CapitalMovement.date,
+                       CapitalMovement.amount_cents)
+                .where(CapitalMovement.club_id == club.id, CapitalMovement.kind == "saving")):
+            key = (member_id, date.year)
+            totals[key] = totals.get(key, 0) + int(cents)
+        return totals
+
+    return uow.cached(session, (_YEAR_TOTALS, club.id), frozenset({"capital_movement"}), load)
+
+
 def add_saving(
     session: Session,
     club: Club,
@@ -82,10 +102,16 @@ def add_saving(
         key=key))
     warnings: list[Notice] = []
     if entry.created:
+        # The year's total this transaction knows stays valid: this insert adds to it.
+        cache_key = (_YEAR_TOTALS, club.id)
+        totals = uow.peek(session, cache_key)
         session.execute(insert(CapitalMovement).values(
             club_id=club.id, member_id=member.id, date=date, kind="saving",
-            amount_cents=amount.cents, entry_id=entry.id))
-        year_total = paid_in_year(session, member, date.year)
+            amount_cents=amount.cents, entry_id=entry.id)
+            .execution_options(uow_keep=frozenset({cache_key})))
+        if totals is not None:
+            totals[(member.id, date.year)] = totals.get((member.id, date.year), 0) + amount.cents
+        year_total = Money(year_totals(session, club).get((member.id, date.year), 0))
         if year_total > policy.YEARLY_SAVING_CAP:
             warnings.append(Notice(
                 "yearly_cap_exceeded",
