@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from sqlalchemy import and_, event, func, insert, select, update
+from sqlalchemy import bindparam, event, func, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -234,24 +234,13 @@ def settle(session: Session, book_id: int | None = None) -> None:
         if locked.pending_from is None:
             continue
         try:
-            session.execute(
-                update(Entry)
-                .where(and_(Entry.book_id == locked.id, Entry.seq >= locked.pending_from,
-                            Entry.seq <= locked.seq))
-                .values(sealed=True)
-                .execution_options(synchronize_session=False)
-            )
-            session.execute(
-                update(Book).where(Book.id == locked.id)
-                .values(chain_seq=locked.seq, head_hash=locked.head)
-                .execution_options(synchronize_session=False)
-            )
+            session.execute(_SEAL, {"b_id": locked.id, "first": locked.pending_from,
+                                    "last": locked.seq})
+            session.execute(_MOVE_HEAD, {"b_id": locked.id, "seq": locked.seq,
+                                         "head": locked.head})
             for j in sorted(locked.dirty_journals):
-                session.execute(
-                    update(JournalCounter)
-                    .where(JournalCounter.book_id == locked.id, JournalCounter.journal == j)
-                    .values(last_number=locked.counters[j])
-                )
+                session.execute(_STORE_COUNTER, {"b_id": locked.id, "j": j,
+                                                 "n": locked.counters[j]})
         except (IntegrityError, DBAPIError) as exc:
             raise translate_db_error(exc) from exc
         locked.pending_from = None
@@ -398,11 +387,7 @@ def post_entries(
         # Plain rows, not ORM objects: this runs for every keyed entry (savings, bank lines).
         existing = {
             e.idem_key: e
-            for e in session.execute(
-                select(Entry.id, Entry.idem_key, Entry.journal, Entry.number, Entry.date,
-                       Entry.label, Entry.hash, Entry.content_digest)
-                .where(Entry.book_id == book_id, Entry.idem_key.in_(keyed))
-            )
+            for e in session.execute(_KEYED_ENTRIES, {"book_id": book_id, "keys": list(keyed)})
         }
     else:
         existing = {}
@@ -522,12 +507,7 @@ def _write(
         # INSERT statement per entry. Unordered RETURNING is batched into multi-row INSERTs;
         # seq is unique per book and known for every row written here (the book row is
         # locked), so it maps each returned id back to its draft whatever the row order.
-        returned: dict[int, int] = dict(
-            session.execute(
-                insert(_ENTRY_TABLE).returning(_ENTRY_TABLE.c.seq, _ENTRY_TABLE.c.id),
-                entry_rows,
-            ).all()
-        )
+        returned: dict[int, int] = dict(session.execute(_INSERT_ENTRIES, entry_rows).all())
         ids = [returned[s] for s in range(first_seq, seq + 1)]
         posting_rows = [
             {"entry_id": entry_id, "line_no": n, "account_id": account_ids[code],
@@ -540,7 +520,7 @@ def _write(
         # instead of an executemany() of one-row INSERTs. SQLite pays a fixed cost per
         # statement (statement journal, trigger and foreign-key set-up), which made this
         # the slowest step of bulk posting; the rows, triggers and checks are the same.
-        session.execute(insert(_POSTING_TABLE).returning(_POSTING_TABLE.c.id), posting_rows)
+        session.execute(_INSERT_POSTINGS, posting_rows)
     except (IntegrityError, DBAPIError) as exc:
         # Re-read the book next time, unless entries written before wait to be sealed: their
         # range must survive, for the commit's settle() (the state has not moved).
@@ -564,6 +544,30 @@ def _write(
 # The Core tables behind the mapped classes, for the bulk inserts in _write().
 _ENTRY_TABLE = metadata.tables[Entry.__tablename__]
 _POSTING_TABLE = metadata.tables[Posting.__tablename__]
+# Performance: the statements run for every entry are built once (building a statement costs
+# more than SQLAlchemy's compiled-statement cache saves); the values are bound per call.
+_INSERT_ENTRIES = insert(_ENTRY_TABLE).returning(_ENTRY_TABLE.c.seq, _ENTRY_TABLE.c.id)
+_INSERT_POSTINGS = insert(_POSTING_TABLE).returning(_POSTING_TABLE.c.id)
+_KEYED_ENTRIES = (
+    # Plain rows, not ORM objects: this runs for every keyed entry (savings, bank lines).
+    select(Entry.id, Entry.idem_key, Entry.journal, Entry.number, Entry.date, Entry.label,
+           Entry.hash, Entry.content_digest)
+    .where(Entry.book_id == bindparam("book_id"),
+           Entry.idem_key.in_(bindparam("keys", expanding=True)))
+)
+_SEAL = (update(_ENTRY_TABLE)
+         .where(_ENTRY_TABLE.c.book_id == bindparam("b_id"),
+                _ENTRY_TABLE.c.seq.between(bindparam("first"), bindparam("last")))
+         .values(sealed=True))
+_MOVE_HEAD = (update(metadata.tables[Book.__tablename__])
+              .where(metadata.tables[Book.__tablename__].c.id == bindparam("b_id"))
+              .values(chain_seq=bindparam("seq"), head_hash=bindparam("head")))
+_STORE_COUNTER = (update(metadata.tables[JournalCounter.__tablename__])
+                  .where(metadata.tables[JournalCounter.__tablename__].c.book_id
+                         == bindparam("b_id"),
+                         metadata.tables[JournalCounter.__tablename__].c.journal
+                         == bindparam("j"))
+                  .values(last_number=bindparam("n")))
 
 
 def translate_db_error(exc: DBAPIError) -> Exception:
