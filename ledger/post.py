@@ -20,7 +20,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from sqlalchemy import bindparam, event, func, insert, select, update
@@ -197,8 +197,9 @@ def forget(session: Session, book_id: int | None = None) -> None:
 # when the block ends, before the transaction commits, or before anything in this package
 # reads what they write (closing, the audit, the chain head). Sealing still goes through the
 # database guard, entry by entry (balance, two lines); the hash chain is computed at write
-# time exactly as before. Nothing is deferred inside a savepoint, and a savepoint cannot begin
-# while entries wait (RuntimeError): rolling one back could otherwise undo a settlement.
+# time exactly as before. A savepoint rolled back restores what the transaction knew when it
+# began (entries waiting from before it included), so its own entries are neither numbered
+# nor sealed nor chained.
 _DEFER = "ledger.post.defer"
 
 
@@ -217,7 +218,7 @@ def deferred(session: Session) -> Iterator[None]:
 
 
 def _deferring(session: Session) -> bool:
-    return _DEFER in session.info and not session.in_nested_transaction()
+    return _DEFER in session.info
 
 
 def pending(session: Session) -> bool:
@@ -250,23 +251,64 @@ def settle(session: Session, book_id: int | None = None) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
+    nested = session.get_nested_transaction()
+    if nested is not None:
+        # A savepoint's release (the project commits only through cigales.db.session_scope,
+        # after every savepoint has ended): remembered, so that what the transaction has read
+        # outlives it (ends_unit_of_work); its entries wait with the others.
+        session.info.setdefault(_RELEASED, []).append(nested)
+        return
     # The safety net: a transaction never commits entries that are not sealed.
     settle(session)
 
 
+_RELEASED = "ledger.post.released_savepoints"
+
+
+def ends_unit_of_work(session: Session, transaction: Any) -> bool:
+    """Whether what a transaction has read (here, services.uow, the life cycle) must be
+    dropped when ``transaction`` ends: at the end of the database transaction itself and of a
+    savepoint rolled back; not at the end of a flush's subtransaction nor of a savepoint
+    released, whose writes stay and kept that state up to date as they were made."""
+    if transaction.parent is None:
+        return True
+    if not transaction.nested:
+        return False
+    return not any(t is transaction for t in session.info.get(_RELEASED, ()))
+
+
 @event.listens_for(Session, "after_transaction_create")
 def _transaction_created(session: Session, transaction: Any) -> None:
-    if transaction.nested and pending(session):
-        raise RuntimeError("ledger.post: call settle() before beginning a savepoint while "
-                           "entries wait to be sealed")
+    # A savepoint remembers what the transaction knew of its books when it began: rolled
+    # back, it restores exactly that (entries still waiting to be sealed from before it
+    # included); released, it forgets the copy.
+    if transaction.nested:
+        session.info.setdefault(_SNAPSHOTS, []).append((transaction, {
+            book_id: replace(locked, counters=dict(locked.counters), years=dict(locked.years),
+                             accounts=dict(locked.accounts),
+                             dirty_journals=set(locked.dirty_journals))
+            for book_id, locked in _locked_books(session).items()}))
+
+
+_SNAPSHOTS = "ledger.post.savepoints"
 
 
 @event.listens_for(Session, "after_transaction_end")
 def _transaction_ended(session: Session, transaction: Any) -> None:
-    # A flush runs in a subtransaction of the same database transaction: what was read stays
-    # true. The end of the transaction itself or of a savepoint drops it.
-    if transaction.nested or transaction.parent is None:
-        session.info.pop(_UOW, None)
+    if transaction.parent is None:
+        for key in (_UOW, _RELEASED, _SNAPSHOTS):
+            session.info.pop(key, None)
+        return
+    if not transaction.nested:
+        return  # a flush's subtransaction
+    snapshots = session.info.get(_SNAPSHOTS, [])
+    mine = next((i for i, (t, _) in enumerate(snapshots) if t is transaction), None)
+    snapshot = snapshots.pop(mine)[1] if mine is not None else None
+    if ends_unit_of_work(session, transaction):  # rolled back
+        if snapshot is None:
+            session.info.pop(_UOW, None)
+        else:
+            session.info[_UOW] = snapshot
 
 
 def fiscal_year_bounds(opened_on: dt.date, year: int) -> tuple[dt.date, dt.date]:

@@ -57,7 +57,7 @@ from cigales.services.lifecycle import lifecycle, not_in_future
 from cigales.services.members import get_member
 from ledger.errors import UserError
 from ledger.money import Money
-from ledger.post import PostedEntry
+from ledger.post import PostedEntry, deferred
 from ledger.queries import account_balance
 from ledger.schema import Account, Book, Entry, FiscalYear, Posting
 
@@ -328,8 +328,11 @@ def book_batch(session: Session, club: Club, proposals: Sequence[Proposal], info
         import_id = record.id
     session.info["bank_import_id"] = import_id
     try:
-        for p in todo:
-            p.match = book_proposal(session, club, p, today)
+        # One unit of work: the batch's entries are sealed together (ledger.post.deferred);
+        # a line refused inside its savepoint leaves nothing behind, as before.
+        with deferred(session):
+            for p in todo:
+                p.match = book_proposal(session, club, p, today)
     finally:
         session.info.pop("bank_import_id", None)
     session.execute(update(BankImport).where(BankImport.id == import_id).values(

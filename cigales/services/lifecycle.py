@@ -20,7 +20,7 @@ from cigales.services.clubs import cash_balance
 from cigales.shares import NET_ASSET_CLASSES, net_assets, positions, share_text
 from ledger.errors import N_
 from ledger.money import Money, allocate
-from ledger.post import EntryDraft, Line, post_entries
+from ledger.post import EntryDraft, Line, ends_unit_of_work, post_entries
 from ledger.queries import balances_by_account
 from ledger.schema import Account, Entry
 
@@ -32,9 +32,8 @@ _EVENTS = "cigales.lifecycle.events"
 
 @sa_event.listens_for(Session, "after_transaction_end")
 def _transaction_ended(session: Session, transaction: Any) -> None:
-    # A flush runs in a subtransaction of the same database transaction: what was read stays
-    # true. The end of the transaction itself or of a savepoint drops it.
-    if transaction.nested or transaction.parent is None:
+    # Kept across a flush and a released savepoint (ledger.post.ends_unit_of_work).
+    if ends_unit_of_work(session, transaction):
         session.info.pop(_EVENTS, None)
 
 

@@ -22,6 +22,8 @@ from typing import Any, TypeVar
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from ledger.post import ends_unit_of_work
+
 _KEY = "cigales.uow"
 T = TypeVar("T")
 
@@ -86,7 +88,6 @@ def _on_flush(session: Session, _context: Any) -> None:
 
 @event.listens_for(Session, "after_transaction_end")
 def _transaction_ended(session: Session, transaction: Any) -> None:
-    # A flush runs in a subtransaction of the same database transaction: what was read stays
-    # true. The end of the transaction itself or of a savepoint drops it.
-    if transaction.nested or transaction.parent is None:
+    # Kept across a flush and a released savepoint (ledger.post.ends_unit_of_work).
+    if ends_unit_of_work(session, transaction):
         session.info.pop(_KEY, None)

@@ -179,19 +179,37 @@ def test_deferred_entries_vanish_with_a_rollback(engine):
         assert check_book(s, club.book_id) == []
 
 
-def test_a_savepoint_cannot_begin_while_entries_wait(engine):
+def test_a_savepoint_rolled_back_among_deferred_entries_leaves_no_trace(engine):
+    club = make_club(engine)
+    with db.session_scope(engine) as s, deferred(s):
+        post_entry(s, club.book_id, fees(1))  # waits to be sealed
+        with pytest.raises(errors.UnknownAccount), s.begin_nested():
+            post_entry(s, club.book_id, fees(2))
+            post_entry(s, club.book_id, draft(D(2021, 4, 3), ("6270-X", "1,00"),
+                                              ("5121", "-1,00")))
+        assert pending(s)  # entry 1 still waits; entry 2 went with the savepoint
+        with s.begin_nested():  # released: its entry stays, to be sealed with the others
+            assert post_entry(s, club.book_id, fees(4)).number == 2
+        assert post_entry(s, club.book_id, fees(5)).number == 3
+    assert _unsealed(engine, club.book_id) == 0
+    with db.session_scope(engine, write=False) as s:
+        assert chain_head(s, club.book_id)[0] == 3
+        assert check_book(s, club.book_id) == []
+
+
+def test_a_savepoint_rolled_back_after_a_settle_restores_what_waited(engine):
     club = make_club(engine)
     with db.session_scope(engine) as s, deferred(s):
         post_entry(s, club.book_id, fees(1))
-        with pytest.raises(RuntimeError, match="settle"):
-            s.begin_nested()
-        settle(s)
-        with s.begin_nested():  # nothing waits any more; inside, entries are finished at once
-            post_entry(s, club.book_id, fees(2))
-            assert not pending(s)
-        post_entry(s, club.book_id, fees(3))
+        savepoint = s.begin_nested()
+        post_entry(s, club.book_id, fees(2))
+        settle(s)  # seals 1 and 2 inside the savepoint...
+        savepoint.rollback()  # ...which undoes it: entry 1 waits again
+        assert pending(s)
+        assert post_entry(s, club.book_id, fees(3)).number == 2
+    assert _unsealed(engine, club.book_id) == 0
     with db.session_scope(engine, write=False) as s:
-        assert chain_head(s, club.book_id)[0] == 3
+        assert chain_head(s, club.book_id)[0] == 2
         assert check_book(s, club.book_id) == []
 
 
