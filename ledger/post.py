@@ -166,6 +166,8 @@ class _Locked:
     counters: dict[str, int] = field(default_factory=dict)
     years: dict[int, bool] = field(default_factory=dict)  # year -> closed
     accounts: dict[str, tuple[int, bool]] = field(default_factory=dict)  # code -> (id, postable)
+    # Idempotency keys known not to be used in the book (prefetch_keys()).
+    absent_keys: set[str] = field(default_factory=set)
     # Deferred finishing (see deferred()): entries from this seq on are written but not sealed
     # yet, and the book row and these journals' counters still hold their old values.
     pending_from: int | None = None
@@ -286,7 +288,8 @@ def _transaction_created(session: Session, transaction: Any) -> None:
         session.info.setdefault(_SNAPSHOTS, []).append((transaction, {
             book_id: replace(locked, counters=dict(locked.counters), years=dict(locked.years),
                              accounts=dict(locked.accounts),
-                             dirty_journals=set(locked.dirty_journals))
+                             dirty_journals=set(locked.dirty_journals),
+                             absent_keys=set(locked.absent_keys))
             for book_id, locked in _locked_books(session).items()}))
 
 
@@ -425,11 +428,14 @@ def post_entries(
     ]
     results: list[PostedEntry | None] = [None] * len(drafts)
     keyed = {d.key for d in drafts if d.key is not None}
-    if keyed:
+    # Keys prefetch_keys() found unused need no look-up (they are dropped when written).
+    unknown = keyed - book.absent_keys
+    if unknown:
         # Plain rows, not ORM objects: this runs for every keyed entry (savings, bank lines).
         existing = {
             e.idem_key: e
-            for e in session.execute(_KEYED_ENTRIES, {"book_id": book_id, "keys": list(keyed)})
+            for e in session.execute(_KEYED_ENTRIES, {"book_id": book_id,
+                                                      "keys": list(unknown)})
         }
     else:
         existing = {}
@@ -575,6 +581,7 @@ def _write(
     book.seq, book.head = seq, head
     book.counters.update(counters)
     book.dirty_journals.update(journals)
+    book.absent_keys.difference_update(drafts[i].key for i in to_write)
     if not _deferring(session):
         settle(session, book.id)
     for entry_id, i, (number, digest) in zip(ids, to_write, numbered, strict=True):
@@ -638,6 +645,19 @@ def _next_open_start(session: Session, book: BookLike) -> str:
     if last_closed is None:
         return book.opened_on.isoformat()
     return dt.date(last_closed + 1, 1, 1).isoformat()
+
+
+def prefetch_keys(session: Session, book_id: int, keys: Iterable[str]) -> None:
+    """Look up many idempotency keys at once for entries about to be posted one by one (a bank
+    statement's lines): the ones not used yet need no look-up each when posted. The book is
+    locked, so no other writer can use them before this transaction ends."""
+    wanted = set(keys)
+    if not wanted:
+        return
+    book = _lock_book(session, book_id)
+    used = {e.idem_key for e in session.execute(_KEYED_ENTRIES, {"book_id": book_id,
+                                                                 "keys": list(wanted)})}
+    book.absent_keys.update(wanted - used)
 
 
 def post_entry(session: Session, book_id: int, draft: EntryDraft) -> PostedEntry:
