@@ -394,6 +394,9 @@ def main() -> int:
                                      "existing region there is reused")
     parser.add_argument("--runs", type=int, default=3, help="runs of each command (default 3)")
     parser.add_argument("--keep", help="folder for the database and journals (kept)")
+    parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                        help="time the targets are judged on (default wall; cpu on a shared "
+                             "machine)")
     parser.add_argument("--strict", action="store_true", help="exit 1 if a target is missed")
     args = parser.parse_args()
     if args.clubs < 1 or args.templates < 1 or args.runs < 1:
@@ -477,22 +480,25 @@ def main() -> int:
 
     # -- targets --------------------------------------------------------------------------------
     checks: list[tuple[bool | None, str]] = []
-    club_tb = found["cigales balance (club)"][0]
-    region_tb = found["cigales balance --all (region)"][0]
+    # Which column the targets read: the wall clock (the targets' own terms), or CPU time on
+    # a machine shared with other jobs, where the wall clock mostly measures waiting.
+    col = 0 if args.clock == "wall" else 1
+    club_tb = found["cigales balance (club)"][col]
+    region_tb = found["cigales balance --all (region)"][col]
     for tool, minimum in (("ledger", MIN_RATIO_CLUB_VS_LEDGER),
                           ("hledger", MIN_RATIO_CLUB_VS_HLEDGER)):
         key = f"{tool} bal (region journal)"
         if key in found:
-            ratio = found[key][0] / club_tb
+            ratio = found[key][col] / club_tb
             checks.append((ratio >= minimum, (f"one club's trial balance {ratio:.1f}x faster "
                            f"than {tool} on the region's books >= {minimum:.0f}x (#13)")))
-            club_ratio = found[f"{tool} bal (club journal)"][0] / club_tb
+            club_ratio = found[f"{tool} bal (club journal)"][col] / club_tb
             checks.append((None, (f"one club's trial balance {club_ratio:.2f}x as fast as "
                            f"{tool} on that club's journal (printed, no target)")))
         else:
             checks.append((False, f"{tool}: not installed, ratio not measured"))
     if "raw aggregate (region)" in found:
-        ratio = region_tb / found["raw aggregate (region)"][0]
+        ratio = region_tb / found["raw aggregate (region)"][col]
         checks.append((ratio <= MAX_REGION_VS_SQLITE, (f"region trial balance {ratio:.2f}x the "
                        f"raw aggregate <= {MAX_REGION_VS_SQLITE:.0f}x (#13)")))
         checks.append((ratio <= MAX_REGION_VS_SQLITE_16, (f"region trial balance {ratio:.2f}x "
@@ -500,17 +506,18 @@ def main() -> int:
     peak = max(rss for name, (_, _, rss) in rows if name.startswith("cigales")) / 1024
     checks.append((peak < MAX_RSS_MB, (f"peak RSS of every cigales command {peak:.0f} MB < "
                    f"{MAX_RSS_MB} MB")))
-    fed = found[f"cigales federation report {YEAR}"][0]
+    fed = found[f"cigales federation report {YEAR}"][col]
     checks.append((fed < MAX_FEDERATION_SECONDS_16, (f"federation report {fed:.2f} s < "
                    f"{MAX_FEDERATION_SECONDS_16:.0f} s for {n_clubs} clubs (#16: 300 clubs)")))
-    agm = found[f"cigales report agm (club, {YEAR})"][0]
+    agm = found[f"cigales report agm (club, {YEAR})"][col]
     checks.append((agm < MAX_AGM_SECONDS_16, (f"AGM pack {agm:.2f} s < {MAX_AGM_SECONDS_16:.0f} s "
                    f"in a {n_clubs}-club database (#16: 300 clubs)")))
     checks.append((agree, "every tool's balances agree"))
-    print("targets")
+    print(f"targets ({args.clock} time)")
     for ok, text in checks:
         print(f"  {'info  ' if ok is None else 'met   ' if ok else 'MISSED'}  {text}")
-    print("(wall clock includes waiting for a CPU on a loaded machine: compare the CPU column)")
+    if args.clock == "wall":
+        print("(wall clock includes waiting for a CPU on a loaded machine: see --clock cpu)")
     tmp.cleanup()
     if not agree:
         return 1
