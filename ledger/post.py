@@ -407,7 +407,7 @@ def _resolve_accounts(session: Session, book: _Locked, codes: set[str]) -> dict[
             raise errors.UnknownAccount(account=code)
         if not found[code][1]:
             raise errors.AccountNotPostable(account=code)
-    return {code: acc_id for code, (acc_id, _) in found.items()}
+    return {code: found[code][0] for code in codes}
 
 
 def post_entries(
