@@ -6,7 +6,8 @@ no reports), into a fresh temporary SQLite file or the database named by ``--db`
 clubs/s, entries/s, postings/s, the statements sent to the database per entry, the time of one
 club end to end, and the extrapolation to the 300 clubs of a regional association. Targets
 (issue #13), each printed as met or MISSED: one club under 60 s, at least 1,000 entries/s,
-at most 5 statements per entry, 300 clubs in under 5 minutes.
+at most 5 statements per entry, 300 clubs in under 5 minutes; with ``--pg URL``, the same clubs
+built on PostgreSQL within 2x of the first run.
 
 Run ``python bench/demo.py --help``; see bench/README.md.
 """
@@ -38,6 +39,7 @@ ASSOCIATION_CLUBS = 300
 MIN_ENTRIES_PER_SECOND = 1_000
 MAX_QUERIES_PER_ENTRY = 5.0
 MAX_REGION_MINUTES = 5.0
+MAX_PG_RATIO = 2.0
 
 
 def postings_of(url: str, book_ids: list[int]) -> int:
@@ -88,6 +90,9 @@ def main() -> int:
     parser.add_argument("--clubs", type=int, default=20, help="clubs to build (default 20)")
     parser.add_argument("--seed", type=int, default=1, help="demo seed (default 1)")
     parser.add_argument("--db", help="database URL (default: a temporary SQLite file)")
+    parser.add_argument("--pg", metavar="URL",
+                        help="also build the same clubs on this PostgreSQL database (an empty "
+                             "one or schema) and check it is within 2x of the first run")
     parser.add_argument("--strict", action="store_true",
                         help="exit 1 if a target is missed")
     args = parser.parse_args()
@@ -133,6 +138,20 @@ def main() -> int:
         (region_minutes < MAX_REGION_MINUTES,
          f"{ASSOCIATION_CLUBS} clubs in {region_minutes:.1f} min < {MAX_REGION_MINUTES:.0f} min"),
     ]
+    if args.pg:
+        pg_times, pg_entries, _books, pg_skipped, pg_statements = run(args.pg, args.clubs,
+                                                                      args.seed)
+        if pg_times and pg_entries == entries:
+            pg_rate = pg_entries / sum(pg_times)
+            print(f"postgresql      {pg_rate:,.0f} entries/s, {pg_statements / pg_entries:.1f} "
+                  f"queries per entry, one club median {statistics.median(pg_times):.2f} s")
+            ratio = (entries / total) / pg_rate
+            checks.append((ratio <= MAX_PG_RATIO, (f"PostgreSQL {ratio:.2f}x slower than "
+                           f"{backend} <= {MAX_PG_RATIO:.0f}x")))
+        else:
+            missing = (f"PostgreSQL: {pg_skipped} clubs already there, not compared (use an "
+                       "empty database or schema)")
+            checks.append((False, missing))
     for ok, text in checks:
         print(f"{'met   ' if ok else 'MISSED'}  {text}")
     missed = sum(1 for ok, _ in checks if not ok)

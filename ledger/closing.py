@@ -29,6 +29,7 @@ from ledger.post import (
     ensure_fiscal_years,
     forget,
     post_entries,
+    settle,
 )
 from ledger.queries import balances_by_account
 from ledger.schema import OPENING_JOURNAL, Book, Entry, FiscalYear
@@ -114,7 +115,9 @@ def close_year(
             drafts.append(EntryDraft("OD", end, f"Affectation du résultat {year}", alloc_lines))
     closing_entries = tuple(post_entries(session, book_id, drafts))
 
-    # 3. Lock the year, then 4. restate balances in the next one.
+    # 3. Lock the year, then 4. restate balances in the next one. Entries waiting to be
+    # sealed (ledger.post.deferred) are sealed first: no entry of a closed year can change.
+    settle(session, book_id)
     session.execute(
         update(FiscalYear)
         .where(FiscalYear.book_id == book_id, FiscalYear.year == year)

@@ -19,11 +19,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from sqlalchemy import and_, event, func, insert, select, update
+from sqlalchemy import bindparam, event, func, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -167,6 +168,12 @@ class _Locked:
     counters: dict[str, int] = field(default_factory=dict)
     years: dict[int, bool] = field(default_factory=dict)  # year -> closed
     accounts: dict[str, tuple[int, bool]] = field(default_factory=dict)  # code -> (id, postable)
+    # Idempotency keys known not to be used in the book (prefetch_keys()).
+    absent_keys: set[str] = field(default_factory=set)
+    # Deferred finishing (see deferred()): entries from this seq on are written but not sealed
+    # yet, and the book row and these journals' counters still hold their old values.
+    pending_from: int | None = None
+    dirty_journals: set[str] = field(default_factory=set)
 
 
 def _locked_books(session: Session) -> dict[int, _Locked]:
@@ -176,16 +183,137 @@ def _locked_books(session: Session) -> dict[int, _Locked]:
 
 def forget(session: Session, book_id: int | None = None) -> None:
     """Drop what this transaction knows of a book (all books by default): for a writer of
-    ledger rows other than this module (ledger.closing closes fiscal years)."""
+    ledger rows other than this module (ledger.closing closes fiscal years). Entries still
+    to be sealed are finished first (settle())."""
+    settle(session, book_id)
     if book_id is None:
         session.info.pop(_UOW, None)
     else:
         _locked_books(session).pop(book_id, None)
 
 
+# -- deferred finishing ---------------------------------------------------------------------------
+# Each write ends with three statements that do not depend on the entry's content: seal the
+# new entries, move the book's chain head, store the journal counters. A service that writes
+# many entries to a book in one transaction (a demo club, a bank statement, a month's
+# savings) runs inside deferred(): entries and postings are inserted at once (their ids are
+# returned to the caller), and the three statements run once, for every entry written since,
+# when the block ends, before the transaction commits, or before anything in this package
+# reads what they write (closing, the audit, the chain head). Sealing still goes through the
+# database guard, entry by entry (balance, two lines); the hash chain is computed at write
+# time exactly as before. A savepoint rolled back restores what the transaction knew when it
+# began (entries waiting from before it included), so its own entries are neither numbered
+# nor sealed nor chained.
+_DEFER = "ledger.post.defer"
+
+
+@contextmanager
+def deferred(session: Session) -> Iterator[None]:
+    """Finish the entries written inside the block together, when it ends normally. After an
+    error the entries wait for the commit (which finishes them) or the rollback."""
+    session.info[_DEFER] = session.info.get(_DEFER, 0) + 1
+    try:
+        yield
+    finally:
+        session.info[_DEFER] -= 1
+        if not session.info[_DEFER]:
+            del session.info[_DEFER]
+    settle(session)
+
+
+def _deferring(session: Session) -> bool:
+    return _DEFER in session.info
+
+
+def pending(session: Session) -> bool:
+    """True when entries written by this transaction are not sealed yet."""
+    return any(b.pending_from is not None for b in _locked_books(session).values())
+
+
+def settle(session: Session, book_id: int | None = None) -> None:
+    """Seal the entries written and not yet sealed, and store the book's chain head and
+    journal counters (all books by default): three statements per book at most."""
+    books = _locked_books(session)
+    for locked in [books[book_id]] if book_id in books else (
+            list(books.values()) if book_id is None else []):
+        if locked.pending_from is None:
+            continue
+        try:
+            session.execute(_SEAL, {"b_id": locked.id, "first": locked.pending_from,
+                                    "last": locked.seq})
+            session.execute(_MOVE_HEAD, {"b_id": locked.id, "seq": locked.seq,
+                                         "head": locked.head})
+            for j in sorted(locked.dirty_journals):
+                session.execute(_STORE_COUNTER, {"b_id": locked.id, "j": j,
+                                                 "n": locked.counters[j]})
+        except (IntegrityError, DBAPIError) as exc:
+            raise translate_db_error(exc) from exc
+        locked.pending_from = None
+        locked.dirty_journals.clear()
+        session.expire(locked.orm)
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    nested = session.get_nested_transaction()
+    if nested is not None:
+        # A savepoint's release (the project commits only through cigales.db.session_scope,
+        # after every savepoint has ended): remembered, so that what the transaction has read
+        # outlives it (ends_unit_of_work); its entries wait with the others.
+        session.info.setdefault(_RELEASED, []).append(nested)
+        return
+    # The safety net: a transaction never commits entries that are not sealed.
+    settle(session)
+
+
+_RELEASED = "ledger.post.released_savepoints"
+
+
+def ends_unit_of_work(session: Session, transaction: Any) -> bool:
+    """Whether what a transaction has read (here, services.uow, the life cycle) must be
+    dropped when ``transaction`` ends: at the end of the database transaction itself and of a
+    savepoint rolled back; not at the end of a flush's subtransaction nor of a savepoint
+    released, whose writes stay and kept that state up to date as they were made."""
+    if transaction.parent is None:
+        return True
+    if not transaction.nested:
+        return False
+    return not any(t is transaction for t in session.info.get(_RELEASED, ()))
+
+
+@event.listens_for(Session, "after_transaction_create")
+def _transaction_created(session: Session, transaction: Any) -> None:
+    # A savepoint remembers what the transaction knew of its books when it began: rolled
+    # back, it restores exactly that (entries still waiting to be sealed from before it
+    # included); released, it forgets the copy.
+    if transaction.nested:
+        session.info.setdefault(_SNAPSHOTS, []).append((transaction, {
+            book_id: replace(locked, counters=dict(locked.counters), years=dict(locked.years),
+                             accounts=dict(locked.accounts),
+                             dirty_journals=set(locked.dirty_journals),
+                             absent_keys=set(locked.absent_keys))
+            for book_id, locked in _locked_books(session).items()}))
+
+
+_SNAPSHOTS = "ledger.post.savepoints"
+
+
 @event.listens_for(Session, "after_transaction_end")
-def _transaction_ended(session: Session, _transaction: Any) -> None:
-    session.info.pop(_UOW, None)
+def _transaction_ended(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        for key in (_UOW, _RELEASED, _SNAPSHOTS):
+            session.info.pop(key, None)
+        return
+    if not transaction.nested:
+        return  # a flush's subtransaction
+    snapshots = session.info.get(_SNAPSHOTS, [])
+    mine = next((i for i, (t, _) in enumerate(snapshots) if t is transaction), None)
+    snapshot = snapshots.pop(mine)[1] if mine is not None else None
+    if ends_unit_of_work(session, transaction):  # rolled back
+        if snapshot is None:
+            session.info.pop(_UOW, None)
+        else:
+            session.info[_UOW] = snapshot
 
 
 def fiscal_year_bounds(opened_on: dt.date, year: int) -> tuple[dt.date, dt.date]:
@@ -281,7 +409,7 @@ def _resolve_accounts(session: Session, book: _Locked, codes: set[str]) -> dict[
             raise errors.UnknownAccount(account=code)
         if not found[code][1]:
             raise errors.AccountNotPostable(account=code)
-    return {code: acc_id for code, (acc_id, _) in found.items()}
+    return {code: found[code][0] for code in codes}
 
 
 def post_entries(
@@ -302,12 +430,14 @@ def post_entries(
     ]
     results: list[PostedEntry | None] = [None] * len(drafts)
     keyed = {d.key for d in drafts if d.key is not None}
-    if keyed:
+    # Keys prefetch_keys() found unused need no look-up (they are dropped when written).
+    unknown = keyed - book.absent_keys
+    if unknown:
+        # Plain rows, not ORM objects: this runs for every keyed entry (savings, bank lines).
         existing = {
             e.idem_key: e
-            for e in session.execute(
-                select(Entry).where(Entry.book_id == book_id, Entry.idem_key.in_(keyed))
-            ).scalars()
+            for e in session.execute(_KEYED_ENTRIES, {"book_id": book_id,
+                                                      "keys": list(unknown)})
         }
     else:
         existing = {}
@@ -427,12 +557,7 @@ def _write(
         # INSERT statement per entry. Unordered RETURNING is batched into multi-row INSERTs;
         # seq is unique per book and known for every row written here (the book row is
         # locked), so it maps each returned id back to its draft whatever the row order.
-        returned: dict[int, int] = dict(
-            session.execute(
-                insert(_ENTRY_TABLE).returning(_ENTRY_TABLE.c.seq, _ENTRY_TABLE.c.id),
-                entry_rows,
-            ).all()
-        )
+        returned: dict[int, int] = dict(session.execute(_INSERT_ENTRIES, entry_rows).all())
         ids = [returned[s] for s in range(first_seq, seq + 1)]
         posting_rows = [
             {"entry_id": entry_id, "line_no": n, "account_id": account_ids[code],
@@ -445,7 +570,7 @@ def _write(
         # instead of an executemany() of one-row INSERTs. SQLite pays a fixed cost per
         # statement (statement journal, trigger and foreign-key set-up), which made this
         # the slowest step of bulk posting; the rows, triggers and checks are the same.
-        session.execute(insert(_POSTING_TABLE).returning(_POSTING_TABLE.c.id), posting_rows)
+        session.execute(_INSERT_POSTINGS, posting_rows)
         # Kept balances (ledger.balances) move with the postings, in this transaction: one
         # upsert per account and month of the batch, under the rule of every balance query.
         kept: dict[tuple[int, dt.date], tuple[int, int]] = {}
@@ -455,29 +580,21 @@ def _write(
                 for code, cents in shapes[i]:
                     accumulate(kept, account_ids[code], d.date, cents)
         add_postings(session, kept)
-        session.execute(
-            update(Entry)
-            .where(and_(Entry.book_id == book.id, Entry.seq >= first_seq, Entry.seq <= seq))
-            .values(sealed=True)
-            .execution_options(synchronize_session=False)
-        )
-        session.execute(
-            update(Book).where(Book.id == book.id).values(chain_seq=seq, head_hash=head)
-            .execution_options(synchronize_session=False)
-        )
-        for j in journals:
-            session.execute(
-                update(JournalCounter)
-                .where(JournalCounter.book_id == book.id, JournalCounter.journal == j)
-                .values(last_number=counters[j])
-            )
     except (IntegrityError, DBAPIError) as exc:
-        forget(session, book.id)
+        # Re-read the book next time, unless entries written before wait to be sealed: their
+        # range must survive, for the commit's settle() (the state has not moved).
+        if book.pending_from is None:
+            _locked_books(session).pop(book.id, None)
         raise translate_db_error(exc) from exc
     # Only once every statement has succeeded: the transaction's view of the book moves on.
+    if book.pending_from is None:
+        book.pending_from = first_seq
     book.seq, book.head = seq, head
     book.counters.update(counters)
-    session.expire(book.orm)
+    book.dirty_journals.update(journals)
+    book.absent_keys.difference_update(drafts[i].key for i in to_write)
+    if not _deferring(session):
+        settle(session, book.id)
     for entry_id, i, (number, digest) in zip(ids, to_write, numbered, strict=True):
         d = drafts[i]
         results[i] = PostedEntry(entry_id, d.journal, number, d.date, d.label, digest,
@@ -487,6 +604,30 @@ def _write(
 # The Core tables behind the mapped classes, for the bulk inserts in _write().
 _ENTRY_TABLE = metadata.tables[Entry.__tablename__]
 _POSTING_TABLE = metadata.tables[Posting.__tablename__]
+# Performance: the statements run for every entry are built once (building a statement costs
+# more than SQLAlchemy's compiled-statement cache saves); the values are bound per call.
+_INSERT_ENTRIES = insert(_ENTRY_TABLE).returning(_ENTRY_TABLE.c.seq, _ENTRY_TABLE.c.id)
+_INSERT_POSTINGS = insert(_POSTING_TABLE).returning(_POSTING_TABLE.c.id)
+_KEYED_ENTRIES = (
+    # Plain rows, not ORM objects: this runs for every keyed entry (savings, bank lines).
+    select(Entry.id, Entry.idem_key, Entry.journal, Entry.number, Entry.date, Entry.label,
+           Entry.hash, Entry.content_digest)
+    .where(Entry.book_id == bindparam("book_id"),
+           Entry.idem_key.in_(bindparam("keys", expanding=True)))
+)
+_SEAL = (update(_ENTRY_TABLE)
+         .where(_ENTRY_TABLE.c.book_id == bindparam("b_id"),
+                _ENTRY_TABLE.c.seq.between(bindparam("first"), bindparam("last")))
+         .values(sealed=True))
+_MOVE_HEAD = (update(metadata.tables[Book.__tablename__])
+              .where(metadata.tables[Book.__tablename__].c.id == bindparam("b_id"))
+              .values(chain_seq=bindparam("seq"), head_hash=bindparam("head")))
+_STORE_COUNTER = (update(metadata.tables[JournalCounter.__tablename__])
+                  .where(metadata.tables[JournalCounter.__tablename__].c.book_id
+                         == bindparam("b_id"),
+                         metadata.tables[JournalCounter.__tablename__].c.journal
+                         == bindparam("j"))
+                  .values(last_number=bindparam("n")))
 
 
 def translate_db_error(exc: DBAPIError) -> Exception:
@@ -515,6 +656,19 @@ def _next_open_start(session: Session, book: BookLike) -> str:
     if last_closed is None:
         return book.opened_on.isoformat()
     return dt.date(last_closed + 1, 1, 1).isoformat()
+
+
+def prefetch_keys(session: Session, book_id: int, keys: Iterable[str]) -> None:
+    """Look up many idempotency keys at once for entries about to be posted one by one (a bank
+    statement's lines): the ones not used yet need no look-up each when posted. The book is
+    locked, so no other writer can use them before this transaction ends."""
+    wanted = set(keys)
+    if not wanted:
+        return
+    book = _lock_book(session, book_id)
+    used = {e.idem_key for e in session.execute(_KEYED_ENTRIES, {"book_id": book_id,
+                                                                 "keys": list(wanted)})}
+    book.absent_keys.update(wanted - used)
 
 
 def post_entry(session: Session, book_id: int, draft: EntryDraft) -> PostedEntry:

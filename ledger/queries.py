@@ -167,6 +167,39 @@ def _trial_balance(as_of: dt.date | None, rows: list[tuple[str, str, int, int]])
     )
 
 
+def trial_balance_all(
+    session: Session,
+    as_of: dt.date | None = None,
+    prefix: str | None = None,
+) -> TrialBalance:
+    """The trial balance of every book together (a region's clubs), per account code: the
+    same postings as ``trial_balance`` counts for each book, in one grouped query. A code's
+    label is the smallest of its books' labels (sub-accounts may be named differently)."""
+    debit = func.coalesce(func.sum(case((Posting.amount_cents > 0, Posting.amount_cents),
+                                        else_=0)), 0)
+    credit = func.coalesce(func.sum(case((Posting.amount_cents < 0, -Posting.amount_cents),
+                                         else_=0)), 0)
+    conds = [counts_in_balances()]
+    if as_of is not None:
+        conds.append(Entry.date <= as_of)
+    if prefix:
+        conds.append(Account.code.startswith(prefix, autoescape=True))
+    rows = session.execute(
+        select(Account.code, func.min(Account.label), debit, credit)
+        .select_from(Posting)
+        .join(Entry, Entry.id == Posting.entry_id)
+        .join(Account, Account.id == Posting.account_id)
+        .where(*conds)
+        .group_by(Account.code)
+        .order_by(Account.code)
+    ).all()
+    accounts = tuple(AccountBalance(code, label, Money(int(d)), Money(int(c)))
+                     for code, label, d, c in rows)
+    return TrialBalance(as_of=as_of, accounts=accounts,
+                        total_debit=Money(sum(int(r[2]) for r in rows)),
+                        total_credit=Money(sum(int(r[3]) for r in rows)))
+
+
 def balance(
     session: Session,
     book_id: int,
@@ -315,6 +348,9 @@ def journal(
 
 def chain_head(session: Session, book_id: int) -> tuple[int, str]:
     """(number of entries in the chain, hash of the last one)."""
+    from ledger.post import settle  # the head this transaction moved, if it deferred it
+
+    settle(session, book_id)
     row = session.execute(select(Book.chain_seq, Book.head_hash).where(Book.id == book_id)).one()
     return int(row[0]), str(row[1])
 

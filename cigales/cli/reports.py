@@ -6,10 +6,12 @@ import typer
 
 from cigales.cli import common, papers
 from cigales.cli.output import Column, emit
+from cigales.errors import UsageProblem
 from cigales.i18n import _
 from cigales.services.clubs import get_club
 from cigales.services.members import member_table
 from ledger import queries
+from ledger.errors import N_
 from ledger.money import Money
 from ledger.schema import JOURNALS
 from reports import fmt
@@ -19,8 +21,15 @@ def _dc(amount: Money) -> tuple[Money, Money]:
     return (amount if amount.cents > 0 else Money(0), -amount if amount.cents < 0 else Money(0))
 
 
-def show_trial_balance(club: str, tb: queries.TrialBalance, format: str,
+class ClubOrAll(UsageProblem):
+    code = "club_or_all"
+    template = N_("Give --club CLUB for one club's trial balance, or --all for every club of "
+                  "the database together; not both.")
+
+
+def show_trial_balance(club: str | None, tb: queries.TrialBalance, format: str,
                        output: str | None = None) -> None:
+    """One club's trial balance, or every club's together when ``club`` is None."""
     rows = [{"code": a.code, "label": a.label, "debit": a.debit, "credit": a.credit,
              "balance": a.balance} for a in tb.accounts]
     as_of = tb.as_of.isoformat() if tb.as_of else ""
@@ -33,7 +42,9 @@ def show_trial_balance(club: str, tb: queries.TrialBalance, format: str,
         payload={"club": club, "as_of": tb.as_of, "accounts": rows,
                  "total_debit": tb.total_debit, "total_credit": tb.total_credit},
         output=output,
-        title=_("Trial balance of {club} as of {date}").format(club=club, date=as_of),
+        title=(_("Trial balance of {club} as of {date}").format(club=club, date=as_of)
+               if club is not None else
+               _("Trial balance of every club as of {date}").format(date=as_of)),
         footer={"label": _("Total"), "debit": tb.total_debit, "credit": tb.total_credit,
                 "balance": tb.total_debit - tb.total_credit},
     )
@@ -48,18 +59,27 @@ def register(app: typer.Typer) -> None:
     @report_app.command("balance", help=_("Trial balance as of a date (default today)."))
     def report_balance(
         ctx: typer.Context,
-        club: str = common.club_option(),
+        club: str = typer.Option(None, "--club", help=_("The club's identifier (slug), e.g. "
+                                                        "les-fourmis.")),
+        every: bool = typer.Option(False, "--all", help=_("Every club of the database "
+                                                          "together (a region's books), "
+                                                          "per account code.")),
         as_of: str = common.as_of_option(),
         prefix: str = typer.Option(None, "--account", help=_("Only accounts starting with "
                                                              "this code.")),
         format: str = common.format_option(),
         output: str = common.output_option(),
     ) -> None:
+        if (club is None) == (not every):
+            raise ClubOrAll()
         common.check_format(format)
         date = common.parse_date(as_of) or common.today()
         with common.session(ctx, write=False) as s:
-            tb = queries.trial_balance(s, get_club(s, club).book_id, date, prefix)
-        show_trial_balance(club, tb, format, output)
+            if every:
+                tb = queries.trial_balance_all(s, date, prefix)
+            else:
+                tb = queries.trial_balance(s, get_club(s, club).book_id, date, prefix)
+        show_trial_balance(club if not every else None, tb, format, output)
 
     @report_app.command("positions", help=_("The share table (the convention's annex): each "
                                             "member's contributions, book capital, share and "

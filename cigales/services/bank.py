@@ -57,7 +57,7 @@ from cigales.services.lifecycle import lifecycle, not_in_future
 from cigales.services.members import get_member
 from ledger.errors import UserError
 from ledger.money import Money
-from ledger.post import PostedEntry
+from ledger.post import PostedEntry, deferred, prefetch_keys
 from ledger.queries import account_balance
 from ledger.schema import Account, Book, Entry, FiscalYear, Posting
 
@@ -234,22 +234,33 @@ def _book_target(session: Session, club: Club, kind: str, target: str, line: Ban
     return _book_account(session, club, target, when, line.amount, label, key, today)
 
 
-def book_proposal(session: Session, club: Club, proposal: Proposal, today: dt.date) -> Match:
+def book_proposal(session: Session, club: Club, proposal: Proposal, today: dt.date,
+                  recorded_savings: bank_links.RecordedSavings | None = None, *,
+                  fallback: bool = True) -> Match:
     """Book one line as proposed; if a service refuses (member not active, overpayment,
-    unknown account ...), book it to 471 instead and note why. Returns what was booked."""
+    unknown account ...), book it to 471 instead and note why. Returns what was booked.
+    ``recorded_savings``: the savings already recorded, read once for a batch of lines.
+    ``fallback=False`` (book_batch's optimistic chunks): a refusal is raised instead, and the
+    caller's savepoint undoes the chunk."""
     key = f"bank:{proposal.fingerprint}"
     match = proposal.match
     entry: PostedEntry | None = None
     if match.kind == "saving" and match.target is not None:
-        recorded = bank_links.recorded_saving(session, club, match.target, proposal.line.date,
-                                              proposal.line.amount)
+        recorded = (recorded_savings.take(match.target, proposal.line.date,
+                                          proposal.line.amount)
+                    if recorded_savings is not None else
+                    bank_links.recorded_saving(session, club, match.target, proposal.line.date,
+                                               proposal.line.amount))
         if recorded is not None:
             # Already in the books (`saving collect` / `saving add`): linked, not booked again.
             proposal.outcome = "linked"
             proposal.entry = f"{recorded.journal} {recorded.number}"
             _insert_line(session, club, proposal, match, recorded.id)
             return match
-    if match.kind != "suspense" and match.target is not None:
+    if match.kind != "suspense" and match.target is not None and not fallback:
+        entry = _book_target(session, club, match.kind, match.target, proposal.line, key, today)
+        proposal.outcome = "booked"
+    elif match.kind != "suspense" and match.target is not None:
         try:
             with session.begin_nested():
                 entry = _book_target(session, club, match.kind, match.target, proposal.line,
@@ -273,13 +284,22 @@ def book_proposal(session: Session, club: Club, proposal: Proposal, today: dt.da
 def _insert_line(session: Session, club: Club, proposal: Proposal, match: Match,
                  entry_id: int) -> None:
     line = proposal.line
-    session.execute(insert(BankLineRow).values(
-        club_id=club.id, import_id=_current_import(session), fingerprint=proposal.fingerprint,
-        line_no=line.line_no, date=line.date, amount_cents=line.amount.cents,
-        label=line.label[:500], raw_label=line.raw_label,
-        reference=(line.reference or None) and line.reference[:200],
-        bank_id=(line.bank_id or None) and line.bank_id[:200], kind=match.kind,
-        target=match.target, entry_id=entry_id))
+    row = {
+        "club_id": club.id, "import_id": _current_import(session),
+        "fingerprint": proposal.fingerprint,
+        "line_no": line.line_no, "date": line.date, "amount_cents": line.amount.cents,
+        "label": line.label[:500], "raw_label": line.raw_label,
+        "reference": (line.reference or None) and line.reference[:200],
+        "bank_id": (line.bank_id or None) and line.bank_id[:200], "kind": match.kind,
+        "target": match.target, "entry_id": entry_id}
+    waiting = session.info.get(_LINES)
+    if waiting is not None:  # book_batch inserts its lines together
+        waiting.append(row)
+    else:
+        session.execute(insert(BankLineRow).values(**row))
+
+
+_LINES = "cigales.bank.lines_to_insert"
 
 
 def _current_import(session: Session) -> int:
@@ -327,14 +347,53 @@ def book_batch(session: Session, club: Club, proposals: Sequence[Proposal], info
         session.flush()
         import_id = record.id
     session.info["bank_import_id"] = import_id
+    session.info[_LINES] = []
     try:
-        for p in todo:
-            p.match = book_proposal(session, club, p, today)
+        # One unit of work: the batch's entries are sealed together (ledger.post.deferred),
+        # its idempotency keys and the savings already recorded are read once, its bank lines
+        # inserted together; a line refused inside its savepoint leaves nothing behind.
+        prefetch_keys(session, club.book_id, [f"bank:{p.fingerprint}" for p in todo])
+        recorded = bank_links.RecordedSavings(
+            session, club, [p.line.date for p in todo if p.match.kind == "saving"])
+        with deferred(session):
+            for start in range(0, len(todo), CHUNK):
+                _book_chunk(session, club, todo[start:start + CHUNK], today, recorded)
+            lines = session.info[_LINES]
+            if lines:
+                session.execute(insert(BankLineRow), lines)
     finally:
         session.info.pop("bank_import_id", None)
+        session.info.pop(_LINES, None)
     session.execute(update(BankImport).where(BankImport.id == import_id).values(
         lines_booked=BankImport.lines_booked + len(todo)))
     return import_id, len(todo)
+
+
+# Lines booked under one savepoint when none is refused (the usual case): two statements for
+# the chunk instead of two per line.
+CHUNK = 50
+
+
+def _book_chunk(session: Session, club: Club, chunk: Sequence[Proposal], today: dt.date,
+                recorded: bank_links.RecordedSavings) -> None:
+    """Book a chunk of lines in one savepoint; if a service refuses one of them, undo the
+    chunk (database, proposals, lines waiting, savings taken) and book its lines one by one,
+    each in its own savepoint, so the refused one goes to 471 exactly as it always did."""
+    before = [(p.match, p.outcome, p.entry) for p in chunk]
+    waiting = len(session.info[_LINES])
+    free = recorded.state()
+    try:
+        with session.begin_nested():
+            for p in chunk:
+                p.match = book_proposal(session, club, p, today, recorded, fallback=False)
+        return
+    except UserError:
+        for p, (match, outcome, entry) in zip(chunk, before, strict=True):
+            p.match, p.outcome, p.entry = match, outcome, entry
+        del session.info[_LINES][waiting:]
+        recorded.restore(free)
+    for p in chunk:
+        p.match = book_proposal(session, club, p, today, recorded)
 
 
 def book_all(engine: Engine, club_slug: str, proposals: Sequence[Proposal], info: ImportInfo,

@@ -65,6 +65,7 @@ from cigales.services import (
 from cigales.shares import positions
 from ledger.errors import N_
 from ledger.money import Money
+from ledger.post import deferred
 from ledger.queries import account_balance, chain_head
 
 MAX_CLUBS = 1000
@@ -649,7 +650,10 @@ def build_demo(session: Session, *, seed: int, index: int, today: dt.date) -> De
     _plan_charges(story)
     _plan_prorogation(story)
     _plan_investments(story)
-    story.run()
+    # One club is one unit of work: its entries are sealed together (ledger.post.deferred)
+    # and what the checks read is read once (services.uow); every check still runs.
+    with deferred(session):
+        story.run()
     return _summary(session, story.club, today, created=True)
 
 

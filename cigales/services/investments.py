@@ -29,6 +29,7 @@ from cigales.models import (
     Member,
     MemberKey,
 )
+from cigales.services import uow
 from cigales.services.accounts import ensure_accounts
 from cigales.services.lifecycle import lifecycle, not_in_future
 from cigales.services.membership import check_enough_members
@@ -289,6 +290,16 @@ def add_event(session: Session, investment: Investment, kind: str, date: dt.date
         entry_id=entry.id if entry is not None else None))
 
 
+def investment_events(session: Session, investment: Investment) -> list[InvestmentEvent]:
+    """The investment's events in date order, read once per transaction (services.uow: read
+    again after any write to investment_event)."""
+    return uow.cached(session, ("investment_events", investment.id),
+                      frozenset({"investment_event"}), lambda: list(
+        session.execute(select(InvestmentEvent)
+                        .where(InvestmentEvent.investment_id == investment.id)
+                        .order_by(InvestmentEvent.date, InvestmentEvent.id)).scalars()))
+
+
 def event_sum(session: Session, investment_id: int, kinds: tuple[str, ...], column: str,
               as_of: dt.date | None = None, since: dt.date | None = None) -> int:
     """Sum of one column of an investment's events of some kinds, optionally in a window."""
@@ -312,6 +323,12 @@ def check_in_order(session: Session, investments: Sequence[Investment], investee
                    date: dt.date, kinds: tuple[str, ...]) -> None:
     """Refuse an operation dated before later ones that depend on what was held or owed."""
     if not investments:
+        return
+    if len(investments) == 1:  # one loan or lot: its events are read once per transaction
+        last = max((e.date for e in investment_events(session, investments[0])
+                    if e.kind in kinds), default=None)
+        if last is not None and last > date:
+            raise LaterOperations(investee=investee_name, last=last.isoformat())
         return
     last = session.execute(select(func.max(InvestmentEvent.date)).where(
         InvestmentEvent.investment_id.in_([i.id for i in investments]),

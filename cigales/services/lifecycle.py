@@ -15,11 +15,12 @@ from cigales import chart
 from cigales.errors import CigalesError, DateInFuture
 from cigales.models import CapitalMovement, Club, ClubEvent, Member
 from cigales.phases import Alert, EventKind, Lifecycle, PhaseEvent, Settings
+from cigales.services import uow
 from cigales.services.clubs import cash_balance
 from cigales.shares import NET_ASSET_CLASSES, net_assets, positions, share_text
 from ledger.errors import N_
 from ledger.money import Money, allocate
-from ledger.post import EntryDraft, Line, post_entries
+from ledger.post import EntryDraft, Line, ends_unit_of_work, post_entries
 from ledger.queries import balances_by_account
 from ledger.schema import Account, Entry
 
@@ -30,8 +31,10 @@ _EVENTS = "cigales.lifecycle.events"
 
 
 @sa_event.listens_for(Session, "after_transaction_end")
-def _transaction_ended(session: Session, _transaction: Any) -> None:
-    session.info.pop(_EVENTS, None)
+def _transaction_ended(session: Session, transaction: Any) -> None:
+    # Kept across a flush and a released savepoint (ledger.post.ends_unit_of_work).
+    if ends_unit_of_work(session, transaction):
+        session.info.pop(_EVENTS, None)
 
 
 def lifecycle(session: Session, club: Club) -> Lifecycle:
@@ -65,12 +68,23 @@ def record(session: Session, club: Club, event: PhaseEvent, *,
                                              entry_id=entry_id))
 
 
+def club_members(session: Session, club: Club) -> dict[str, Member]:
+    """The club's members by code, read once per transaction (services.uow: read again after
+    any write to the member table)."""
+    def load() -> dict[str, Member]:
+        return {m.code: m for m in session.execute(
+            select(Member).where(Member.club_id == club.id).order_by(Member.code)).scalars()}
+
+    return uow.cached(session, ("members", club.id), _MEMBER_TABLES, load)
+
+
+_MEMBER_TABLES = frozenset({"member"})
+
+
 def active_members(session: Session, club: Club, date: dt.date) -> int:
-    return int(session.execute(
-        select(func.count()).select_from(Member).where(
-            Member.club_id == club.id, Member.joined <= date,
-            (Member.left_on.is_(None)) | (Member.left_on > date))
-    ).scalar_one())
+    """Members who joined on or before ``date`` and had not left by then."""
+    return sum(1 for m in club_members(session, club).values()
+               if m.joined <= date and (m.left_on is None or m.left_on > date))
 
 
 @dataclass(frozen=True, slots=True)

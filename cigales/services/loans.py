@@ -15,11 +15,13 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import NoResultFound
 from sqlalchemy.orm import Session
 
 from cigales import chart, policy, schedules
 from cigales.errors import Amount, CigalesError, InvalidChoice, Notice, Percent
 from cigales.models import Club, Investee, Investment, InvestmentEvent, LoanInstalment, LoanSchedule
+from cigales.services import uow
 from cigales.services.investments import (
     InvestmentResult,
     NotEnoughCashToInvest,
@@ -28,6 +30,7 @@ from cigales.services.investments import (
     bank_balance,
     check_in_order,
     create_investment,
+    investment_events,
     open_investee_account,
     stake_lots,
 )
@@ -316,31 +319,46 @@ def get_loan(session: Session, club: Club, number: int) -> tuple[Investment, Inv
     return row[0], row[1]
 
 
+# A loan's schedules, instalments and events are read once per transaction and filtered here
+# (services.uow: read again after any write to their tables): a repayment checks the write-off,
+# the schedule, the earlier repayments and the allocation, which were one query each.
+_SCHEDULE_TABLES = frozenset({"loan_schedule"})
+_INSTALMENT_TABLES = frozenset({"loan_instalment"})
+
+
+def _schedules(session: Session, investment: Investment) -> list[LoanSchedule]:
+    """Every schedule of the loan, the latest version first."""
+    return uow.cached(session, ("loan_schedules", investment.id), _SCHEDULE_TABLES, lambda: list(
+        session.execute(select(LoanSchedule).where(LoanSchedule.investment_id == investment.id)
+                        .order_by(LoanSchedule.version.desc())).scalars()))
+
+
 def _current_schedule(session: Session, investment: Investment,
                       as_of: dt.date | None = None) -> LoanSchedule:
-    query = select(LoanSchedule).where(LoanSchedule.investment_id == investment.id)
-    if as_of is not None:
-        query = query.where(LoanSchedule.start <= as_of)
-    return session.execute(query.order_by(LoanSchedule.version.desc()).limit(1)).scalar_one()
+    for schedule in _schedules(session, investment):
+        if as_of is None or schedule.start <= as_of:
+            return schedule
+    raise NoResultFound(f"no schedule of investment {investment.id}"
+                        + (f" starting by {as_of.isoformat()}" if as_of else ""))
 
 
 def _instalments(session: Session, schedule: LoanSchedule) -> tuple[schedules.Instalment, ...]:
-    rows = session.execute(select(LoanInstalment).where(
-        LoanInstalment.schedule_id == schedule.id).order_by(LoanInstalment.n)).scalars()
-    return tuple(schedules.Instalment(
-        n=r.n, due=r.due, principal=Money(r.principal_cents), interest=Money(r.interest_cents),
-        outstanding_after=Money(r.outstanding_after_cents), interest_only=r.interest_only)
-        for r in rows)
+    def load() -> tuple[schedules.Instalment, ...]:
+        rows = session.execute(select(LoanInstalment).where(
+            LoanInstalment.schedule_id == schedule.id).order_by(LoanInstalment.n)).scalars()
+        return tuple(schedules.Instalment(
+            n=r.n, due=r.due, principal=Money(r.principal_cents),
+            interest=Money(r.interest_cents), outstanding_after=Money(r.outstanding_after_cents),
+            interest_only=r.interest_only)
+            for r in rows)
+
+    return uow.cached(session, ("loan_instalments", schedule.id), _INSTALMENT_TABLES, load)
 
 
 def _events(session: Session, investment: Investment, kinds: tuple[str, ...],
             as_of: dt.date | None = None) -> list[InvestmentEvent]:
-    query = select(InvestmentEvent).where(InvestmentEvent.investment_id == investment.id,
-                                          InvestmentEvent.kind.in_(kinds))
-    if as_of is not None:
-        query = query.where(InvestmentEvent.date <= as_of)
-    return list(session.execute(query.order_by(InvestmentEvent.date,
-                                               InvestmentEvent.id)).scalars())
+    return [e for e in investment_events(session, investment)
+            if e.kind in kinds and (as_of is None or e.date <= as_of)]
 
 
 def view(session: Session, investment: Investment, investee: Investee,

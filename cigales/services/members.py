@@ -15,7 +15,7 @@ from cigales.models import CapitalMovement, Club, Member, MemberIdentity
 from cigales.phases import MAX_MEMBERS
 from cigales.services import keys
 from cigales.services.accounts import ensure_accounts
-from cigales.services.lifecycle import active_members, lifecycle, not_in_future
+from cigales.services.lifecycle import active_members, club_members, lifecycle, not_in_future
 from cigales.services.membership import check_enough_members
 from cigales.shares import SharesTable, positions
 from ledger.errors import N_, Msg
@@ -104,13 +104,10 @@ def validate_code(code: str) -> str:
 
 
 def get_member(session: Session, club: Club, code: str) -> Member:
-    member = session.execute(
-        select(Member).where(Member.club_id == club.id, Member.code == code)
-    ).scalar_one_or_none()
+    members = club_members(session, club)  # read once per transaction
+    member = members.get(code)
     if member is None:
-        known = session.execute(select(Member.code).where(Member.club_id == club.id)
-                                .order_by(Member.code)).scalars().all()
-        raise UnknownMember(member=code, known=", ".join(known) or "—")
+        raise UnknownMember(member=code, known=", ".join(sorted(members)) or "—")
     return member
 
 
@@ -134,8 +131,7 @@ def add_member(
         raise NegativePlan(amount=monthly.plain())
     not_in_future(joined, today)
     lifecycle(session, club).check_membership_change(joined)
-    if session.execute(select(Member.id).where(Member.club_id == club.id,
-                                               Member.code == code)).first():
+    if code in club_members(session, club):
         raise MemberExists(member=code)
     count = active_members(session, club, joined)
     if count >= MAX_MEMBERS:
@@ -159,8 +155,7 @@ class NegativePlan(CigalesError):
 
 
 def _peak_active_after(session: Session, club: Club, date: dt.date) -> int:
-    joins = session.execute(select(Member.joined).where(
-        Member.club_id == club.id, Member.joined > date)).scalars().all()
+    joins = {m.joined for m in club_members(session, club).values() if m.joined > date}
     return max((active_members(session, club, d) for d in joins), default=0)
 
 

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cigales import policy
 from cigales.errors import CigalesError
-from cigales.models import Club, Member
-from cigales.services.lifecycle import active_members
+from cigales.models import Club
+from cigales.services.lifecycle import active_members, club_members
 from ledger.errors import N_, Msg
 
 
@@ -34,8 +33,7 @@ class TooFewMembers(CigalesError):
 
 def peak_active(session: Session, club: Club, date: dt.date) -> int:
     """The most members active on any day up to ``date`` (a peak falls on a joining day)."""
-    joins = session.execute(select(Member.joined).where(
-        Member.club_id == club.id, Member.joined <= date).distinct()).scalars().all()
+    joins = {m.joined for m in club_members(session, club).values() if m.joined <= date}
     return max((active_members(session, club, day) for day in joins), default=0)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, insert, select
@@ -13,13 +14,14 @@ from cigales import chart, policy
 from cigales.errors import Amount, CigalesError, Notice
 from cigales.models import CapitalMovement, Club, Member
 from cigales.phases import Lifecycle
+from cigales.services import uow
 from cigales.services.lifecycle import lifecycle, not_in_future
 from cigales.services.members import MemberAlreadyLeft, MemberNotActive, get_member
 from cigales.services.membership import check_enough_members
 from cigales.services.plans import PlanPeriod, club_plans, periods_of, plan_for
 from ledger.errors import N_, Msg
 from ledger.money import Money
-from ledger.post import EntryDraft, Line, PostedEntry, post_entry
+from ledger.post import EntryDraft, Line, PostedEntry, post_entries
 from ledger.queries import opening_position_date
 from ledger.schema import Entry
 
@@ -57,6 +59,36 @@ def paid_in_year(session: Session, member: Member, year: int) -> Money:
     return Money(int(total))
 
 
+_YEAR_TOTALS = "savings_by_year"
+
+
+def year_totals(session: Session, club: Club) -> dict[tuple[int, int], int]:
+    """Savings paid per (member id, year), in cents: read once per transaction, kept up to
+    date by add_saving and read again after any other write to capital_movement."""
+    def load() -> dict[tuple[int, int], int]:
+        totals: dict[tuple[int, int], int] = {}
+        for member_id, date, cents in session.execute(
+                select(CapitalMovement.member_id, CapitalMovement.date,
+                       CapitalMovement.amount_cents)
+                .where(CapitalMovement.club_id == club.id, CapitalMovement.kind == "saving")):
+            key = (member_id, date.year)
+            totals[key] = totals.get(key, 0) + int(cents)
+        return totals
+
+    return uow.cached(session, (_YEAR_TOTALS, club.id), frozenset({"capital_movement"}), load)
+
+
+@dataclass(frozen=True, slots=True)
+class SavingItem:
+    """One saving to record: what ``add_saving`` takes, for ``add_savings``."""
+
+    member_code: str
+    date: dt.date
+    amount: Money
+    reference: str | None = None
+    key: str | None = None
+
+
 def add_saving(
     session: Session,
     club: Club,
@@ -69,31 +101,65 @@ def add_saving(
     today: dt.date,
     life: Lifecycle | None = None,
 ) -> SavingResult:
-    if amount.cents <= 0:
-        raise SavingNotPositive(amount=amount.plain())
-    not_in_future(date, today)
-    (life or lifecycle(session, club)).check_savings(date)
-    member = get_member(session, club, member_code)
-    _check_member_window(member, date)
-    check_enough_members(session, club, date, Msg(N_("savings")))
-    label = f"Versement {member.code}" + (f" – {reference}" if reference else "")
-    entry = post_entry(session, club.book_id, EntryDraft(
-        "BQ", date, label, (Line(chart.BANK_ACCOUNT, amount), Line(f"1011-{member.code}", -amount)),
-        key=key))
-    warnings: list[Notice] = []
-    if entry.created:
-        session.execute(insert(CapitalMovement).values(
-            club_id=club.id, member_id=member.id, date=date, kind="saving",
-            amount_cents=amount.cents, entry_id=entry.id))
-        year_total = paid_in_year(session, member, date.year)
-        if year_total > policy.YEARLY_SAVING_CAP:
-            warnings.append(Notice(
-                "yearly_cap_exceeded",
-                N_("{member} has paid {total} in {year}, above the {cap} yearly cap for "
-                   "investment clubs."),
-                {"member": member.code, "total": Amount(year_total.plain()),
-                 "year": str(date.year), "cap": Amount(policy.YEARLY_SAVING_CAP.plain())}))
-    return SavingResult(member.code, entry, tuple(warnings))
+    return add_savings(session, club, [SavingItem(member_code, date, amount, reference, key)],
+                       today=today, life=life)[0]
+
+
+def add_savings(session: Session, club: Club, items: Sequence[SavingItem], *, today: dt.date,
+                life: Lifecycle | None = None) -> list[SavingResult]:
+    """Record several savings as one operation: each is checked exactly as a single one (in
+    order: amount, date, phase, member, five-member floor), then all the entries are posted
+    in one call and their capital movements inserted together. All or nothing."""
+    life = life or lifecycle(session, club)
+    drafts: list[EntryDraft] = []
+    members: list[Member] = []
+    for item in items:
+        if item.amount.cents <= 0:
+            raise SavingNotPositive(amount=item.amount.plain())
+        not_in_future(item.date, today)
+        life.check_savings(item.date)
+        member = get_member(session, club, item.member_code)
+        _check_member_window(member, item.date)
+        check_enough_members(session, club, item.date, Msg(N_("savings")))
+        label = f"Versement {member.code}" + (f" – {item.reference}" if item.reference else "")
+        drafts.append(EntryDraft(
+            "BQ", item.date, label,
+            (Line(chart.BANK_ACCOUNT, item.amount), Line(f"1011-{member.code}", -item.amount)),
+            key=item.key))
+        members.append(member)
+    entries = post_entries(session, club.book_id, drafts)
+    created = [(item, member, entry) for item, member, entry
+               in zip(items, members, entries, strict=True) if entry.created]
+    year_total_after: dict[int, int] = {}  # entry id -> the member's year total after it
+    if created:
+        # Read before the insert, then kept up to date (the insert says so to services.uow):
+        # each saving is compared with the year's total including it, as when posted alone.
+        cache_key = (_YEAR_TOTALS, club.id)
+        totals = year_totals(session, club)
+        session.execute(
+            insert(CapitalMovement).execution_options(uow_keep=frozenset({cache_key})),
+            [{"club_id": club.id, "member_id": member.id, "date": item.date, "kind": "saving",
+              "amount_cents": item.amount.cents, "entry_id": entry.id}
+             for item, member, entry in created])
+        for item, member, entry in created:
+            year_key = (member.id, item.date.year)
+            totals[year_key] = totals.get(year_key, 0) + item.amount.cents
+            year_total_after[entry.id] = totals[year_key]
+    results = []
+    for item, member, entry in zip(items, members, entries, strict=True):
+        warnings: list[Notice] = []
+        if entry.created:
+            year_total = Money(year_total_after[entry.id])
+            if year_total > policy.YEARLY_SAVING_CAP:
+                warnings.append(Notice(
+                    "yearly_cap_exceeded",
+                    N_("{member} has paid {total} in {year}, above the {cap} yearly cap for "
+                       "investment clubs."),
+                    {"member": member.code, "total": Amount(year_total.plain()),
+                     "year": str(item.date.year),
+                     "cap": Amount(policy.YEARLY_SAVING_CAP.plain())}))
+        results.append(SavingResult(member.code, entry, tuple(warnings)))
+    return results
 
 
 def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
@@ -132,6 +198,7 @@ def collect_month(session: Session, club: Club, year: int, month: int, *,
     already: list[str] = []
     skipped: list[str] = []
     plans = club_plans(session, club)
+    items: list[SavingItem] = []
     for member in members:
         # The plan of that month, which may differ from today's (`member edit --from`).
         planned = plan_for(periods_of(plans, member), year, month)
@@ -142,14 +209,14 @@ def collect_month(session: Session, club: Club, year: int, month: int, *,
         if keys[member.code] in done:
             already.append(member.code)
             continue
-        result = add_saving(
-            session, club, member_code=member.code, date=when,
-            amount=planned, reference=f"{year:04d}-{month:02d}",
-            key=keys[member.code], today=today, life=life)
+        items.append(SavingItem(member.code, when, planned, f"{year:04d}-{month:02d}",
+                                keys[member.code]))
+    # One operation: every member's saving checked as a single one, posted together.
+    for result in add_savings(session, club, items, today=today, life=life):
         if result.entry.created:
             recorded.append(result)
         else:
-            already.append(member.code)
+            already.append(result.member)
     return CollectResult(when, tuple(recorded), tuple(already), tuple(skipped))
 
 

@@ -12,7 +12,7 @@ from cigales import db
 from cigales.bank import rules as rules_mod
 from cigales.bank.models import BankImport, BankLineRow
 from cigales.models import CapitalMovement
-from cigales.services import bank, bookkeeping, investments, loans, members
+from cigales.services import bank, bookkeeping, investments, loans, members, savings
 from cigales.services.clubs import get_club
 from ledger.errors import UserError
 from ledger.money import Money
@@ -152,6 +152,36 @@ def test_a_refused_saving_goes_to_suspense(club, tmp_path):
     assert proposals[0].outcome == "member_already_left"
     assert booked(club) == [("VIR CIG-M02", "suspense", "471")]
     assert result.to_suspense == 1
+    assert audit(club) == []
+
+
+def test_a_refusal_among_other_lines_books_them_as_if_each_were_alone(club, tmp_path):
+    # Lines are booked in chunks under one savepoint; the refused M02 undoes the chunk, which
+    # is booked again line by line: M01's line still links to the saving recorded by hand,
+    # M03's is booked, M02's goes to 471, and nothing is numbered, linked or counted twice.
+    with db.session_scope(club) as s:
+        c = get_club(s, SLUG)
+        savings.add_saving(s, c, member_code="M01", date=dt.date(2024, 1, 3), amount=m("30"),
+                           today=TODAY)
+        members.leave(s, c, code="M02", date=dt.date(2023, 6, 1), settlement="deferred",
+                      today=TODAY)
+    proposals, result = run_import(club, write(tmp_path, "x.csv", signed_csv([
+        ("05/01/2024", "VIR CIG-M01", "30,00"),
+        ("05/01/2024", "VIR CIG-M02", "25,00"),
+        ("06/01/2024", "VIR CIG-M03", "40,00"),
+        ("07/01/2024", "VIR CIG-M01", "30,00"),
+    ])))
+    assert [p.outcome for p in proposals] == ["linked", "member_already_left", "booked",
+                                              "booked"]
+    assert [p.entry for p in proposals] == ["BQ 1", "BQ 2", "BQ 3", "BQ 4"]
+    assert booked(club) == [("VIR CIG-M01", "saving", "M01"), ("VIR CIG-M02", "suspense", "471"),
+                            ("VIR CIG-M03", "saving", "M03"), ("VIR CIG-M01", "saving", "M01")]
+    assert (result.booked, result.to_suspense) == (4, 1)
+    with db.session_scope(club, write=False) as s:
+        paid = s.execute(select(func.count(), func.sum(CapitalMovement.amount_cents)).where(
+            CapitalMovement.kind == "saving")).one()
+    assert tuple(paid) == (3, 10_000)  # M01 twice (by hand, then the 7 January line), M03
+    assert balance(club, "471") == m("-25")
     assert audit(club) == []
 
 

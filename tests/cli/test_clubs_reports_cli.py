@@ -187,3 +187,42 @@ def test_example_is_idempotent(cli, database_url):
     assert again.json() == first.json()
     assert snapshot(database_url) == state
     assert cli("check", *CLUB, "--format", "json").json()["ok"] is True
+
+
+def test_balance_of_every_club_adds_each_clubs_balance(club_cli):
+    # A second club with a different history: --all sums both books per account code.
+    assert club_cli("club", "create", "les-abeilles", "--name", "Les Abeilles",
+                    "--founded", "2021-02-01").exit_code == 0
+    assert club_cli("entry", "add", "--club", "les-abeilles", "--date", "2021-05-02",
+                    "--label", "Frais", "--journal", "BQ",
+                    "--line", "6270=7,50", "--line", "5121=-7,50").exit_code == 0
+    expected: dict[str, tuple[int, int]] = {}
+    for slug in ("les-fourmis", "les-abeilles"):
+        one = club_cli("report", "balance", "--club", slug, "--format", "json").json()
+        for a in one["accounts"]:
+            debit, credit = expected.get(a["code"], (0, 0))
+            expected[a["code"]] = (debit + _cents(a["debit"]), credit + _cents(a["credit"]))
+    every = club_cli("report", "balance", "--all", "--format", "json").json()
+    got = {a["code"]: (_cents(a["debit"]), _cents(a["credit"])) for a in every["accounts"]}
+    assert got == expected
+    assert len(got) == 3  # 1011-M01, 5121 and 6270 across the two clubs
+    assert every["club"] is None
+    assert _cents(every["total_debit"]) == sum(d for d, _ in expected.values())
+    assert every["total_debit"] == every["total_credit"]
+    later = club_cli("report", "balance", "--all", "--as-of", "2021-04-30",
+                     "--format", "json").json()
+    assert {a["code"] for a in later["accounts"]} == {"1011-M01", "5121", "6270"}
+    assert _cents(later["total_debit"]) == 3400  # only les-fourmis's two entries by then
+
+
+def _cents(text: str) -> int:
+    units, _, cents = text.partition(".")
+    return int(units) * 100 + (int(cents) if not units.startswith("-") else -int(cents))
+
+
+@pytest.mark.parametrize("args", [(), ("--club", "les-fourmis", "--all")])
+def test_balance_needs_a_club_or_all(club_cli, database_url, args):
+    before = snapshot(database_url)
+    r = club_cli("report", "balance", *args)
+    assert (r.exit_code, r.error_code) == (2, "club_or_all")
+    assert snapshot(database_url) == before

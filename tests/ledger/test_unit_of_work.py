@@ -16,7 +16,8 @@ from cigales.services.clubs import get_club
 from ledger import errors
 from ledger.audit import check_book
 from ledger.closing import close_year
-from ledger.post import post_entries, post_entry
+from ledger.post import deferred, pending, post_entries, post_entry, settle
+from ledger.queries import chain_head
 from ledger.schema import Entry
 from tests.helpers import TODAY, draft, make_club
 
@@ -121,3 +122,143 @@ def test_the_phase_read_in_a_transaction_follows_its_own_events(engine):
         life = lifecycle.lifecycle(s, the_club)
         assert life.prorogation is not None
         assert life.phase_at(D(2026, 4, 1)) == Phase.MANAGEMENT
+
+
+# -- deferred finishing (ledger.post.deferred) ----------------------------------------------------
+
+def _unsealed(engine, book_id: int) -> int:
+    with db.session_scope(engine, write=False) as s:
+        return len(s.execute(select(Entry.id).where(Entry.book_id == book_id,
+                                                    Entry.sealed.is_(False))).all())
+
+
+def test_deferred_entries_cost_three_statements_and_are_sealed_when_the_block_ends(
+        engine, counted):
+    club = make_club(engine)
+    with db.session_scope(engine) as s:
+        post_entry(s, club.book_id, fees(1))  # reads the book, counters, accounts
+        with deferred(s):
+            counted.clear()
+            for day in range(2, 22):
+                post_entry(s, club.book_id, fees(day))
+            # insert entry, insert postings, add to the kept month balances (ledger.balances):
+            # sealing, chain head and counter wait
+            assert len(counted) == 20 * 3
+            assert pending(s)
+            assert s.execute(select(Entry.sealed).where(Entry.book_id == club.book_id)
+                             .order_by(Entry.seq.desc()).limit(1)).scalar_one() is False
+            counted.clear()
+        assert len(counted) == 3  # one seal, one chain head, one counter for the 20 entries
+        assert not pending(s)
+    assert _unsealed(engine, club.book_id) == 0
+    with db.session_scope(engine, write=False) as s:
+        assert chain_head(s, club.book_id)[0] == 21
+        assert check_book(s, club.book_id) == []
+
+
+def test_deferred_entries_are_sealed_by_the_commit_after_an_error_in_the_block(engine):
+    club = make_club(engine)
+    with db.session_scope(engine) as s:
+        with pytest.raises(errors.UnknownAccount), deferred(s):
+            post_entry(s, club.book_id, fees(1))
+            post_entry(s, club.book_id, draft(D(2021, 4, 2), ("6270-X", "1,00"),
+                                              ("5121", "-1,00")))
+        assert pending(s)  # the caller goes on and commits: the commit seals
+    assert _unsealed(engine, club.book_id) == 0
+    with db.session_scope(engine, write=False) as s:
+        assert chain_head(s, club.book_id)[0] == 1
+        assert check_book(s, club.book_id) == []
+
+
+def test_deferred_entries_vanish_with_a_rollback(engine):
+    club = make_club(engine)
+    with pytest.raises(RuntimeError, match="boom"), db.session_scope(engine) as s, deferred(s):
+        post_entry(s, club.book_id, fees(1))
+        raise RuntimeError("boom")
+    with db.session_scope(engine) as s:
+        assert post_entry(s, club.book_id, fees(2)).number == 1
+    with db.session_scope(engine, write=False) as s:
+        assert check_book(s, club.book_id) == []
+
+
+def test_a_savepoint_rolled_back_among_deferred_entries_leaves_no_trace(engine):
+    club = make_club(engine)
+    with db.session_scope(engine) as s, deferred(s):
+        post_entry(s, club.book_id, fees(1))  # waits to be sealed
+        with pytest.raises(errors.UnknownAccount), s.begin_nested():
+            post_entry(s, club.book_id, fees(2))
+            post_entry(s, club.book_id, draft(D(2021, 4, 3), ("6270-X", "1,00"),
+                                              ("5121", "-1,00")))
+        assert pending(s)  # entry 1 still waits; entry 2 went with the savepoint
+        with s.begin_nested():  # released: its entry stays, to be sealed with the others
+            assert post_entry(s, club.book_id, fees(4)).number == 2
+        assert post_entry(s, club.book_id, fees(5)).number == 3
+    assert _unsealed(engine, club.book_id) == 0
+    with db.session_scope(engine, write=False) as s:
+        assert chain_head(s, club.book_id)[0] == 3
+        assert check_book(s, club.book_id) == []
+
+
+def test_a_savepoint_rolled_back_after_a_settle_restores_what_waited(engine):
+    club = make_club(engine)
+    with db.session_scope(engine) as s, deferred(s):
+        post_entry(s, club.book_id, fees(1))
+        savepoint = s.begin_nested()
+        post_entry(s, club.book_id, fees(2))
+        settle(s)  # seals 1 and 2 inside the savepoint...
+        savepoint.rollback()  # ...which undoes it: entry 1 waits again
+        assert pending(s)
+        assert post_entry(s, club.book_id, fees(3)).number == 2
+    assert _unsealed(engine, club.book_id) == 0
+    with db.session_scope(engine, write=False) as s:
+        assert chain_head(s, club.book_id)[0] == 2
+        assert check_book(s, club.book_id) == []
+
+
+def test_closing_a_year_seals_its_deferred_entries_first(engine):
+    club = make_club(engine)
+    with db.session_scope(engine) as s, deferred(s):
+        post_entry(s, club.book_id, fees(1))
+        close_year(s, club.book_id, 2021)  # on PostgreSQL a closed year's entries cannot change
+        post_entry(s, club.book_id, fees(5, month=1, year=2022))
+    assert _unsealed(engine, club.book_id) == 0
+    with db.session_scope(engine, write=False) as s:
+        assert check_book(s, club.book_id) == []
+
+
+def test_the_chain_head_and_the_audit_see_deferred_entries(engine):
+    club = make_club(engine)
+    with db.session_scope(engine) as s, deferred(s):
+        post_entries(s, club.book_id, [fees(1), fees(2)])
+        assert chain_head(s, club.book_id)[0] == 2
+        assert check_book(s, club.book_id) == []
+        post_entry(s, club.book_id, fees(3))
+    with db.session_scope(engine, write=False) as s:
+        assert chain_head(s, club.book_id)[0] == 3
+
+
+# -- what services read once (services.uow) -------------------------------------------------------
+
+def test_members_are_read_once_and_again_after_a_write(engine, counted):
+    from cigales.services import members
+
+    club = make_club(engine)
+    with db.session_scope(engine) as s:
+        the_club = get_club(s, club.slug)
+        for code in ("M01", "M02"):
+            members.add_member(s, the_club, code=code, name=f"Membre {code}",
+                               joined=D(2021, 3, 15), today=TODAY)
+        assert lifecycle.active_members(s, the_club, D(2021, 4, 1)) == 2
+        counted.clear()
+        assert members.get_member(s, the_club, "M02").code == "M02"
+        assert lifecycle.active_members(s, the_club, D(2021, 4, 1)) == 2
+        assert counted == []  # read from this transaction's cache
+        members.add_member(s, the_club, code="M03", name="Membre M03",
+                           joined=D(2021, 5, 1), today=TODAY)
+        assert lifecycle.active_members(s, the_club, D(2021, 5, 1)) == 3  # read again
+        with pytest.raises(members.UnknownMember):
+            members.get_member(s, the_club, "M09")
+        # A departure written with a Core UPDATE drops the cached members too.
+        members.leave(s, the_club, code="M03", date=D(2021, 6, 1), settlement="payout",
+                      deceased=True, today=TODAY)
+        assert lifecycle.active_members(s, the_club, D(2021, 6, 2)) == 2
