@@ -16,6 +16,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -24,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from cigales.models import CapitalMovement, Club, Investment, InvestmentEvent, Member
 from ledger.money import Money, allocate, round_half_up
-from ledger.queries import balances_by_account
+from ledger.queries import balances_by_account, prefix_balances
 from ledger.schema import Account, Entry, Posting, counts_in_balances
 
 FIRST_UNIT_PRICE_CENTS = 1000  # 10.00 EUR
@@ -58,15 +59,14 @@ class SharesTable:
 
 def net_assets(session: Session, club: Club, as_of: dt.date) -> Money:
     """Assets minus liabilities to third parties (classes 2–5), i.e. the members' equity."""
-    total = session.execute(
-        select(func.coalesce(func.sum(Posting.amount_cents), 0))
-        .select_from(Posting)
-        .join(Entry, Entry.id == Posting.entry_id)
-        .join(Account, Account.id == Posting.account_id)
-        .where(Entry.book_id == club.book_id, counts_in_balances(),
-               Entry.date <= as_of, func.substr(Account.code, 1, 1).in_(NET_ASSET_CLASSES))
-    ).scalar_one()
-    return Money(int(total))
+    return net_assets_of_books(session, [club.book_id], as_of)[club.book_id]
+
+
+def net_assets_of_books(session: Session, book_ids: Sequence[int],
+                        as_of: dt.date) -> dict[int, Money]:
+    """``net_assets`` of many books, one query."""
+    found = prefix_balances(session, book_ids, NET_ASSET_CLASSES, as_of)
+    return {b: Money(sum(m.cents for m in found[b].values())) for b in book_ids}
 
 
 def valuation_adjustment(session: Session, club: Club, as_of: dt.date) -> Money:

@@ -24,10 +24,10 @@ from cigales.errors import CigalesError
 from cigales.federation.document import ratio_text
 from cigales.models import Club
 from cigales.services.federation import current_returns
-from cigales.services.lifecycle import lifecycle
+from cigales.services.lifecycle import lifecycles
 from ledger.errors import N_
 from ledger.money import Money, round_half_up
-from reports.club_return import build_return
+from reports.club_return import build_returns
 
 NO_REGION = "—"
 PHASES = ("investment", "management", "liquidation", "closed")
@@ -128,11 +128,12 @@ class FederationReport:
 
 def _hosted(session: Session, year: int) -> list[Club]:
     """Clubs with books here that existed during ``year``."""
+    clubs = list(session.execute(select(Club).where(Club.founded <= dt.date(year, 12, 31))
+                                 .order_by(Club.slug)).scalars())
+    lives = lifecycles(session, clubs)
     found = []
-    for club in session.execute(select(Club).order_by(Club.slug)).scalars():
-        if club.founded > dt.date(year, 12, 31):
-            continue
-        closure = lifecycle(session, club).closure
+    for club in clubs:
+        closure = lives[club.id].closure
         if closure is not None and closure.date < dt.date(year, 1, 1):
             continue
         found.append(club)
@@ -143,7 +144,7 @@ def collect(session: Session, year: int, generated: dt.date,
             ) -> list[tuple[dict[str, Any], bool]]:
     """Every club's return for ``year`` and whether it comes from books hosted here."""
     hosted = _hosted(session, year)
-    docs = [(build_return(session, club, year, generated=generated), True) for club in hosted]
+    docs = [(doc, True) for doc in build_returns(session, hosted, year, generated=generated)]
     slugs = {club.slug for club in hosted}
     docs += [(doc, False) for doc in current_returns(session, year)
              if doc["club"]["slug"] not in slugs]

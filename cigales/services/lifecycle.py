@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -35,15 +36,25 @@ def _transaction_ended(session: Session, _transaction: Any) -> None:
 
 
 def lifecycle(session: Session, club: Club) -> Lifecycle:
+    return lifecycles(session, [club])[club.id]
+
+
+def lifecycles(session: Session, clubs: Sequence[Club]) -> dict[int, Lifecycle]:
+    """``lifecycle`` of many clubs: the events not read yet in this transaction are read by
+    one query."""
     known: dict[int, tuple[PhaseEvent, ...]] = session.info.setdefault(_EVENTS, {})
-    events = known.get(club.id)
-    if events is None:
-        rows = session.execute(
-            select(ClubEvent.kind, ClubEvent.date, ClubEvent.late)
-            .where(ClubEvent.club_id == club.id)
-        ).all()
-        events = known[club.id] = tuple(
-            PhaseEvent(EventKind(kind), date, bool(late)) for kind, date, late in rows)
+    missing = [club.id for club in clubs if club.id not in known]
+    if missing:
+        found: dict[int, list[PhaseEvent]] = {i: [] for i in missing}
+        for club_id, kind, date, late in session.execute(
+                select(ClubEvent.club_id, ClubEvent.kind, ClubEvent.date, ClubEvent.late)
+                .where(ClubEvent.club_id.in_(missing)).order_by(ClubEvent.id)):
+            found[club_id].append(PhaseEvent(EventKind(kind), date, bool(late)))
+        known.update({i: tuple(events) for i, events in found.items()})
+    return {club.id: _life(club, known[club.id]) for club in clubs}
+
+
+def _life(club: Club, events: tuple[PhaseEvent, ...]) -> Lifecycle:
     return Lifecycle(
         founded=club.founded,
         events=events,
@@ -66,11 +77,20 @@ def record(session: Session, club: Club, event: PhaseEvent, *,
 
 
 def active_members(session: Session, club: Club, date: dt.date) -> int:
-    return int(session.execute(
-        select(func.count()).select_from(Member).where(
-            Member.club_id == club.id, Member.joined <= date,
-            (Member.left_on.is_(None)) | (Member.left_on > date))
-    ).scalar_one())
+    return active_members_by_club(session, [club.id], date)[club.id]
+
+
+def active_members_by_club(session: Session, club_ids: Sequence[int],
+                           date: dt.date) -> dict[int, int]:
+    """Members who joined by ``date`` and had not left on it, per club: one query."""
+    found = dict.fromkeys(club_ids, 0)
+    if club_ids:
+        found.update((int(i), int(n)) for i, n in session.execute(
+            select(Member.club_id, func.count()).where(
+                Member.club_id.in_(club_ids), Member.joined <= date,
+                (Member.left_on.is_(None)) | (Member.left_on > date))
+            .group_by(Member.club_id)))
+    return found
 
 
 @dataclass(frozen=True, slots=True)
