@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from cigales.federation.document import FORMAT, ratio_text, seal
 from cigales.models import Club, Investee, Investment, Member
 from cigales.services import lifecycle as lifecycle_service
+from cigales.services.closed_returns import ToStore, closed_in, reusable
 from cigales.services.clubs import cash_balances
 from cigales.services.investments import event_totals
 from cigales.services.loans import LOAN_KINDS, LoanView, arrears_of, views
@@ -46,6 +47,26 @@ def build_return(session: Session, club: Club, year: int, *, generated: dt.date,
                  provisional: bool = False) -> dict[str, Any]:
     return build_returns(session, [club], year, generated=generated,
                          provisional=provisional)[0]
+
+
+def returns_of(session: Session, clubs: Sequence[Club], year: int, *, generated: dt.date,
+               ) -> tuple[list[dict[str, Any]], list[ToStore]]:
+    """Each club's return for ``year``, in the order of ``clubs``: the stored one of a closed
+    year while the books are unchanged since it was computed (cigales.services.closed_returns),
+    else computed now. Also the returns of closed years that were computed, for the caller
+    to store (reports never write)."""
+    kept = reusable(session, clubs, year)
+    todo = [c for c in clubs if c.id not in kept]
+    fresh = dict(zip([c.id for c in todo], build_returns(session, todo, year,
+                                                         generated=generated), strict=True))
+    closed = closed_in(session, todo, year)
+    return ([kept[c.id] if c.id in kept else fresh[c.id] for c in clubs],
+            [ToStore(c.id, year, fresh[c.id]) for c in todo if c.id in closed])
+
+
+def closing_return(session: Session, club: Club, year: int, *, today: dt.date) -> ToStore:
+    """The return of a year being closed, to store with the closing (``year close``)."""
+    return ToStore(club.id, year, build_return(session, club, year, generated=today))
 
 
 def build_returns(session: Session, clubs: Sequence[Club], year: int, *,

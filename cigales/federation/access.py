@@ -217,6 +217,8 @@ CLUB_TABLES: dict[str, Scope] = {
         "club_id IN (SELECT id FROM club)",
         "member_id IN (SELECT id FROM member WHERE member.club_id = statement_mailing.club_id)"),
     "bank_reconciliation": Scope("club_id IN (SELECT id FROM club)"),
+    # Migration 0013_16f: the club's stored returns of its closed years (no personal data).
+    "closed_year_return": Scope("club_id IN (SELECT id FROM club)"),
 }
 
 # Tables the federation role may read besides the views: the yearly returns clubs send

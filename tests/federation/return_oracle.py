@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from cigales.federation.document import FORMAT, ratio_text, seal
 from cigales.models import Club, Investee, Investment, InvestmentEvent
-from cigales.services.investments import StakeLot
 from cigales.services.clubs import cash_balance
+from cigales.services.investments import StakeLot
 from cigales.services.loans import LOAN_KINDS, arrears_report, view
 from cigales.services.portfolio import PortfolioLine
 from cigales.shares import net_assets
