@@ -66,7 +66,13 @@ def net_assets_of_books(session: Session, book_ids: Sequence[int],
                         as_of: dt.date) -> dict[int, Money]:
     """``net_assets`` of many books, one query."""
     found = prefix_balances(session, book_ids, NET_ASSET_CLASSES, as_of)
-    return {b: Money(sum(m.cents for m in found[b].values())) for b in book_ids}
+    return {b: net_assets_of(found[b]) for b in book_ids}
+
+
+def net_assets_of(balances: dict[str, Money]) -> Money:
+    """Net assets from balances by prefix (``ledger.queries.prefix_balances``) that include
+    the classes ``NET_ASSET_CLASSES``."""
+    return Money(sum(balances[c].cents for c in NET_ASSET_CLASSES))
 
 
 def valuation_adjustment(session: Session, club: Club, as_of: dt.date) -> Money:

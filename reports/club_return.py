@@ -23,17 +23,18 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cigales import chart
 from cigales.federation.document import FORMAT, ratio_text, seal
 from cigales.models import Club, Investee, Investment, Member
 from cigales.services import lifecycle as lifecycle_service
 from cigales.services.closed_returns import ToStore, closed_in, reusable
-from cigales.services.clubs import cash_balances
+from cigales.services.clubs import cash_of
 from cigales.services.investments import event_totals
 from cigales.services.loans import LOAN_KINDS, LoanView, arrears_of, views
 from cigales.services.portfolio import NOTHING_REALISED, Realised, realised
-from cigales.shares import net_assets_of_books
+from cigales.shares import NET_ASSET_CLASSES, net_assets_of
 from ledger.money import Money
-from ledger.queries import chain_heads
+from ledger.queries import chain_heads, prefix_balances
 from reports.data import (
     club_identity,
     jobs_by_club,
@@ -87,8 +88,8 @@ def build_returns(session: Session, clubs: Sequence[Club], year: int, *,
     distributed = liquidation_cuts(session, ids, year)
     savings = savings_by_club(session, ids, first, last)
     jobs = jobs_by_club(session, ids, first, last)
-    cash = cash_balances(session, books, last)
-    assets = net_assets_of_books(session, books, last)
+    # Cash and net assets from one pass over the postings.
+    balances = prefix_balances(session, books, (*chart.CASH_PREFIXES, *NET_ASSET_CLASSES), last)
     heads = chain_heads(session, books)
 
     rows = session.execute(
@@ -110,7 +111,7 @@ def build_returns(session: Session, clubs: Sequence[Club], year: int, *,
             made[inv.club_id].append((inv, investee))
     loans: dict[int, list[LoanView]] = defaultdict(list)
     for loan in views(session, [(inv, ie) for inv, ie in rows if inv.kind in LOAN_KINDS],
-                      last):
+                      last, outstanding_only=True):
         loans[loan.investment.club_id].append(loan)
 
     documents = []
@@ -133,8 +134,8 @@ def build_returns(session: Session, clubs: Sequence[Club], year: int, *,
             "members": {"active": 0 if distributed[club.id] is not None else active[club.id],
                         "joined": joined[club.id], "left": left[club.id]},
             "savings_collected": savings[club.id][0].plain(),
-            "cash_year_end": cash[club.book_id].plain(),
-            "net_assets": assets[club.book_id].plain(),
+            "cash_year_end": cash_of(balances[club.book_id]).plain(),
+            "net_assets": net_assets_of(balances[club.book_id]).plain(),
             "invested": {
                 "total": Money(sum(inv.amount_cents for inv, _ in bought)).plain(),
                 "count": len(bought),

@@ -154,4 +154,10 @@ def cash_balances(session: Session, book_ids: Sequence[int],
                   as_of: dt.date | None = None) -> dict[int, Money]:
     """Bank accounts (5121, 5122) of many books, one query."""
     found = prefix_balances(session, book_ids, chart.CASH_PREFIXES, as_of)
-    return {b: Money(sum(m.cents for m in found[b].values())) for b in book_ids}
+    return {b: cash_of(found[b]) for b in book_ids}
+
+
+def cash_of(balances: dict[str, Money]) -> Money:
+    """Cash from balances by prefix (``ledger.queries.prefix_balances``) that include
+    ``chart.CASH_PREFIXES``."""
+    return Money(sum(balances[p].cents for p in chart.CASH_PREFIXES))

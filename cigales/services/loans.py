@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from typing import Protocol
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
@@ -332,7 +333,37 @@ def _instalments(session: Session, schedule: LoanSchedule) -> tuple[schedules.In
     return tuple(_instalment(r) for r in rows)
 
 
-def _instalment(r: LoanInstalment) -> schedules.Instalment:
+class LoanEvent(Protocol):
+    """What a loan view reads of an event (an ``InvestmentEvent`` or a row of its columns)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def date(self) -> dt.date: ...
+    @property
+    def amount_cents(self) -> int: ...
+    @property
+    def principal_cents(self) -> int: ...
+    @property
+    def interest_cents(self) -> int: ...
+
+
+class InstalmentRow(Protocol):
+    @property
+    def n(self) -> int: ...
+    @property
+    def due(self) -> dt.date: ...
+    @property
+    def principal_cents(self) -> int: ...
+    @property
+    def interest_cents(self) -> int: ...
+    @property
+    def outstanding_after_cents(self) -> int: ...
+    @property
+    def interest_only(self) -> bool: ...
+
+
+def _instalment(r: InstalmentRow) -> schedules.Instalment:
     return schedules.Instalment(
         n=r.n, due=r.due, principal=Money(r.principal_cents), interest=Money(r.interest_cents),
         outstanding_after=Money(r.outstanding_after_cents), interest_only=r.interest_only)
@@ -357,32 +388,55 @@ def view(session: Session, investment: Investment, investee: Investee,
 
 
 def views(session: Session, loans: Sequence[tuple[Investment, Investee]],
-          as_of: dt.date) -> list[LoanView]:
-    """``view`` of many loans (of one club or of many) in three queries: their schedules,
-    the instalments of the schedules in force and their events, whatever the number of
-    loans. Same figures as ``view`` one by one: the arithmetic is ``_view_of``."""
+          as_of: dt.date, *, outstanding_only: bool = False) -> list[LoanView]:
+    """``view`` of many loans (of one club or of many) in three queries: their events, their
+    schedules and the instalments of the schedules in force, whatever the number of loans.
+    Same figures as ``view`` one by one: the arithmetic is ``_view_of``.
+
+    ``outstanding_only``: only the loans with principal outstanding on ``as_of``, the ones an
+    arrears report reads (``arrears_of`` leaves the others out); the schedules of the loans
+    repaid or written off are then not even read."""
     if not loans:
         return []
-    ids = [inv.id for inv, _ in loans]
+    events: dict[int, list[LoanEvent]] = defaultdict(list)
+    for e in session.execute(select(
+            InvestmentEvent.investment_id, InvestmentEvent.kind, InvestmentEvent.date,
+            InvestmentEvent.amount_cents, InvestmentEvent.principal_cents,
+            InvestmentEvent.interest_cents).where(
+            InvestmentEvent.investment_id.in_([inv.id for inv, _ in loans]),
+            InvestmentEvent.kind.in_(("repayment", "write_off")), InvestmentEvent.date <= as_of)
+            .order_by(InvestmentEvent.date, InvestmentEvent.id)):
+        events[e.investment_id].append(e)
+    if outstanding_only:
+        loans = [(inv, ie) for inv, ie in loans
+                 if not _outstanding(inv, events[inv.id]).is_zero()]
+        if not loans:
+            return []
     every: dict[int, list[LoanSchedule]] = defaultdict(list)
     for schedule in session.execute(select(LoanSchedule).where(
-            LoanSchedule.investment_id.in_(ids))).scalars():
+            LoanSchedule.investment_id.in_([inv.id for inv, _ in loans]))).scalars():
         every[schedule.investment_id].append(schedule)
     chosen = {inv.id: _in_force(every[inv.id], inv, as_of) for inv, _ in loans}
+    # Plain rows, not ORM objects: a region's loans have tens of thousands of instalments.
     rows: dict[int, list[schedules.Instalment]] = defaultdict(list)
-    for r in session.execute(select(LoanInstalment).where(
+    for r in session.execute(select(
+            LoanInstalment.schedule_id, LoanInstalment.n, LoanInstalment.due,
+            LoanInstalment.principal_cents, LoanInstalment.interest_cents,
+            LoanInstalment.outstanding_after_cents, LoanInstalment.interest_only).where(
             LoanInstalment.schedule_id.in_([s.id for s in chosen.values()]))
-            .order_by(LoanInstalment.schedule_id, LoanInstalment.n)).scalars():
+            .order_by(LoanInstalment.schedule_id, LoanInstalment.n)):
         rows[r.schedule_id].append(_instalment(r))
-    events: dict[int, list[InvestmentEvent]] = defaultdict(list)
-    for e in session.execute(select(InvestmentEvent).where(
-            InvestmentEvent.investment_id.in_(ids),
-            InvestmentEvent.kind.in_(("repayment", "write_off")), InvestmentEvent.date <= as_of)
-            .order_by(InvestmentEvent.date, InvestmentEvent.id)).scalars():
-        events[e.investment_id].append(e)
     return [_view_of(inv, investee, chosen[inv.id], tuple(rows[chosen[inv.id].id]),
                      events[inv.id], as_of)
             for inv, investee in loans]
+
+
+def _outstanding(investment: Investment, events: Sequence[LoanEvent]) -> Money:
+    """Principal still owed after these repayments and write-offs (none once written off)."""
+    if any(e.kind == "write_off" for e in events):
+        return Money(0)
+    return Money(investment.amount_cents
+                 - sum(e.principal_cents for e in events if e.kind == "repayment"))
 
 
 def _in_force(every: Sequence[LoanSchedule], investment: Investment,
@@ -393,7 +447,7 @@ def _in_force(every: Sequence[LoanSchedule], investment: Investment,
 
 
 def _view_of(investment: Investment, investee: Investee, schedule: LoanSchedule,
-             rows: tuple[schedules.Instalment, ...], events: Sequence[InvestmentEvent],
+             rows: tuple[schedules.Instalment, ...], events: Sequence[LoanEvent],
              as_of: dt.date) -> LoanView:
     """A loan on ``as_of`` from its schedule in force, its instalments and its repayments
     and write-offs dated by ``as_of`` (in date order)."""
@@ -405,7 +459,7 @@ def _view_of(investment: Investment, investee: Investee, schedule: LoanSchedule,
     written_on = written[0].date if written else None
     repaid = Money(sum(e.principal_cents for e in repayments))
     interest = Money(sum(e.interest_cents for e in repayments))
-    outstanding = Money(0) if written_on else Money(investment.amount_cents) - repaid
+    outstanding = _outstanding(investment, events)
     if written_on:
         arrears = schedules.LoanArrears(Money(0), Money(0), 0,
                                         {b[0]: Money(0) for b in schedules.BUCKETS}, False)
