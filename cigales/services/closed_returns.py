@@ -5,7 +5,10 @@ When a year is closed its return is computed (reports.club_return) and stored he
 book's chain head. A later reader (``federation report``, ``federation return``) reuses the
 stored document while the head is the same: every entry posted to the book, in any year,
 moves the head (ledger/post.py), so an unchanged head means the books it was computed from
-are unchanged. Otherwise the return is computed again and stored in its place.
+are unchanged. Otherwise the return is computed again and stored in its place. The few
+facts a return reads besides the entries (jobs, an investee's SIREN, phase decisions, members
+joining) are written without an entry: their writers drop the club's stored returns
+(``forget``).
 """
 
 from __future__ import annotations
@@ -59,6 +62,13 @@ def closed_in(session: Session, clubs: Sequence[Club], year: int) -> set[int]:
     return {books[b] for b in session.execute(select(FiscalYear.book_id).where(
         FiscalYear.book_id.in_(list(books)), FiscalYear.year == year,
         FiscalYear.closed.is_(True))).scalars()}
+
+
+def forget(session: Session, club_id: int) -> None:
+    """Drop a club's stored returns: called by the writers of facts a return reads that are
+    not entries (jobs, investee details, phase decisions, members), which do not move the
+    chain head."""
+    session.execute(delete(ClosedYearReturn).where(ClosedYearReturn.club_id == club_id))
 
 
 def store(session: Session, returns: Sequence[ToStore], *, today: dt.date) -> int:

@@ -29,6 +29,7 @@ from cigales.models import (
     Member,
     MemberKey,
 )
+from cigales.services import closed_returns
 from cigales.services.accounts import ensure_accounts
 from cigales.services.lifecycle import lifecycle, not_in_future
 from cigales.services.membership import check_enough_members
@@ -178,6 +179,7 @@ def update_investee(session: Session, club: Club, investee: Investee, *,
         investee.capital_cents = capital.cents
     if number is not None:
         investee.siren = number
+    closed_returns.forget(session, club.id)  # no entry: the chain head stays
     session.flush()
     return investee
 
@@ -205,6 +207,7 @@ def record_jobs(session: Session, investee: Investee, *, date: dt.date,
     else:
         session.execute(insert(InvesteeJobs).values(investee_id=investee.id, date=date,
                                                     created=created, kept=kept))
+    closed_returns.forget(session, investee.club_id)  # no entry: the chain head stays
 
 
 def investee_account(investee: Investee, kind: str) -> str:

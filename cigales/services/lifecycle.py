@@ -16,6 +16,7 @@ from cigales import chart
 from cigales.errors import CigalesError, DateInFuture
 from cigales.models import CapitalMovement, Club, ClubEvent, Member
 from cigales.phases import Alert, EventKind, Lifecycle, PhaseEvent, Settings
+from cigales.services import closed_returns
 from cigales.services.clubs import cash_balance
 from cigales.shares import NET_ASSET_CLASSES, net_assets, positions, share_text
 from ledger.errors import N_
@@ -71,6 +72,7 @@ def not_in_future(date: dt.date, today: dt.date) -> None:
 def record(session: Session, club: Club, event: PhaseEvent, *,
            entry_id: int | None = None) -> None:
     session.info.get(_EVENTS, {}).pop(club.id, None)
+    closed_returns.forget(session, club.id)  # the phase is in the return
     session.execute(insert(ClubEvent).values(club_id=club.id, kind=event.kind.value,
                                              date=event.date, late=event.late,
                                              entry_id=entry_id))

@@ -136,3 +136,25 @@ def test_a_provisional_return_is_never_stored(club_cli, database_url, computed):
     report = club_cli("federation", "report", "--year", "2021", "--format", "json")
     assert report.exit_code == 0, report.stderr
     assert _stored(database_url) == {}  # 2021 is not closed: nothing to keep
+
+
+def test_facts_without_an_entry_drop_the_stored_return(club_cli, database_url, computed):
+    """Jobs, an investee's SIREN, phase decisions and members are read by the return but are
+    written without an entry, so they do not move the chain head: their writers drop the
+    stored returns instead."""
+    assert club_cli("investee", "add", "--club", SLUG, "--slug", "atelier", "--name",
+                    "Atelier", "--legal-form", "SCOP").exit_code == 0
+    assert club_cli("year", "close", "--club", SLUG, "--year", "2021", "--yes").exit_code == 0
+    stored = json.loads(_stored(database_url)[2021].document)
+    assert stored["jobs"] == {"created": 0, "kept": 0}
+    head = _fresh(database_url, 2021)[1]
+    assert club_cli("investee", "jobs", "--club", SLUG, "--investee", "atelier", "--date",
+                    "2021-06-30", "--created", "2", "--kept", "1").exit_code == 0
+    assert _fresh(database_url, 2021)[1] == head  # no entry: the head did not move
+    assert _stored(database_url) == {}
+    computed.clear()
+    result = club_cli("federation", "return", "--club", SLUG, "--year", "2021")
+    assert result.exit_code == 0, result.stderr
+    assert result.json()["jobs"] == {"created": 2, "kept": 1}
+    assert computed == [(2021, SLUG)]
+    assert json.loads(_stored(database_url)[2021].document) == result.json()
