@@ -146,10 +146,17 @@ def _store(ctx: typer.Context, refreshed: Sequence[ToStore], today: dt.date) -> 
     (own transaction, after the read: what is stored carries the chain head it was computed
     at, so a book changed in between is simply computed again next time)."""
     if refreshed:
+        from sqlalchemy.exc import OperationalError, ProgrammingError
+
         from cigales.services.closed_returns import store
 
-        with common.session(ctx) as s:
-            store(s, refreshed, today=today)
+        try:
+            with common.session(ctx) as s:
+                store(s, refreshed, today=today)
+        except (OperationalError, ProgrammingError):
+            # Storing only saves the next reader some work: a reader that may not write (a
+            # read-only file, a role without the privilege) still gets its figures.
+            pass
 
 
 def _figures_row(name: str, f: Figures, previous: Figures) -> dict[str, Any]:
