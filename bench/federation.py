@@ -13,11 +13,14 @@ separate process (start-up included), ``--runs`` times (default 3) in three situ
 - ``warm``: the stored returns of closed years are valid (the run before stored them) and
   reused; only the years still open are computed.
 
-Prints the median wall clock, CPU time (user + system) and peak RSS of each, checks that the
-cold and warm reports are identical, and extrapolates to the 300 clubs of a regional
-association: fixed cost + 300 × (median − fixed cost) ÷ clubs. Target (issue #16): < 5 s for
-300 clubs, printed as met or MISSED (cold and warm); ``--strict`` exits 1 on a miss. A report
-that differs between cold and warm always exits 1.
+Prints the median wall clock, CPU time (user + system) and peak RSS of each, and checks that
+the cold and warm reports are identical. The same cold and warm runs on a region of one club
+(the first club of the same seed, in a second database: ``--db-one``, by default a temporary
+SQLite file) give the slope: per club = (region − one club) ÷ (clubs − 1), and 300 clubs ≈
+one club + 299 × per club, the fixed costs (start-up, imports, collation tables) counted
+once. Target (issue #16): < 5 s for 300 clubs, printed as
+met or MISSED for cold and warm, on the wall clock (``--clock cpu`` on a shared machine);
+``--strict`` exits 1 on a miss. A report that differs between cold and warm always exits 1.
 
 ``--code DIR`` runs the commands with the cigales found in DIR (e.g. a checkout of main) to
 measure the "before" figure on the same region; that code builds its own database (its schema
@@ -107,11 +110,35 @@ def median(runs: list[Run]) -> Run:
                max(r.rss_mb for r in runs), runs[0].stdout)
 
 
+def measure(url: str, clubs: int, seed: int, year: int, runs: int,
+            code: str | None) -> tuple[float, Run, Run, list[Run], Run]:
+    """Build (or find) the region in ``url``; time the report cold and warm ``runs`` times."""
+    started = time.perf_counter()
+    run(["--db", url, "demo", "--clubs", str(clubs), "--seed", str(seed), "--no-reports",
+         "--no-accounts"], code)
+    built = time.perf_counter() - started
+    report = ["--db", url, "federation", "report", "--format", "json"]
+    empty = median([run([*report, "--year", str(EMPTY_YEAR)], code) for _ in range(runs)])
+    cold_runs = []
+    for _ in range(runs):
+        forget_stored_returns(url)
+        cold_runs.append(run([*report, "--year", str(year)], code))
+    warm = median([run([*report, "--year", str(year)], code) for _ in range(runs)])
+    return built, empty, median(cold_runs), cold_runs, warm
+
+
+def hosted(r: Run) -> int:
+    return int(json.loads(r.stdout)["sources"]["hosted"])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--clubs", type=int, default=30, help="clubs in the region (default 30)")
+    parser.add_argument("--clubs", type=int, default=30,
+                        help="clubs in the region (default 30, at least 2)")
     parser.add_argument("--seed", type=int, default=1, help="demo seed (default 1)")
     parser.add_argument("--db", help="database URL (default: a temporary SQLite file)")
+    parser.add_argument("--db-one", help="database URL for the one-club region (default: a "
+                                         "temporary SQLite file)")
     parser.add_argument("--year", type=int, default=TODAY.year - 1,
                         help=f"year of the report (default {TODAY.year - 1})")
     parser.add_argument("--runs", type=int, default=3, help="runs per situation (default 3)")
@@ -121,44 +148,37 @@ def main() -> int:
                              "machine, where the wall clock counts other processes' turns)")
     parser.add_argument("--strict", action="store_true", help="exit 1 if the target is missed")
     args = parser.parse_args()
-    if args.clubs < 1 or args.runs < 1:
-        parser.error("--clubs and --runs must be at least 1")
+    if args.clubs < 2 or args.runs < 1:
+        parser.error("--clubs must be at least 2 and --runs at least 1")
     code = str(Path(args.code).resolve()) if args.code else None
     with tempfile.TemporaryDirectory(prefix="cigales-bench-federation-") as tmp:
         url = args.db or f"sqlite:///{tmp}/region.db"
-        started = time.perf_counter()
-        run(["--db", url, "demo", "--clubs", str(args.clubs), "--seed", str(args.seed),
-             "--no-reports", "--no-accounts"], code)
-        built = time.perf_counter() - started
-        report = ["--db", url, "federation", "report", "--format", "json"]
-        empty = median([run([*report, "--year", str(EMPTY_YEAR)], code)
-                        for _ in range(args.runs)])
-        cold_runs = []
-        for _ in range(args.runs):
-            forget_stored_returns(url)
-            cold_runs.append(run([*report, "--year", str(args.year)], code))
-        cold = median(cold_runs)
-        warm = median([run([*report, "--year", str(args.year)], code)
-                       for _ in range(args.runs)])
-    document = json.loads(cold.stdout)
-    hosted = int(document["sources"]["hosted"])
+        one_url = args.db_one or f"sqlite:///{tmp}/one.db"
+        built, empty, cold, cold_runs, warm = measure(url, args.clubs, args.seed, args.year,
+                                                      args.runs, code)
+        _, _, one_cold, _, one_warm = measure(one_url, 1, args.seed, args.year, args.runs,
+                                              code)
+    clubs = hosted(cold)
     backend = url.split(":", 1)[0]
     print(f"database        {backend}{' (temporary file)' if not args.db else ''}"
           f"{f'; code from {code}' if code else ''}")
     print(f"region          {args.clubs} demo clubs (seed {args.seed}), built or found in "
-          f"{built:.1f} s; report {args.year}: {hosted} hosted clubs")
+          f"{built:.1f} s; report {args.year}: {clubs} hosted clubs (and 1 in the one-club "
+          f"region)")
     print(f"runs            median of {args.runs}, whole process (start-up included)")
     print(f"{'':15} {'wall':>9} {'CPU':>9} {'peak RSS':>10}")
-    for name, r in (("empty", empty), ("cold", cold), ("warm", warm)):
+    for name, r in (("empty (start)", empty), ("one club cold", one_cold),
+                    ("one club warm", one_warm), (f"{clubs} clubs cold", cold),
+                    (f"{clubs} clubs warm", warm)):
         print(f"{name:15} {r.wall:8.2f}s {r.cpu:8.2f}s {r.rss_mb:7.0f} MB")
     same = [json.loads(r.stdout) for r in cold_runs] + [json.loads(warm.stdout)]
     identical = all(d == same[0] for d in same)
     checks = []
-    for name, r in (("cold", cold), ("warm", warm)):
+    for name, big, small in (("cold", cold, one_cold), ("warm", warm, one_warm)):
         for clock in ("wall", "cpu"):
-            total, fixed = (r.wall, empty.wall) if clock == "wall" else (r.cpu, empty.cpu)
-            per_club = max(total - fixed, 0.0) / max(hosted, 1)
-            region = fixed + ASSOCIATION_CLUBS * per_club
+            t_big, t_small = (big.wall, small.wall) if clock == "wall" else (big.cpu, small.cpu)
+            per_club = max(t_big - t_small, 0.0) / max(clubs - hosted(small), 1)
+            region = t_small + (ASSOCIATION_CLUBS - 1) * per_club
             print(f"{name + ' ' + clock:15} {per_club * 1000:7.1f} ms per club; "
                   f"{ASSOCIATION_CLUBS} clubs about {region:.2f} s (extrapolated)")
             if clock == args.clock:
