@@ -347,7 +347,7 @@ class InvestmentEvent(Base):
             "kind IN ('dividend', 'sale', 'redemption', 'impairment', 'impairment_reversal', "
             "'write_off', 'recovery', 'repayment', 'valuation', 'reschedule')",
             name="kind_known"),
-        # investments.event_sum and loans._events read one investment's events of some
+        # investments.event_totals and loans._events read one investment's events of some
         # kinds up to a date, thousands of times per club: an index, not a scan.
         Index("ix_investment_event_investment_kind_date", "investment_id", "kind", "date"),
     )
@@ -424,3 +424,24 @@ class FederationReturn(Base):
         UniqueConstraint("club_slug", "year", "checksum"),
         CheckConstraint("revision >= 1", name="revision_positive"),
     )
+
+
+class ClosedYearReturn(Base):
+    """A hosted club's return for a closed year, computed when the year was closed.
+
+    Reused by ``federation report`` and ``federation return`` while the book's chain head is
+    the one it was computed at (``chain_entries``, ``chain_hash``); any new entry moves the
+    head, and the return is then computed again and stored in place of this one.
+    """
+
+    __tablename__ = "closed_year_return"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    club_id: Mapped[int] = mapped_column(ForeignKey("club.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    chain_entries: Mapped[int] = mapped_column(BigInteger)
+    chain_hash: Mapped[str] = mapped_column(String(64))
+    document: Mapped[str] = mapped_column(Text)
+    computed_on: Mapped[dt.date] = mapped_column(Date)
+
+    __table_args__ = (UniqueConstraint("club_id", "year"),)

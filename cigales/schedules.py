@@ -388,11 +388,19 @@ def _apply(schedule: Sequence[Instalment], payments: Sequence[tuple[dt.date, Mon
                              f"got {amount.plain()}")
         if day <= until:
             dated.append((day, amount))
+    # Running totals and the first row still owing, so that each payment costs the rows it
+    # pays rather than a scan of the whole schedule (a region reads thousands of loans). Rows
+    # are only ever paid, never unpaid, so the first row owing only moves forward.
+    owed = sum(row.unpaid for row in rows)
+    principal_owed = sum(row.instalment.principal.cents - row.paid_principal for row in rows)
+    first = 0
     for day, amount in sorted(dated, key=lambda payment: payment[0]):
-        owed = sum(row.unpaid for row in rows)
         if amount.cents > owed:
             raise OverPayment(amount, Money(owed), day)
-        if amount.cents == _settlement_cents(rows, day, start) and amount.cents < owed:
+        # The settlement amount is at least the principal still owed: below it, this payment
+        # cannot be an early settlement, and the settlement need not be computed.
+        if (principal_owed <= amount.cents < owed
+                and amount.cents == _settlement_cents(rows, day, start)):
             # Early settlement: everything is paid; the period running on the day owes the
             # interest accrued to the day, and later periods' interest is forgiven (whatever
             # of it was already paid stays paid).
@@ -407,9 +415,13 @@ def _apply(schedule: Sequence[Instalment], payments: Sequence[tuple[dt.date, Mon
                 row.paid_interest = row.interest
                 row.paid_principal = row.instalment.principal.cents
                 row.settled_on = day
+            owed = sum(row.unpaid for row in rows)
+            principal_owed = 0
             continue
+        while first < len(rows) and rows[first].unpaid == 0:
+            first += 1
         left = amount.cents
-        for row in rows:  # oldest first, and in each row interest before principal
+        for row in rows[first:]:  # oldest first, and in each row interest before principal
             if left == 0:
                 break
             if row.unpaid == 0:
@@ -419,10 +431,12 @@ def _apply(schedule: Sequence[Instalment], payments: Sequence[tuple[dt.date, Mon
             left -= to_interest
             to_principal = min(left, row.instalment.principal.cents - row.paid_principal)
             row.paid_principal += to_principal
+            principal_owed -= to_principal
             left -= to_principal
             if row.unpaid == 0:
                 row.settled_on = day
         assert left == 0
+        owed -= amount.cents
     return rows
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -25,7 +26,7 @@ from sqlalchemy.orm import Session
 from cigales.models import CapitalMovement, Club, Investment, InvestmentEvent, Member
 from ledger.balances import total_at
 from ledger.money import Money, allocate, round_half_up
-from ledger.queries import balances_by_account
+from ledger.queries import balances_by_account, prefix_balances
 from ledger.schema import Account, Entry, Posting, counts_in_balances
 
 FIRST_UNIT_PRICE_CENTS = 1000  # 10.00 EUR
@@ -63,6 +64,19 @@ def net_assets(session: Session, club: Club, as_of: dt.date) -> Money:
     # of as_of's month.
     return Money(total_at(session, club.book_id, as_of,
                           accounts=func.substr(Account.code, 1, 1).in_(NET_ASSET_CLASSES)))
+
+
+def net_assets_of_books(session: Session, book_ids: Sequence[int],
+                        as_of: dt.date) -> dict[int, Money]:
+    """``net_assets`` of many books, one query."""
+    found = prefix_balances(session, book_ids, NET_ASSET_CLASSES, as_of)
+    return {b: net_assets_of(found[b]) for b in book_ids}
+
+
+def net_assets_of(balances: dict[str, Money]) -> Money:
+    """Net assets from balances by prefix (``ledger.queries.prefix_balances``) that include
+    the classes ``NET_ASSET_CLASSES``."""
+    return Money(sum(balances[c].cents for c in NET_ASSET_CLASSES))
 
 
 def valuation_adjustment(session: Session, club: Club, as_of: dt.date) -> Money:

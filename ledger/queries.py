@@ -12,6 +12,7 @@ opening position of a club that moved in mid-life (``counts_in_balances``).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, select
@@ -212,6 +213,48 @@ def balance(
                                    accounts=Account.code.startswith(prefix, autoescape=True)))
 
 
+def prefix_balances(
+    session: Session,
+    book_ids: Sequence[int],
+    prefixes: Sequence[str],
+    as_of: dt.date | None = None,
+) -> dict[int, dict[str, Money]]:
+    """``balance`` of each prefix for many books at once: one grouped query.
+
+    Per book, the signed balance (debit − credit) of the accounts starting with each prefix,
+    counted like ``balance`` (AN journal excluded, see ``counts_in_balances``).
+    """
+    found = {b: {p: Money(0) for p in prefixes} for b in book_ids}
+    if not book_ids or not prefixes:
+        return found
+    sums = [func.coalesce(func.sum(case(
+        (Account.code.startswith(p, autoescape=True), Posting.amount_cents), else_=0)), 0)
+        for p in prefixes]
+    conds = [Entry.book_id.in_(book_ids), counts_in_balances()]
+    if as_of is not None:
+        conds.append(Entry.date <= as_of)
+    rows = session.execute(
+        select(Entry.book_id, *sums)
+        .select_from(Posting)
+        .join(Entry, Entry.id == Posting.entry_id)
+        .join(Account, Account.id == Posting.account_id)
+        .where(*conds)
+        .group_by(Entry.book_id)
+    ).all()
+    for row in rows:
+        found[int(row[0])] = {p: Money(int(v)) for p, v in zip(prefixes, row[1:], strict=True)}
+    return found
+
+
+def chain_heads(session: Session, book_ids: Sequence[int]) -> dict[int, tuple[int, str]]:
+    """``chain_head`` of many books: (number of entries in the chain, hash of the last one)."""
+    if not book_ids:
+        return {}
+    rows = session.execute(select(Book.id, Book.chain_seq, Book.head_hash)
+                           .where(Book.id.in_(book_ids))).all()
+    return {int(i): (int(n), str(h)) for i, n, h in rows}
+
+
 def account_balance(
     session: Session, book_id: int, code: str, as_of: dt.date | None = None
 ) -> Money:
@@ -351,8 +394,7 @@ def chain_head(session: Session, book_id: int) -> tuple[int, str]:
     from ledger.post import settle  # the head this transaction moved, if it deferred it
 
     settle(session, book_id)
-    row = session.execute(select(Book.chain_seq, Book.head_hash).where(Book.id == book_id)).one()
-    return int(row[0]), str(row[1])
+    return chain_heads(session, [book_id])[book_id]
 
 
 def opening_position_date(session: Session, book_id: int) -> dt.date | None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -275,11 +275,25 @@ def _sections(keys: tuple[str, ...], current: dict[str, dict[str, Money]],
 
 def liquidation_cut(session: Session, club: Club, year: int) -> int | None:
     """The first entry of the liquidation when the club was liquidated in ``year``."""
-    row = session.execute(select(ClubEvent.date, ClubEvent.entry_id).where(
-        ClubEvent.club_id == club.id, ClubEvent.kind == "closure")).first()
-    if row is None or row[0].year != year:
-        return None
-    return int(row[1]) if row[1] is not None else None
+    return liquidation_cuts(session, [club.id], year)[club.id]
+
+
+def liquidation_cuts(session: Session, club_ids: Sequence[int],
+                     year: int) -> dict[int, int | None]:
+    """``liquidation_cut`` of many clubs, one query."""
+    found: dict[int, int | None] = dict.fromkeys(club_ids)
+    if club_ids:
+        seen: set[int] = set()
+        for club_id, date, entry_id in session.execute(
+                select(ClubEvent.club_id, ClubEvent.date, ClubEvent.entry_id).where(
+                    ClubEvent.club_id.in_(club_ids), ClubEvent.kind == "closure")
+                .order_by(ClubEvent.id)):
+            if club_id in seen:  # a club closes once: its first closure event
+                continue
+            seen.add(club_id)
+            if date.year == year and entry_id is not None:
+                found[club_id] = int(entry_id)
+    return found
 
 
 def balance_sheet(session: Session, club: Club, year: int) -> BalanceSheet:
@@ -583,15 +597,55 @@ def _member_movements(session: Session, club: Club, column, first: dt.date,  # t
     return tuple(Movement(code, name, date) for code, name, date in rows)
 
 
+def member_movement_counts(session: Session, club_ids: Sequence[int], column,  # type: ignore[no-untyped-def]
+                           first: dt.date, last: dt.date) -> dict[int, int]:
+    """How many ``_member_movements`` each club has (members who joined, or left, in the
+    window): one grouped query for many clubs."""
+    found = dict.fromkeys(club_ids, 0)
+    if club_ids:
+        found.update((int(i), int(n)) for i, n in session.execute(
+            select(Member.club_id, func.count())
+            .join(MemberIdentity, MemberIdentity.member_id == Member.id)
+            .where(Member.club_id.in_(club_ids), column >= first, column <= last)
+            .group_by(Member.club_id)))
+    return found
+
+
+def savings_by_club(session: Session, club_ids: Sequence[int], first: dt.date,
+                    last: dt.date) -> dict[int, tuple[Money, int]]:
+    """Savings paid in the window per club: (amount, number of payments), one query."""
+    found = dict.fromkeys(club_ids, (ZERO, 0))
+    if club_ids:
+        found.update((int(i), (Money(int(total)), int(n))) for i, total, n in session.execute(
+            select(CapitalMovement.club_id,
+                   func.coalesce(func.sum(CapitalMovement.amount_cents), 0), func.count())
+            .where(CapitalMovement.club_id.in_(club_ids), CapitalMovement.kind == "saving",
+                   CapitalMovement.date >= first, CapitalMovement.date <= last)
+            .group_by(CapitalMovement.club_id)))
+    return found
+
+
+def jobs_by_club(session: Session, club_ids: Sequence[int], first: dt.date,
+                 last: dt.date) -> dict[int, tuple[int, int]]:
+    """Jobs created and kept reported by each club's investees in the window, one query."""
+    found = dict.fromkeys(club_ids, (0, 0))
+    if club_ids:
+        found.update((int(i), (int(c), int(k))) for i, c, k in session.execute(
+            select(Investee.club_id, func.coalesce(func.sum(InvesteeJobs.created), 0),
+                   func.coalesce(func.sum(InvesteeJobs.kept), 0))
+            .join(Investee, Investee.id == InvesteeJobs.investee_id)
+            .where(Investee.club_id.in_(club_ids), InvesteeJobs.date >= first,
+                   InvesteeJobs.date <= last)
+            .group_by(Investee.club_id)))
+    return found
+
+
 def activity(session: Session, club: Club, year: int,
              lines: list[PortfolioLine], previous: list[PortfolioLine], *,
              view: ClubView | None = None) -> Activity:
     """``view``: the club on 31 December of ``year``, when the caller has one."""
     first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    savings = session.execute(
-        select(func.coalesce(func.sum(CapitalMovement.amount_cents), 0), func.count())
-        .where(CapitalMovement.club_id == club.id, CapitalMovement.kind == "saving",
-               CapitalMovement.date >= first, CapitalMovement.date <= last)).one()
+    savings = savings_by_club(session, [club.id], first, last)[club.id]
     before = {line.number: line for line in previous}
 
     def delta(line: PortfolioLine, attr: str) -> Money:
@@ -601,12 +655,7 @@ def activity(session: Session, club: Club, year: int,
 
     decided = tuple(Decision(p.number, p.investee_name, p.instrument, p.date, p.cost)
                     for p in lines if first <= p.date <= last)
-    jobs = session.execute(
-        select(func.coalesce(func.sum(InvesteeJobs.created), 0),
-               func.coalesce(func.sum(InvesteeJobs.kept), 0))
-        .join(Investee, Investee.id == InvesteeJobs.investee_id)
-        .where(Investee.club_id == club.id, InvesteeJobs.date >= first,
-               InvesteeJobs.date <= last)).one()
+    jobs = jobs_by_club(session, [club.id], first, last)[club.id]
     view = view or ClubView(session, club, last)
     status = view.status
     alerts = (*status.alerts, *view.investment_alerts)
@@ -620,13 +669,13 @@ def activity(session: Session, club: Club, year: int,
         members_end=0 if closed_on is not None else status.members_active,
         joined=_member_movements(session, club, Member.joined, first, last),
         left=_member_movements(session, club, Member.left_on, first, last),
-        savings_collected=Money(int(savings[0])), savings_payments=int(savings[1]),
+        savings_collected=savings[0], savings_payments=savings[1],
         members_behind=behind,
         investments=decided, invested=_sum(d.amount for d in decided),
         repaid=_sum(delta(p, "repaid") for p in lines),
         income=_sum(delta(p, "income") for p in lines),
         written_off=_sum(delta(p, "written_off") for p in lines),
-        jobs_created=int(jobs[0]), jobs_kept=int(jobs[1]), alerts=tuple(alerts),
+        jobs_created=jobs[0], jobs_kept=jobs[1], alerts=tuple(alerts),
         closed_on=closed_on, distribution=distribution)
 
 

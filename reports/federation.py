@@ -23,11 +23,12 @@ from cigales.collation import folded, sorted_fr
 from cigales.errors import CigalesError
 from cigales.federation.document import ratio_text
 from cigales.models import Club
+from cigales.services.closed_returns import ToStore
 from cigales.services.federation import current_returns
-from cigales.services.lifecycle import lifecycle
+from cigales.services.lifecycle import lifecycles
 from ledger.errors import N_
 from ledger.money import Money, round_half_up
-from reports.club_return import build_return
+from reports.club_return import returns_of
 
 NO_REGION = "—"
 PHASES = ("investment", "management", "liquidation", "closed")
@@ -124,15 +125,19 @@ class FederationReport:
     regions: tuple[Group, ...]
     hosted: int  # clubs read from their books in this database
     from_returns: int  # clubs known only by an imported return
+    # Returns of closed years computed again (none stored, or the books changed since): the
+    # caller stores them (cigales.services.closed_returns.store) so the next report reuses them.
+    refreshed: tuple[ToStore, ...] = ()
 
 
 def _hosted(session: Session, year: int) -> list[Club]:
     """Clubs with books here that existed during ``year``."""
+    clubs = list(session.execute(select(Club).where(Club.founded <= dt.date(year, 12, 31))
+                                 .order_by(Club.slug)).scalars())
+    lives = lifecycles(session, clubs)
     found = []
-    for club in session.execute(select(Club).order_by(Club.slug)).scalars():
-        if club.founded > dt.date(year, 12, 31):
-            continue
-        closure = lifecycle(session, club).closure
+    for club in clubs:
+        closure = lives[club.id].closure
         if closure is not None and closure.date < dt.date(year, 1, 1):
             continue
         found.append(club)
@@ -140,10 +145,16 @@ def _hosted(session: Session, year: int) -> list[Club]:
 
 
 def collect(session: Session, year: int, generated: dt.date,
-            ) -> list[tuple[dict[str, Any], bool]]:
-    """Every club's return for ``year`` and whether it comes from books hosted here."""
+            refreshed: list[ToStore] | None = None) -> list[tuple[dict[str, Any], bool]]:
+    """Every club's return for ``year`` and whether it comes from books hosted here.
+
+    Hosted clubs' returns of closed years are reused when stored and still valid; those
+    computed again are added to ``refreshed`` for the caller to store."""
     hosted = _hosted(session, year)
-    docs = [(build_return(session, club, year, generated=generated), True) for club in hosted]
+    found, to_store = returns_of(session, hosted, year, generated=generated)
+    if refreshed is not None:
+        refreshed.extend(to_store)
+    docs = [(doc, True) for doc in found]
     slugs = {club.slug for club in hosted}
     docs += [(doc, False) for doc in current_returns(session, year)
              if doc["club"]["slug"] not in slugs]
@@ -174,8 +185,9 @@ def build_federation_report(session: Session, year: int, *, generated: dt.date,
                             known_region: bool = True) -> FederationReport:
     """``known_region=False``: a region with no club yet gives an empty report (a region's
     own web page) instead of ``unknown_region`` (a mistyped --region)."""
-    every_now = collect(session, year, generated)
-    every_before = collect(session, year - 1, generated)
+    refreshed: list[ToStore] = []
+    every_now = collect(session, year, generated, refreshed)
+    every_before = collect(session, year - 1, generated, refreshed)
     if region is not None:
         try:
             region = _pick_region(region, {_region(d) for d, _ in every_now + every_before},
@@ -194,4 +206,5 @@ def build_federation_report(session: Session, year: int, *, generated: dt.date,
         for name in names)
     hosted = sum(1 for _, h in pairs if h)
     return FederationReport(year, region, generated, Group("", figures(now), figures(before)),
-                            groups, hosted=hosted, from_returns=len(pairs) - hosted)
+                            groups, hosted=hosted, from_returns=len(pairs) - hosted,
+                            refreshed=tuple(refreshed))

@@ -96,8 +96,8 @@ def hot_calls(s: Session) -> dict[str, Callable[[], object]]:
     mid_month = D(2025, 5, 20)
     return {
         "savings.paid_in_year": lambda: savings.paid_in_year(s, member, 2025),
-        "investments.event_sum": lambda: investments.event_sum(
-            s, stake.id, ("sale", "redemption", "write_off"), "shares", as_of=mid_month),
+        "investments.event_totals": lambda: investments.event_totals(
+            s, [stake.id], as_of=mid_month),
         "loans.view (loans._events)": lambda: loans.view(s, loan, investee, mid_month),
         "trial balance at a month's end": lambda: queries.trial_balance(s, book, D(2025, 6, 30)),
         "trial balance inside a month": lambda: queries.trial_balance(s, book, mid_month),

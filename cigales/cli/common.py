@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlalchemy.orm import Session
 
+    from cigales.models import Club
+
 FORMATS = ("table", "json", "csv")
 
 
@@ -74,6 +76,16 @@ def session(ctx: typer.Context, *, write: bool = True) -> Iterator[Session]:
 
 def today() -> dt.date:
     return clock.today()
+
+
+def store_return_on_close(session: Session, club: Club, year: int) -> None:
+    """``bookkeeping.close``'s ``on_closed``: compute and store the closed year's return
+    (reused by ``federation report`` and ``federation return`` while the books are
+    unchanged)."""
+    from cigales.services.closed_returns import store
+    from reports.club_return import closing_return
+
+    store(session, [closing_return(session, club, year, today=today())], today=today())
 
 
 _FRENCH_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")

@@ -60,7 +60,8 @@ def register(app: typer.Typer) -> None:
         with common.progress(clubs, _("Demo clubs")) as advance:
             for index in range(clubs):
                 with common.session(ctx) as s:
-                    result = demo.build_demo(s, seed=seed, index=index, today=today)
+                    result = demo.build_demo(s, seed=seed, index=index, today=today,
+                                             on_closed=common.store_return_on_close)
                 if result.created and index == 0:
                     first_built = True
                 if result.created:

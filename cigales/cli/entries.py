@@ -88,7 +88,8 @@ def register(app: typer.Typer) -> None:
         common.check_format(format)
         common.confirm(yes, _("Closing fiscal year {year}").format(year=year))
         with common.session(ctx) as s:
-            result = bookkeeping.close(s, get_club(s, club), year, today=common.today())
+            result = bookkeeping.close(s, get_club(s, club), year, today=common.today(),
+                                       on_closed=common.store_return_on_close)
         entries = [f"{e.journal} {e.number}" for e in result.closing_entries]
         opening = (f"{result.opening_entry.journal} {result.opening_entry.number}"
                    if result.opening_entry else None)

@@ -19,7 +19,7 @@ def register(app: typer.Typer) -> None:
         common.check_format(format)
         today = common.today()
         with common.session(ctx) as s:
-            result = build_example(s, today=today)
+            result = build_example(s, today=today, on_closed=common.store_return_on_close)
             tb = queries.trial_balance(s, result.club.book_id, today)
             problems = bookkeeping.audit(s, result.club)
         common.notice(_("Example club “{slug}”: {count} new entries; integrity check: "

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -14,6 +16,9 @@ from cigales.i18n import _
 from cigales.services.clubs import get_club
 from reports.federation import FederationReport, Figures, Group
 from reports.labels import RETURN_STATUSES, label
+
+if TYPE_CHECKING:
+    from cigales.services.closed_returns import ToStore
 
 
 def register(app: typer.Typer) -> None:
@@ -35,16 +40,21 @@ def register(app: typer.Typer) -> None:
         year = common.require_year(year_text)
         from cigales.federation.document import dumps, validate
         from cigales.services.federation import check_closed
-        from reports.club_return import build_return
+        from reports.club_return import build_return, returns_of
         from reports.data import check_year
 
         today = common.today()
+        refreshed: list[ToStore] = []
         with common.session(ctx, write=False) as s:
             the_club = get_club(s, club)
             check_year(the_club, year, today)
             check_closed(s, the_club, year, provisional=provisional)
-            document = validate(build_return(s, the_club, year, generated=today,
-                                             provisional=provisional), club)
+            if provisional:
+                found = build_return(s, the_club, year, generated=today, provisional=True)
+            else:  # a closed year: its stored return while the books are unchanged
+                [found], refreshed = returns_of(s, [the_club], year, generated=today)
+            document = validate(found, club)
+        _store(ctx, refreshed, today)
         write(dumps(document), output)
 
     @federation_app.command("import", help=_("Check and store club returns (schema, checksum, "
@@ -118,6 +128,7 @@ def register(app: typer.Typer) -> None:
         today = common.today()
         with common.session(ctx, write=False) as s:
             report = build_federation_report(s, year, generated=today, region=region)
+        _store(ctx, report.refreshed, today)
         if format == "pdf":
             from reports.pdf.federation import render_federation
 
@@ -128,6 +139,24 @@ def register(app: typer.Typer) -> None:
         _emit_report(report, format, output)
 
     federation_access.register(federation_app)
+
+
+def _store(ctx: typer.Context, refreshed: Sequence[ToStore], today: dt.date) -> None:
+    """Store the closed years' returns a reader had to compute, so the next one reuses them
+    (own transaction, after the read: what is stored carries the chain head it was computed
+    at, so a book changed in between is simply computed again next time)."""
+    if refreshed:
+        from sqlalchemy.exc import OperationalError, ProgrammingError
+
+        from cigales.services.closed_returns import store
+
+        try:
+            with common.session(ctx) as s:
+                store(s, refreshed, today=today)
+        except (OperationalError, ProgrammingError):
+            # Storing only saves the next reader some work: a reader that may not write (a
+            # read-only file, a role without the privilege) still gets its figures.
+            pass
 
 
 def _figures_row(name: str, f: Figures, previous: Figures) -> dict[str, Any]:

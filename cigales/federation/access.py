@@ -219,6 +219,8 @@ CLUB_TABLES: dict[str, Scope] = {
     "bank_reconciliation": Scope("club_id IN (SELECT id FROM club)"),
     # Migration 0013_16b: kept balances, written by ledger.post with the postings.
     "account_balance_month": Scope("account_id IN (SELECT id FROM account)"),
+    # Migration 0013_16f: the club's stored returns of its closed years (no personal data).
+    "closed_year_return": Scope("club_id IN (SELECT id FROM club)"),
 }
 
 # Tables the federation role may read besides the views: the yearly returns clubs send

@@ -8,7 +8,7 @@ closing policy (result carried forward to 110/119, or allocated to members' 1018
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -93,12 +93,19 @@ def members_allocation(session: Session, club: Club, year_end: dt.date) -> Alloc
     return lines
 
 
-def close(session: Session, club: Club, year: int, *, today: dt.date) -> ClosingResult:
+OnClosed = Callable[[Session, Club, int], None]
+
+
+def close(session: Session, club: Club, year: int, *, today: dt.date,
+          on_closed: OnClosed | None = None) -> ClosingResult:
+    """Close ``year``. ``on_closed(session, club, year)`` runs after the closing, in the same
+    transaction: the CLI stores the year's return there (reports.club_return.closing_return,
+    cigales.services.closed_returns), which this layer cannot compute itself."""
     year_end = dt.date(year, 12, 31)
     allocation = (members_allocation(session, club, year_end)
                   if club.result_allocation == "members"
                   else carry_forward(chart.RETAINED_PROFIT_ACCOUNT, chart.RETAINED_LOSS_ACCOUNT))
-    return close_year(
+    result = close_year(
         session,
         club.book_id,
         year,
@@ -107,6 +114,9 @@ def close(session: Session, club: Club, year: int, *, today: dt.date) -> Closing
         allocation=allocation,
         today=today,
     )
+    if on_closed is not None:
+        on_closed(session, club, year)
+    return result
 
 
 def audit(session: Session, club: Club) -> list[AuditIssue]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import insert, select
@@ -24,7 +25,7 @@ from cigales.models import RESULT_ALLOCATIONS, SHARE_METHODS, Club
 from cigales.siren import validate_siren
 from ledger.errors import N_
 from ledger.money import Money
-from ledger.queries import balance
+from ledger.queries import prefix_balances
 from ledger.schema import Account, Book
 
 _SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -146,7 +147,17 @@ def list_clubs(session: Session) -> list[ClubSummary]:
 
 
 def cash_balance(session: Session, book_id: int, as_of: dt.date | None = None) -> Money:
-    total = Money(0)
-    for prefix in chart.CASH_PREFIXES:
-        total += balance(session, book_id, prefix, as_of)
-    return total
+    return cash_balances(session, [book_id], as_of)[book_id]
+
+
+def cash_balances(session: Session, book_ids: Sequence[int],
+                  as_of: dt.date | None = None) -> dict[int, Money]:
+    """Bank accounts (5121, 5122) of many books, one query."""
+    found = prefix_balances(session, book_ids, chart.CASH_PREFIXES, as_of)
+    return {b: cash_of(found[b]) for b in book_ids}
+
+
+def cash_of(balances: dict[str, Money]) -> Money:
+    """Cash from balances by prefix (``ledger.queries.prefix_balances``) that include
+    ``chart.CASH_PREFIXES``."""
+    return Money(sum(balances[p].cents for p in chart.CASH_PREFIXES))

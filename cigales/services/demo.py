@@ -251,6 +251,7 @@ class _Story:
     projects: list[_Project] = field(default_factory=list)
     sirens: set[str] = field(default_factory=set)
     investee_slugs: set[str] = field(default_factory=set)
+    on_closed: bookkeeping.OnClosed | None = None
 
     @property
     def phase1_end(self) -> dt.date:
@@ -405,7 +406,8 @@ def _income(story: _Story, date: dt.date, amount: Money, label: str) -> None:
 
 
 def _close(story: _Story, year: int) -> None:
-    bookkeeping.close(story.session, story.club, year, today=story.today)
+    bookkeeping.close(story.session, story.club, year, today=story.today,
+                      on_closed=story.on_closed)
 
 
 def _extend(story: _Story, date: dt.date) -> None:
@@ -636,15 +638,18 @@ def _founding_date(rng: random.Random, today: dt.date) -> dt.date:
     return founded
 
 
-def build_demo(session: Session, *, seed: int, index: int, today: dt.date) -> DemoClub:
+def build_demo(session: Session, *, seed: int, index: int, today: dt.date,
+               on_closed: bookkeeping.OnClosed | None = None) -> DemoClub:
     """Build demo club ``index`` of ``seed`` in ``session`` (the caller commits), or return the
-    existing club of that slug untouched."""
+    existing club of that slug untouched. ``on_closed``: passed to each year's closing
+    (``bookkeeping.close``)."""
     rng = demo_rng(seed, index)
     identity = _identity(rng, index)
     existing = session.execute(select(Club).where(Club.slug == identity.slug)).scalar_one_or_none()
     if existing is not None:
         return _summary(session, existing, today, created=False)
     story = _Story(session, rng, today, identity, _founding_date(rng, today))
+    story.on_closed = on_closed
     _found(story)
     _plan_members(story)
     _plan_charges(story)

@@ -37,7 +37,8 @@ class ExampleResult:
     closed_year: int | None
 
 
-def build_example(session: Session, *, today: dt.date) -> ExampleResult:
+def build_example(session: Session, *, today: dt.date,
+                  on_closed: bookkeeping.OnClosed | None = None) -> ExampleResult:
     existing = session.execute(select(Club).where(Club.slug == SLUG)).scalar_one_or_none()
     club = existing or clubs.create_club(session, SLUG, "Les Fourmis du Val", FOUNDED,
                                          today=today, region="Pays de la Loire",
@@ -73,7 +74,7 @@ def build_example(session: Session, *, today: dt.date) -> ExampleResult:
          "Intérêts créditeurs")
     closed = None
     if 2021 not in closed_years(session, club.book_id) and today > dt.date(2021, 12, 31):
-        bookkeeping.close(session, club, 2021, today=today)
+        bookkeeping.close(session, club, 2021, today=today, on_closed=on_closed)
         closed = 2021
     for month in (1, 2, 3):
         collect(2022, month)

@@ -29,7 +29,7 @@ from cigales.models import (
     Member,
     MemberKey,
 )
-from cigales.services import uow
+from cigales.services import closed_returns, uow
 from cigales.services.accounts import ensure_accounts
 from cigales.services.lifecycle import lifecycle, not_in_future
 from cigales.services.membership import check_enough_members
@@ -179,6 +179,7 @@ def update_investee(session: Session, club: Club, investee: Investee, *,
         investee.capital_cents = capital.cents
     if number is not None:
         investee.siren = number
+    closed_returns.forget(session, club.id)  # no entry: the chain head stays
     session.flush()
     return investee
 
@@ -206,6 +207,7 @@ def record_jobs(session: Session, investee: Investee, *, date: dt.date,
     else:
         session.execute(insert(InvesteeJobs).values(investee_id=investee.id, date=date,
                                                     created=created, kept=kept))
+    closed_returns.forget(session, investee.club_id)  # no entry: the chain head stays
 
 
 def investee_account(investee: Investee, kind: str) -> str:
@@ -300,17 +302,39 @@ def investment_events(session: Session, investment: Investment) -> list[Investme
                         .order_by(InvestmentEvent.date, InvestmentEvent.id)).scalars()))
 
 
-def event_sum(session: Session, investment_id: int, kinds: tuple[str, ...], column: str,
-              as_of: dt.date | None = None, since: dt.date | None = None) -> int:
-    """Sum of one column of an investment's events of some kinds, optionally in a window."""
-    col = getattr(InvestmentEvent, column)
-    query = select(func.coalesce(func.sum(col), 0)).where(
-        InvestmentEvent.investment_id == investment_id, InvestmentEvent.kind.in_(kinds))
+@dataclass(frozen=True, slots=True)
+class EventTotal:
+    """Sums of the columns of an investment's events of one kind."""
+
+    amount: int = 0
+    principal: int = 0
+    interest: int = 0
+    shares: int = 0
+
+
+NO_EVENTS = EventTotal()
+
+
+def event_totals(session: Session, investment_ids: Sequence[int],
+                 as_of: dt.date | None = None) -> dict[int, dict[str, EventTotal]]:
+    """Per investment and event kind, the sums of the events dated by ``as_of``: one grouped
+    query for any number of investments (of one club or of many)."""
+    found: dict[int, dict[str, EventTotal]] = {i: {} for i in investment_ids}
+    if not investment_ids:
+        return found
+    query = (select(InvestmentEvent.investment_id, InvestmentEvent.kind,
+                    func.coalesce(func.sum(InvestmentEvent.amount_cents), 0),
+                    func.coalesce(func.sum(InvestmentEvent.principal_cents), 0),
+                    func.coalesce(func.sum(InvestmentEvent.interest_cents), 0),
+                    func.coalesce(func.sum(InvestmentEvent.shares), 0))
+             .where(InvestmentEvent.investment_id.in_(investment_ids))
+             .group_by(InvestmentEvent.investment_id, InvestmentEvent.kind))
     if as_of is not None:
         query = query.where(InvestmentEvent.date <= as_of)
-    if since is not None:
-        query = query.where(InvestmentEvent.date >= since)
-    return int(session.execute(query).scalar_one())
+    for inv_id, kind, amount, principal, interest, shares in session.execute(query):
+        found[inv_id][kind] = EventTotal(int(amount), int(principal), int(interest),
+                                         int(shares or 0))
+    return found
 
 
 class LaterOperations(CigalesError):
@@ -356,18 +380,26 @@ def stake_lots(session: Session, club: Club, investee: Investee,
         Investment.kind == "equity").order_by(Investment.date, Investment.number)
     if as_of is not None:
         query = query.where(Investment.date <= as_of)
-    lots = []
-    for inv in session.execute(query).scalars():
-        out = event_sum(session, inv.id, ("sale", "redemption", "write_off"), "shares", as_of)
-        cost_out = event_sum(session, inv.id, ("sale", "redemption", "write_off"),
-                              "principal_cents", as_of)
-        impaired = (event_sum(session, inv.id, ("impairment",), "amount_cents", as_of)
-                    - event_sum(session, inv.id, ("impairment_reversal",), "amount_cents",
-                                 as_of))
-        held = int(inv.shares or 0) - out
-        if held > 0 or impaired:
-            lots.append(StakeLot(inv, held, Money(inv.amount_cents - cost_out), Money(impaired)))
-    return lots
+    investments = list(session.execute(query).scalars())
+    totals = event_totals(session, [inv.id for inv in investments], as_of)
+    return [lot for lot in (stake_lot(inv, totals[inv.id]) for inv in investments)
+            if lot is not None]
+
+
+def stake_lot(investment: Investment, totals: dict[str, EventTotal]) -> StakeLot | None:
+    """What is left of a subscription given the sums of its events (``event_totals``): None
+    once every share is gone and no impairment is left on it."""
+    def total(kinds: tuple[str, ...], column: str) -> int:
+        return sum(getattr(totals.get(k, NO_EVENTS), column) for k in kinds)
+
+    out = total(("sale", "redemption", "write_off"), "shares")
+    cost_out = total(("sale", "redemption", "write_off"), "principal")
+    impaired = total(("impairment",), "amount") - total(("impairment_reversal",), "amount")
+    held = int(investment.shares or 0) - out
+    if held > 0 or impaired:
+        return StakeLot(investment, held, Money(investment.amount_cents - cost_out),
+                        Money(impaired))
+    return None
 
 
 # What changes the shares held or their book value: operations are recorded in date order.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -15,7 +16,7 @@ from cigales import chart
 from cigales.errors import CigalesError, DateInFuture
 from cigales.models import CapitalMovement, Club, ClubEvent, Member
 from cigales.phases import Alert, EventKind, Lifecycle, PhaseEvent, Settings
-from cigales.services import uow
+from cigales.services import closed_returns, uow
 from cigales.services.clubs import cash_balance
 from cigales.shares import NET_ASSET_CLASSES, net_assets, positions, share_text
 from ledger.errors import N_
@@ -38,15 +39,25 @@ def _transaction_ended(session: Session, transaction: Any) -> None:
 
 
 def lifecycle(session: Session, club: Club) -> Lifecycle:
+    return lifecycles(session, [club])[club.id]
+
+
+def lifecycles(session: Session, clubs: Sequence[Club]) -> dict[int, Lifecycle]:
+    """``lifecycle`` of many clubs: the events not read yet in this transaction are read by
+    one query."""
     known: dict[int, tuple[PhaseEvent, ...]] = session.info.setdefault(_EVENTS, {})
-    events = known.get(club.id)
-    if events is None:
-        rows = session.execute(
-            select(ClubEvent.kind, ClubEvent.date, ClubEvent.late)
-            .where(ClubEvent.club_id == club.id)
-        ).all()
-        events = known[club.id] = tuple(
-            PhaseEvent(EventKind(kind), date, bool(late)) for kind, date, late in rows)
+    missing = [club.id for club in clubs if club.id not in known]
+    if missing:
+        found: dict[int, list[PhaseEvent]] = {i: [] for i in missing}
+        for club_id, kind, date, late in session.execute(
+                select(ClubEvent.club_id, ClubEvent.kind, ClubEvent.date, ClubEvent.late)
+                .where(ClubEvent.club_id.in_(missing)).order_by(ClubEvent.id)):
+            found[club_id].append(PhaseEvent(EventKind(kind), date, bool(late)))
+        known.update({i: tuple(events) for i, events in found.items()})
+    return {club.id: _life(club, known[club.id]) for club in clubs}
+
+
+def _life(club: Club, events: tuple[PhaseEvent, ...]) -> Lifecycle:
     return Lifecycle(
         founded=club.founded,
         events=events,
@@ -63,6 +74,7 @@ def not_in_future(date: dt.date, today: dt.date) -> None:
 def record(session: Session, club: Club, event: PhaseEvent, *,
            entry_id: int | None = None) -> None:
     session.info.get(_EVENTS, {}).pop(club.id, None)
+    closed_returns.forget(session, club.id)  # the phase is in the return
     session.execute(insert(ClubEvent).values(club_id=club.id, kind=event.kind.value,
                                              date=event.date, late=event.late,
                                              entry_id=entry_id))
@@ -85,6 +97,19 @@ def active_members(session: Session, club: Club, date: dt.date) -> int:
     """Members who joined on or before ``date`` and had not left by then."""
     return sum(1 for m in club_members(session, club).values()
                if m.joined <= date and (m.left_on is None or m.left_on > date))
+
+
+def active_members_by_club(session: Session, club_ids: Sequence[int],
+                           date: dt.date) -> dict[int, int]:
+    """Members who joined by ``date`` and had not left on it, per club: one query."""
+    found = dict.fromkeys(club_ids, 0)
+    if club_ids:
+        found.update((int(i), int(n)) for i, n in session.execute(
+            select(Member.club_id, func.count()).where(
+                Member.club_id.in_(club_ids), Member.joined <= date,
+                (Member.left_on.is_(None)) | (Member.left_on > date))
+            .group_by(Member.club_id)))
+    return found
 
 
 @dataclass(frozen=True, slots=True)

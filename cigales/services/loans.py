@@ -10,9 +10,12 @@ loan is rescheduled.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from typing import Protocol
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import NoResultFound
@@ -346,13 +349,45 @@ def _instalments(session: Session, schedule: LoanSchedule) -> tuple[schedules.In
     def load() -> tuple[schedules.Instalment, ...]:
         rows = session.execute(select(LoanInstalment).where(
             LoanInstalment.schedule_id == schedule.id).order_by(LoanInstalment.n)).scalars()
-        return tuple(schedules.Instalment(
-            n=r.n, due=r.due, principal=Money(r.principal_cents),
-            interest=Money(r.interest_cents), outstanding_after=Money(r.outstanding_after_cents),
-            interest_only=r.interest_only)
-            for r in rows)
+        return tuple(_instalment(r) for r in rows)
 
     return uow.cached(session, ("loan_instalments", schedule.id), _INSTALMENT_TABLES, load)
+
+
+class LoanEvent(Protocol):
+    """What a loan view reads of an event (an ``InvestmentEvent`` or a row of its columns)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def date(self) -> dt.date: ...
+    @property
+    def amount_cents(self) -> int: ...
+    @property
+    def principal_cents(self) -> int: ...
+    @property
+    def interest_cents(self) -> int: ...
+
+
+class InstalmentRow(Protocol):
+    @property
+    def n(self) -> int: ...
+    @property
+    def due(self) -> dt.date: ...
+    @property
+    def principal_cents(self) -> int: ...
+    @property
+    def interest_cents(self) -> int: ...
+    @property
+    def outstanding_after_cents(self) -> int: ...
+    @property
+    def interest_only(self) -> bool: ...
+
+
+def _instalment(r: InstalmentRow) -> schedules.Instalment:
+    return schedules.Instalment(
+        n=r.n, due=r.due, principal=Money(r.principal_cents), interest=Money(r.interest_cents),
+        outstanding_after=Money(r.outstanding_after_cents), interest_only=r.interest_only)
 
 
 def _events(session: Session, investment: Investment, kinds: tuple[str, ...],
@@ -365,16 +400,83 @@ def view(session: Session, investment: Investment, investee: Investee,
          as_of: dt.date) -> LoanView:
     schedule = _current_schedule(session, investment, as_of) if investment.date <= as_of \
         else _current_schedule(session, investment)
-    rows = _instalments(session, schedule)
-    repayments = _events(session, investment, ("repayment",), as_of)
+    return _view_of(investment, investee, schedule, _instalments(session, schedule),
+                    _events(session, investment, ("repayment", "write_off"), as_of), as_of)
+
+
+def views(session: Session, loans: Sequence[tuple[Investment, Investee]],
+          as_of: dt.date, *, outstanding_only: bool = False) -> list[LoanView]:
+    """``view`` of many loans (of one club or of many) in three queries: their events, their
+    schedules and the instalments of the schedules in force, whatever the number of loans.
+    Same figures as ``view`` one by one: the arithmetic is ``_view_of``.
+
+    ``outstanding_only``: only the loans with principal outstanding on ``as_of``, the ones an
+    arrears report reads (``arrears_of`` leaves the others out); the schedules of the loans
+    repaid or written off are then not even read."""
+    if not loans:
+        return []
+    events: dict[int, list[LoanEvent]] = defaultdict(list)
+    for e in session.execute(select(
+            InvestmentEvent.investment_id, InvestmentEvent.kind, InvestmentEvent.date,
+            InvestmentEvent.amount_cents, InvestmentEvent.principal_cents,
+            InvestmentEvent.interest_cents).where(
+            InvestmentEvent.investment_id.in_([inv.id for inv, _ in loans]),
+            InvestmentEvent.kind.in_(("repayment", "write_off")), InvestmentEvent.date <= as_of)
+            .order_by(InvestmentEvent.date, InvestmentEvent.id)):
+        events[e.investment_id].append(e)
+    if outstanding_only:
+        loans = [(inv, ie) for inv, ie in loans
+                 if not _outstanding(inv, events[inv.id]).is_zero()]
+        if not loans:
+            return []
+    every: dict[int, list[LoanSchedule]] = defaultdict(list)
+    for schedule in session.execute(select(LoanSchedule).where(
+            LoanSchedule.investment_id.in_([inv.id for inv, _ in loans]))).scalars():
+        every[schedule.investment_id].append(schedule)
+    chosen = {inv.id: _in_force(every[inv.id], inv, as_of) for inv, _ in loans}
+    # Plain rows, not ORM objects: a region's loans have tens of thousands of instalments.
+    rows: dict[int, list[schedules.Instalment]] = defaultdict(list)
+    for r in session.execute(select(
+            LoanInstalment.schedule_id, LoanInstalment.n, LoanInstalment.due,
+            LoanInstalment.principal_cents, LoanInstalment.interest_cents,
+            LoanInstalment.outstanding_after_cents, LoanInstalment.interest_only).where(
+            LoanInstalment.schedule_id.in_([s.id for s in chosen.values()]))
+            .order_by(LoanInstalment.schedule_id, LoanInstalment.n)):
+        rows[r.schedule_id].append(_instalment(r))
+    return [_view_of(inv, investee, chosen[inv.id], tuple(rows[chosen[inv.id].id]),
+                     events[inv.id], as_of)
+            for inv, investee in loans]
+
+
+def _outstanding(investment: Investment, events: Sequence[LoanEvent]) -> Money:
+    """Principal still owed after these repayments and write-offs (none once written off)."""
+    if any(e.kind == "write_off" for e in events):
+        return Money(0)
+    return Money(investment.amount_cents
+                 - sum(e.principal_cents for e in events if e.kind == "repayment"))
+
+
+def _in_force(every: Sequence[LoanSchedule], investment: Investment,
+              as_of: dt.date) -> LoanSchedule:
+    """The schedule ``_current_schedule`` reads, among a loan's schedules already loaded."""
+    candidates = [s for s in every if investment.date > as_of or s.start <= as_of]
+    return max(candidates, key=lambda s: s.version)
+
+
+def _view_of(investment: Investment, investee: Investee, schedule: LoanSchedule,
+             rows: tuple[schedules.Instalment, ...], events: Sequence[LoanEvent],
+             as_of: dt.date) -> LoanView:
+    """A loan on ``as_of`` from its schedule in force, its instalments and its repayments
+    and write-offs dated by ``as_of`` (in date order)."""
+    repayments = [e for e in events if e.kind == "repayment"]
     current = [(e.date, Money(e.amount_cents)) for e in repayments
                if _under(schedule, e.date)]
     statuses = schedules.allocate_payments(rows, current, as_of, start=schedule.start)
-    written = _events(session, investment, ("write_off",), as_of)
+    written = [e for e in events if e.kind == "write_off"]
     written_on = written[0].date if written else None
     repaid = Money(sum(e.principal_cents for e in repayments))
     interest = Money(sum(e.interest_cents for e in repayments))
-    outstanding = Money(0) if written_on else Money(investment.amount_cents) - repaid
+    outstanding = _outstanding(investment, events)
     if written_on:
         arrears = schedules.LoanArrears(Money(0), Money(0), 0,
                                         {b[0]: Money(0) for b in schedules.BUCKETS}, False)
@@ -610,7 +712,7 @@ def all_loans(session: Session, club: Club, as_of: dt.date) -> list[LoanView]:
         .where(Investment.club_id == club.id, Investment.kind.in_(LOAN_KINDS),
                Investment.date <= as_of)
         .order_by(Investment.number)).all()
-    return [view(session, inv, investee, as_of) for inv, investee in rows]
+    return views(session, [(inv, investee) for inv, investee in rows], as_of)
 
 
 def arrears_report(session: Session, club: Club, as_of: dt.date) -> ArrearsReport:

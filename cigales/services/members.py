@@ -13,7 +13,7 @@ from cigales import chart
 from cigales.errors import CigalesError, NameRequired
 from cigales.models import CapitalMovement, Club, Member, MemberIdentity
 from cigales.phases import MAX_MEMBERS
-from cigales.services import keys
+from cigales.services import closed_returns, keys
 from cigales.services.accounts import ensure_accounts
 from cigales.services.lifecycle import active_members, club_members, lifecycle, not_in_future
 from cigales.services.membership import check_enough_members
@@ -143,6 +143,7 @@ def add_member(
     member = Member(club_id=club.id, code=code, joined=joined, monthly_cents=monthly.cents)
     session.add(member)
     session.flush()
+    closed_returns.forget(session, club.id)  # members are counted in the return
     session.execute(insert(MemberIdentity).values(member_id=member.id, name=name.strip(),
                                                   email=email, address=address))
     ensure_accounts(session, club, [(a.code, a.label) for a in chart.member_accounts(code)])

@@ -21,9 +21,15 @@ from cigales.errors import Notice
 from cigales.models import Club, Investee, Investment, InvestmentEvent, Member, MemberKey
 from cigales.phases import Alert, Lifecycle
 from cigales.services import keys
-from cigales.services.investments import clawback_notices, event_sum, stake_lots
+from cigales.services.investments import (
+    NO_EVENTS,
+    EventTotal,
+    clawback_notices,
+    event_totals,
+    stake_lot,
+)
 from cigales.services.lifecycle import lifecycle
-from cigales.services.loans import LOAN_KINDS, LoanView, get_loan, view
+from cigales.services.loans import LOAN_KINDS, LoanView, get_loan, view, views
 from cigales.shares import positions, share_text
 from ledger.errors import N_
 from ledger.money import Money, allocate, round_half_up
@@ -123,54 +129,82 @@ def member_keys(session: Session, investment: Investment) -> tuple[KeyPart, ...]
     return tuple(KeyPart(code, Fraction(int(n), int(d)), Money(int(a))) for code, n, d, a in rows)
 
 
-def _sum(session: Session, investment: Investment, kinds: tuple[str, ...], column: str,
-         as_of: dt.date, since: dt.date | None = None) -> Money:
-    return Money(event_sum(session, investment.id, kinds, column, as_of, since))
+@dataclass(frozen=True, slots=True)
+class Realised:
+    """What an investment has given back by a date (the portfolio line's figures)."""
+
+    repaid: Money  # principal repaid (loans) or cost of shares sold / redeemed (equity)
+    proceeds: Money  # money received for sales and redemptions (equity)
+    income: Money  # dividends (equity) or interest (loans) received
+    written_off: Money
+
+    def __sub__(self, other: Realised) -> Realised:
+        return Realised(self.repaid - other.repaid, self.proceeds - other.proceeds,
+                        self.income - other.income, self.written_off - other.written_off)
+
+
+NOTHING_REALISED = Realised(ZERO, ZERO, ZERO, ZERO)
+
+
+def realised(kind: str, totals: dict[str, EventTotal]) -> Realised:
+    """The rule, from the sums of an investment's events (``investments.event_totals``)."""
+    def t(event_kind: str) -> EventTotal:
+        return totals.get(event_kind, NO_EVENTS)
+
+    written = Money(t("write_off").principal)
+    if kind in LOAN_KINDS:
+        return Realised(Money(t("repayment").principal), ZERO, Money(t("repayment").interest),
+                        written)
+    return Realised(Money(t("sale").principal + t("redemption").principal),
+                    Money(t("sale").amount + t("redemption").amount),
+                    Money(t("dividend").amount), written)
 
 
 def portfolio(session: Session, club: Club, as_of: dt.date, *,
               loans: Sequence[LoanView] | None = None) -> list[PortfolioLine]:
     """Every investment made by ``as_of``. ``loans``: the club's loans already viewed on
-    ``as_of`` (``loans.all_loans``), when the caller has them (reports.club_view)."""
-    viewed = {v.investment.id: v for v in loans} if loans is not None else {}
+    ``as_of`` (``loans.all_loans``), when the caller has them (reports.club_view).
+
+    A fixed number of queries whatever the number of investments: the events are summed by
+    one grouped query and the loans viewed together (``loans.views``)."""
     rows = session.execute(
         select(Investment, Investee).join(Investee, Investee.id == Investment.investee_id)
         .where(Investment.club_id == club.id, Investment.date <= as_of)
         .order_by(Investment.number)).all()
+    if loans is None:
+        loans = views(session, [(inv, ie) for inv, ie in rows if inv.kind in LOAN_KINDS], as_of)
+    viewed = {v.investment.id: v for v in loans}
     histories = keys.versions(session, [inv for inv, _ in rows])
     dated = _dated(session, [inv.id for inv, _ in rows], as_of)
+    totals = event_totals(session, [inv.id for inv, _ in rows], as_of)
     lines = []
     for inv, investee in rows:
         events = dated[inv.id]
         parts = _parts(histories[inv.id], as_of, income_events(inv.kind, events),
                        gain_events(inv.kind, events))
+        done = realised(inv.kind, totals[inv.id])
         if inv.kind in LOAN_KINDS:
             loan = viewed.get(inv.id) or view(session, inv, investee, as_of)
-            written = _sum(session, inv, ("write_off",), "principal_cents", as_of)
             status = ("written_off" if loan.written_off_on else
                       "repaid" if loan.outstanding.is_zero() else
                       "late" if loan.arrears.overdue.cents else "current")
             lines.append(PortfolioLine(
                 inv.number, investee.slug, investee.name, investee.legal_form, investee.sector,
-                inv.kind, inv.date, Money(inv.amount_cents), loan.repaid, Money(0),
-                loan.interest_paid, written, Money(0), loan.outstanding, status, None, parts,
+                inv.kind, inv.date, Money(inv.amount_cents), done.repaid, done.proceeds,
+                done.income, done.written_off, Money(0), loan.outstanding, status, None, parts,
                 instrument=policy.loan_instrument(inv.kind, investee.legal_form,
                                                   Decimal(loan.schedule.rate))))
             continue
-        lot = next((lt for lt in stake_lots(session, club, investee, as_of)
-                    if lt.investment.id == inv.id), None)
+        lot = stake_lot(inv, totals[inv.id])
         held = lot.shares_held if lot else 0
         cost_left = lot.cost_left if lot else Money(0)
         impaired = lot.impaired if lot else Money(0)
-        written = _sum(session, inv, ("write_off",), "principal_cents", as_of)
-        disposed = _sum(session, inv, ("sale", "redemption"), "principal_cents", as_of)
-        proceeds = _sum(session, inv, ("sale", "redemption"), "amount_cents", as_of)
-        dividends = _sum(session, inv, ("dividend",), "amount_cents", as_of)
-        status = ("written_off" if written.cents else "held" if held else "exited")
+        status = ("written_off" if done.written_off.cents else "held" if held else "exited")
         lines.append(PortfolioLine(
             inv.number, investee.slug, investee.name, investee.legal_form, investee.sector,
-            inv.kind, inv.date, Money(inv.amount_cents), disposed, proceeds, dividends, written,
-            impaired, cost_left if held else Money(0), status, held, parts, instrument=inv.kind))
+            inv.kind, inv.date, Money(inv.amount_cents), done.repaid, done.proceeds,
+            done.income, done.written_off, impaired, cost_left if held else Money(0), status,
+            held, parts, instrument=inv.kind))
     return lines
 
 

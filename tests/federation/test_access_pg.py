@@ -175,6 +175,8 @@ def _build_club(url: str, slug: str, region: str) -> None:
         ("club", "extend", "--club", slug, "--date", "2025-06-01"),
         ("member", "edit", "--club", slug, "--member", "M02", "--monthly", "20",
          "--from", "2021-05"),
+        # Closing a year stores its return (closed_year_return has rows to protect).
+        ("year", "close", "--club", slug, "--year", "2021", "--yes"),
     ]
     for step in steps:
         assert cli(url, *step) == 0, step

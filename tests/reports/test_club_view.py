@@ -31,8 +31,9 @@ def calls(monkeypatch):
 
         monkeypatch.setattr(module, name, counting)
 
-    spy(loans, "view")  # one loan's schedule, payments and arrears
-    spy(portfolio, "view")  # the same function, under the name the portfolio imports
+    # One loan's schedule, payments and arrears: the arithmetic of loans.view, and of
+    # loans.views, which views many loans at once.
+    spy(loans, "_view_of")
     spy(lifecycle, "lifecycle")
     # The names the report modules and services import.
     for module in (report_data, club_view, portfolio):
@@ -52,7 +53,7 @@ def test_the_agm_pack_computes_each_part_once(lake, calls):
     # plus the previous year's portfolio, a different date.
     previous = [line for line in pack.portfolio if line.kind != "equity"
                 and line.date <= dt.date(2024, 12, 31)]
-    assert calls["view"] == len(numbers) + len(previous)
+    assert calls["_view_of"] == len(numbers) + len(previous)
     assert calls["portfolio"] == 2  # this year's and last year's, nothing more
     assert calls["lifecycle"] == 1
 

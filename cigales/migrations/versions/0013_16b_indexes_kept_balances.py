@@ -3,7 +3,7 @@
 - Indexes found by EXPLAIN (QUERY PLAN) on the queries the services issue most (see
   tests/test_query_plans.py): ``capital_movement(member_id, kind, date)`` for
   ``savings.paid_in_year``, ``capital_movement(club_id, kind, date)`` for a club's savings of
-  a period, ``investment_event(investment_id, kind, date)`` for ``investments.event_sum`` and
+  a period, ``investment_event(investment_id, kind, date)`` for ``investments.event_totals`` and
   ``loans._events``. Without them each of these calls scanned the rows of every club.
 - ``account_balance_month``: per account and month, the debit and credit totals of the
   postings that count in balances (``ledger.schema.counts_in_balances``: the AN journal is
