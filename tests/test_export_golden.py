@@ -105,7 +105,7 @@ def test_fec_to_the_terminal_is_byte_identical(demo_club, capfdbinary):
 
 
 def _sheet_contents(ws: Any) -> dict[str, Any]:
-    cells = [[(c.value, c.number_format, bool(c.font.b)) for c in row]
+    cells = [[(c.value, c.number_format, bool(c.font.b), c.alignment.vertical) for c in row]
              for row in ws.iter_rows()]
     widths = {key: dim.width for key, dim in ws.column_dimensions.items() if dim.width}
     return {"cells": cells, "widths": widths, "freeze": ws.freeze_panes,

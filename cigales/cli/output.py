@@ -9,11 +9,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from rich.console import Console
 from rich.table import Table
@@ -138,3 +140,61 @@ def write_binary(data: bytes, output: str | Path | None) -> Path | None:
     except OSError as exc:
         raise OutputNotWritable(path=str(output), reason=exc.strerror or str(exc)) from exc
     return path
+
+
+def stream(chunks: Iterable[str | bytes], output: str | Path | None) -> None:
+    """Write a file piece by piece as it is produced (exports of a million postings never
+    hold the whole text), to ``output`` or to stdout; text in UTF-8, as written.
+
+    The first piece is produced before the file is opened, so a refusal found while
+    preparing (unknown club, clashing account names) leaves no file behind; a failure
+    after that removes the partial file."""
+    import sys
+
+    pieces = iter(chunks)
+    try:
+        first = next(pieces)
+    except StopIteration:
+        first = b""
+    if not output:
+        out = sys.stdout.buffer
+        sys.stdout.flush()
+        _copy(first, pieces, out)
+        out.flush()
+        return
+    with output_file(output) as handle:
+        _copy(first, pieces, handle)
+
+
+@contextmanager
+def output_file(output: str | Path) -> Iterator[BinaryIO]:
+    """The file ``output`` opened for writing bytes; removed again if writing fails, so an
+    interrupted export never leaves half a file that looks whole."""
+    path = Path(output)
+    try:
+        handle = path.open("wb")
+    except OSError as exc:
+        raise OutputNotWritable(path=str(output), reason=exc.strerror or str(exc)) from exc
+    try:
+        with handle:
+            yield handle
+    except OSError as exc:
+        path.unlink(missing_ok=True)
+        raise OutputNotWritable(path=str(output), reason=exc.strerror or str(exc)) from exc
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+
+
+def _copy(first: str | bytes, pieces: Iterator[str | bytes], out: BinaryIO) -> None:
+    # Gathered into writes of about 64 kB: one write per line would cost more than the line.
+    batch: list[bytes] = []
+    size = 0
+    for piece in itertools.chain((first,), pieces):
+        data = piece.encode("utf-8") if isinstance(piece, str) else piece
+        batch.append(data)
+        size += len(data)
+        if size >= 65536:
+            out.write(b"".join(batch))
+            batch, size = [], 0
+    out.write(b"".join(batch))
