@@ -95,11 +95,13 @@ def build(url: str, postings: int, seed: int) -> tuple[int, float]:
     return done, time.perf_counter() - start
 
 
-def measure(command: list[str], env: dict[str, str]) -> tuple[int, float, float]:
+def measure(command: list[str], env: dict[str, str], cwd: Path) -> tuple[int, float, float]:
     """Exit code, wall seconds and peak RSS (MB) of one fresh child process."""
     start = time.perf_counter()
     with open(os.devnull, "wb") as sink:
-        child = subprocess.Popen(command, env=env, stdout=sink, stderr=subprocess.PIPE)
+        # cwd matters: ``python -m`` puts it first on sys.path, before PYTHONPATH.
+        child = subprocess.Popen(command, env=env, cwd=cwd, stdout=sink,
+                                 stderr=subprocess.PIPE)
         # wait4 gives this child's own rusage (RUSAGE_CHILDREN would mix every run so far).
         _pid, status, usage = os.wait4(child.pid, 0)
         wall = time.perf_counter() - start
@@ -171,7 +173,8 @@ def run(args: argparse.Namespace, url: str, scratch: Path) -> int:
         if args.only and name not in args.only:
             continue
         target = scratch / f"export-{name}"
-        code, wall, peak = measure([*base, *extra, "--club", SLUG, "-o", str(target)], env)
+        code, wall, peak = measure([*base, *extra, "--club", SLUG, "-o", str(target)], env,
+                                   args.source.resolve())
         size = target.stat().st_size / 1e6 if target.exists() else 0.0
         met = code == 0 and peak < MAX_PEAK_MB
         ok &= met

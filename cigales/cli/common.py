@@ -131,8 +131,10 @@ def choice(value: str, option: str, allowed: tuple[str, ...]) -> str:
 def check_format(value: str, dialect: str | None = None) -> str:
     """The --format value, and the --dialect of the command that offers CSV (checked even
     when another format is asked, so a typo is never silently ignored)."""
-    if dialect is not None:
-        check_dialect(dialect)
+    from cigales.cli.output import use_dialect
+    from reports.csvdialect import DEFAULT
+
+    use_dialect(check_dialect(dialect) if dialect is not None else DEFAULT)
     return choice(value, "--format", FORMATS)
 
 

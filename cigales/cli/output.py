@@ -6,13 +6,13 @@ machine formats use plain amounts ("1234.50") and ISO dates, tables go through r
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import itertools
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -22,8 +22,7 @@ from rich.table import Table
 
 from cigales.errors import OutputNotWritable
 from ledger.money import Money
-from reports import fmt
-from reports.cells import safe_text
+from reports import csvdialect, fmt
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,21 +61,29 @@ def to_json(payload: Any) -> str:
     return json.dumps(plain(payload), ensure_ascii=False, indent=2) + "\n"
 
 
-def _csv_cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    shown = plain(value)
+# The --dialect of the running command, set once it is checked (common.check_format) and
+# read by emit(): one option on every command that offers CSV, without threading it through
+# every helper that renders a result.
+_DIALECT: ContextVar[str] = ContextVar("csv_dialect", default=csvdialect.DEFAULT)
+
+
+def use_dialect(name: str) -> None:
+    _DIALECT.set(name)
+
+
+def _csv_cell(value: Any, dialect: csvdialect.CsvDialect) -> Any:
+    if isinstance(value, (Mapping, list, tuple)):
+        return plain(value)
     # Text a spreadsheet would run as a formula is neutralised; numbers keep their sign.
-    return safe_text(shown) if isinstance(shown, str) else shown
+    return dialect.cell(value)
 
 
-def to_csv(columns: Sequence[Column], rows: Sequence[Mapping[str, Any]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([c.key for c in columns])
-    for row in rows:
-        writer.writerow([_csv_cell(row.get(c.key)) for c in columns])
-    return buffer.getvalue()
+def to_csv(columns: Sequence[Column], rows: Sequence[Mapping[str, Any]],
+           dialect: str = csvdialect.DEFAULT) -> bytes:
+    """CSV in a dialect of reports.csvdialect: rfc4180 (default) or excel-fr."""
+    d = csvdialect.DIALECTS[dialect]
+    return b"".join(d.rows([c.key for c in columns],
+                           ([_csv_cell(row.get(c.key), d) for c in columns] for row in rows)))
 
 
 def to_table(columns: Sequence[Column], rows: Sequence[Mapping[str, Any]], title: str | None,
@@ -103,11 +110,14 @@ def emit(
     output: str | None = None,
     title: str | None = None,
     footer: Mapping[str, Any] | None = None,
+    dialect: str | None = None,
 ) -> None:
     if fmt_name == "json":
         text = to_json(payload)
     elif fmt_name == "csv":
-        text = to_csv(columns, rows)
+        # Bytes: the excel-fr dialect starts with a byte-order mark, whatever stdout's encoding.
+        write_binary(to_csv(columns, rows, dialect or _DIALECT.get()), output)
+        return
     else:
         text = to_table(columns, rows, title, footer)
     write(text, output)
