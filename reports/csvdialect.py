@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -24,6 +25,7 @@ from ledger.money import Money
 from reports.cells import safe_text
 
 BOM = "\ufeff"
+_DECIMAL_TEXT = re.compile(r"-?\d+\.\d+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +49,11 @@ class CsvDialect:
 
     def number(self, value: Decimal | float) -> str:
         return str(value).replace(".", self.decimal)
+
+    def machine_text(self, value: str) -> str:
+        """A number that a command already wrote as text ("0.230769", a share; "1.0000", a
+        ratio) in this dialect's decimal mark, so a French spreadsheet reads a number."""
+        return value.replace(".", self.decimal) if _DECIMAL_TEXT.fullmatch(value) else value
 
     def cell(self, value: Any) -> Any:
         """A Python value as this dialect writes it; text neutralised against formulas."""

@@ -74,6 +74,10 @@ def use_dialect(name: str) -> None:
 def _csv_cell(value: Any, dialect: csvdialect.CsvDialect) -> Any:
     if isinstance(value, (Mapping, list, tuple)):
         return plain(value)
+    if isinstance(value, str):
+        # Free text of a result row (names, labels) stays as written, neutralised; a number
+        # the command rendered as text takes the dialect's decimal mark.
+        value = dialect.machine_text(value)
     # Text a spreadsheet would run as a formula is neutralised; numbers keep their sign.
     return dialect.cell(value)
 
