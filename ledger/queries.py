@@ -305,7 +305,7 @@ def iter_journal(
         .outerjoin(original, original.c.id == Entry.reverses_id)
         .where(and_(*conds))
         .order_by(*_journal_order(order), Posting.line_no)
-        .execution_options(yield_per=STREAM_BATCH)
+        .execution_options(stream_results=True, yield_per=STREAM_BATCH)
     )
     head: Any = None
     lines: list[JournalLine] = []
