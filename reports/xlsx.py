@@ -10,6 +10,12 @@ widths that fit the contents and, where amounts add up, a totals row computed in
 The same data gives the same bytes: the document's creation and modification times are the
 end of the year exported (else the date of the last entry) and so are the times stored in
 the zip archive.
+
+Streamed (issue #16): the journal is read from the database when the sheet is written, the
+workbook is in openpyxl's write-only mode (rows go to a temporary file per sheet), and the
+journal is read twice, once for the column widths and totals, once for the rows. Memory stays
+flat for a million postings; the cells, formats and widths are those of the normal mode
+(tests/test_export_golden.py), only the markup differs (no ``<dimension>`` element).
 """
 
 from __future__ import annotations
