@@ -12,8 +12,9 @@ opening position of a club that moved in mid-life (``counts_in_balances``).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, select
 from sqlalchemy.orm import Session
@@ -348,14 +349,38 @@ def _labels(session: Session, book_id: int, codes: list[str]) -> dict[str, str]:
     )
 
 
-def journal(
+# Rows fetched per round trip by the streamed journal: a server-side cursor on PostgreSQL
+# (stream_results), the sqlite3 cursor's own stepping on SQLite; either way memory holds one
+# batch, never the book.
+STREAM_BATCH = 2000
+
+JournalOrder = Literal["number", "fec", "chronological"]
+
+
+def _journal_order(order: JournalOrder) -> tuple[Any, ...]:
+    if order == "number":  # journal by journal, in the book's numbering
+        return (Entry.journal, Entry.number)
+    if order == "fec":  # journal by journal, in date order (the FEC renumbers in that order)
+        return (Entry.journal, Entry.date, Entry.number)
+    # By date, the à-nouveaux first on a day (they open it), then journal and number.
+    return (Entry.date, case((Entry.journal == OPENING_JOURNAL, 0), else_=1), Entry.journal,
+            Entry.number)
+
+
+def iter_journal(
     session: Session,
     book_id: int,
     journal_code: str | None = None,
     from_date: dt.date | None = None,
     to_date: dt.date | None = None,
-) -> list[JournalEntry]:
-    """Entries in number order with their lines (all journals, AN included)."""
+    *,
+    order: JournalOrder = "number",
+    where: ColumnElement[bool] | None = None,
+) -> Iterator[JournalEntry]:
+    """Entries with their lines, streamed from the database one entry at a time (exports of
+    a million postings keep one batch of rows in memory). ``order``: ``number`` (journal,
+    number), ``fec`` (journal, date, number) or ``chronological`` (date, AN first, journal,
+    number); lines in their entry's order. ``where`` adds a condition on the entry."""
     original = select(Entry.id, Entry.journal, Entry.number).subquery("original")
     conds = [Entry.book_id == book_id]
     if journal_code:
@@ -364,7 +389,9 @@ def journal(
         conds.append(Entry.date >= from_date)
     if to_date is not None:
         conds.append(Entry.date <= to_date)
-    rows = session.execute(
+    if where is not None:
+        conds.append(where)
+    result = session.execute(
         select(Entry.id, Entry.journal, Entry.number, Entry.date, Entry.label, Entry.hash,
                original.c.journal, original.c.number, Account.code, Account.label,
                Posting.amount_cents)
@@ -373,20 +400,39 @@ def journal(
         .join(Account, Account.id == Posting.account_id)
         .outerjoin(original, original.c.id == Entry.reverses_id)
         .where(and_(*conds))
-        .order_by(Entry.journal, Entry.number, Posting.line_no)
-    ).all()
-    entries: list[JournalEntry] = []
-    for row in rows:
-        line = JournalLine(row[8], row[9], Money(int(row[10])))
-        if entries and entries[-1].journal == row[1] and entries[-1].number == row[2]:
-            last = entries[-1]
-            entries[-1] = JournalEntry(last.journal, last.number, last.date, last.label,
-                                       last.hash, last.reverses, (*last.lines, line))
-        else:
-            reverses = f"{row[6]} {row[7]}" if row[6] is not None else None
-            entries.append(JournalEntry(row[1], row[2], row[3], row[4], row[5], reverses,
-                                        (line,)))
-    return entries
+        .order_by(*_journal_order(order), Posting.line_no)
+        .execution_options(stream_results=True, yield_per=STREAM_BATCH)
+    )
+    head: Any = None
+    lines: list[JournalLine] = []
+    try:
+        for row in result:
+            if head is None or head[0] != row[0]:
+                if head is not None:
+                    yield _journal_entry(head, lines)
+                head, lines = row, []
+            lines.append(JournalLine(row[8], row[9], Money(int(row[10]))))
+        if head is not None:
+            yield _journal_entry(head, lines)
+    finally:
+        # A consumer that stops early (an error while writing) frees the server-side cursor.
+        result.close()
+
+
+def _journal_entry(head: Any, lines: list[JournalLine]) -> JournalEntry:
+    reverses = f"{head[6]} {head[7]}" if head[6] is not None else None
+    return JournalEntry(head[1], head[2], head[3], head[4], head[5], reverses, tuple(lines))
+
+
+def journal(
+    session: Session,
+    book_id: int,
+    journal_code: str | None = None,
+    from_date: dt.date | None = None,
+    to_date: dt.date | None = None,
+) -> list[JournalEntry]:
+    """Entries in number order with their lines (all journals, AN included)."""
+    return list(iter_journal(session, book_id, journal_code, from_date, to_date))
 
 
 def chain_head(session: Session, book_id: int) -> tuple[int, str]:

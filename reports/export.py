@@ -14,9 +14,8 @@ The XLSX workbook is in ``reports.xlsx``, the hledger and beancount files in
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -25,7 +24,7 @@ from sqlalchemy.orm import Session
 from ledger import queries
 from ledger.money import Money
 from ledger.schema import Account
-from reports.cells import safe_text
+from reports import csvdialect
 
 FEC_COLUMNS = (
     "JournalCode", "JournalLib", "EcritureNum", "EcritureDate", "CompteNum", "CompteLib",
@@ -50,25 +49,23 @@ class FecLine:
     credit: Money
 
 
-def fec_lines(session: Session, book_id: int, year: int) -> list[FecLine]:
+def fec_lines(session: Session, book_id: int, year: int) -> Iterator[FecLine]:
+    """The year's FEC lines, streamed from the database in the FEC's order."""
     first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    entries = queries.journal(session, book_id, None, first, last)
     labels = dict(session.execute(select(Account.code, Account.label)
                                   .where(Account.book_id == book_id)).all())
-    lines: list[FecLine] = []
     counters: dict[str, int] = {}
-    for entry in sorted(entries, key=lambda e: (e.journal, e.date, e.number)):
+    for entry in queries.iter_journal(session, book_id, None, first, last, order="fec"):
         counters[entry.journal] = counters.get(entry.journal, 0) + 1
         for ln in entry.lines:
             parent, _, sub = ln.account.partition("-")
-            lines.append(FecLine(
+            yield FecLine(
                 journal=entry.journal, number=counters[entry.journal], date=entry.date,
                 account=parent, account_label=labels.get(parent, ln.label),
                 auxiliary=sub, auxiliary_label=ln.label if sub else "",
                 piece=f"{entry.journal} {entry.number}", label=entry.label,
                 debit=ln.amount if ln.amount.cents > 0 else Money(0),
-                credit=-ln.amount if ln.amount.cents < 0 else Money(0)))
-    return lines
+                credit=-ln.amount if ln.amount.cents < 0 else Money(0))
 
 
 def _fec_amount(value: Money) -> str:
@@ -80,24 +77,28 @@ def _fec_text(value: str) -> str:
     return " ".join(value.replace("\t", " ").split())
 
 
-def write_fec(lines: list[FecLine]) -> str:
-    out = ["\t".join(FEC_COLUMNS)]
+def fec_chunks(lines: Iterable[FecLine]) -> Iterator[str]:
+    """The FEC file, line by line."""
+    yield "\t".join(FEC_COLUMNS) + "\r\n"
     for ln in lines:
         date = ln.date.strftime("%Y%m%d")
-        out.append("\t".join((
+        yield "\t".join((
             ln.journal, JOURNAL_LABELS.get(ln.journal, ln.journal), str(ln.number), date,
             ln.account, _fec_text(ln.account_label), ln.auxiliary,
             _fec_text(ln.auxiliary_label), ln.piece, date, _fec_text(ln.label),
             _fec_amount(ln.debit), _fec_amount(ln.credit), "", "", date, "", "",
-        )))
-    return "\r\n".join(out) + "\r\n"
+        )) + "\r\n"
+
+
+def write_fec(lines: Iterable[FecLine]) -> str:
+    return "".join(fec_chunks(lines))
 
 
 # -- CSV ------------------------------------------------------------------------------------------
 
 CSV_COLUMNS = ("journal", "number", "date", "label", "account", "account_label", "debit",
                "credit")
-CSV_DIALECTS = ("rfc4180", "excel-fr")
+CSV_DIALECTS = csvdialect.NAMES
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,34 +113,26 @@ class CsvLine:
     credit: Money
 
 
-def journal_lines(session: Session, book_id: int, year: int | None = None) -> list[CsvLine]:
+def journal_lines(session: Session, book_id: int, year: int | None = None) -> Iterator[CsvLine]:
+    """Every posting (of the year), streamed in the journal's order."""
     first = dt.date(year, 1, 1) if year is not None else None
     last = dt.date(year, 12, 31) if year is not None else None
-    return [
-        CsvLine(e.journal, e.number, e.date, e.label, ln.account, ln.label,
-                ln.amount if ln.amount.cents > 0 else Money(0),
-                -ln.amount if ln.amount.cents < 0 else Money(0))
-        for e in queries.journal(session, book_id, None, first, last)
-        for ln in e.lines
-    ]
+    for e in queries.iter_journal(session, book_id, None, first, last):
+        for ln in e.lines:
+            yield CsvLine(e.journal, e.number, e.date, e.label, ln.account, ln.label,
+                          ln.amount if ln.amount.cents > 0 else Money(0),
+                          -ln.amount if ln.amount.cents < 0 else Money(0))
 
 
-def write_csv(lines: list[CsvLine], dialect: str = "rfc4180") -> bytes:
-    """``rfc4180``: comma, dot decimals, ISO dates, UTF-8. ``excel-fr``: what a French
-    spreadsheet opens as numbers and dates: semicolon, decimal comma, dd/mm/yyyy, UTF-8 with
-    a byte-order mark (without it Excel reads the accents as Windows-1252)."""
-    french = dialect == "excel-fr"
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";" if french else ",", lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+def csv_chunks(lines: Iterable[CsvLine], dialect: str = csvdialect.DEFAULT) -> Iterator[bytes]:
+    """The CSV file in the dialect (reports.csvdialect), a few hundred lines at a time.
+    Labels are free text: neutralised against formula injection (reports.cells)."""
+    d = csvdialect.DIALECTS[dialect]
+    return d.rows(CSV_COLUMNS, (
+        (ln.journal, ln.number, d.date(ln.date), d.cell(ln.label), ln.account,
+         d.cell(ln.account_label), d.amount(ln.debit), d.amount(ln.credit))
+        for ln in lines))
 
-    def amount(value: Money) -> str:
-        return value.plain().replace(".", ",") if french else value.plain()
 
-    for ln in lines:
-        date = ln.date.strftime("%d/%m/%Y") if french else ln.date.isoformat()
-        # Labels are free text: neutralised against formula injection (reports.cells).
-        writer.writerow((ln.journal, ln.number, date, safe_text(ln.label), ln.account,
-                         safe_text(ln.account_label), amount(ln.debit), amount(ln.credit)))
-    text = buffer.getvalue()
-    return ("\ufeff" + text).encode("utf-8") if french else text.encode("utf-8")
+def write_csv(lines: Iterable[CsvLine], dialect: str = csvdialect.DEFAULT) -> bytes:
+    return b"".join(csv_chunks(lines, dialect))

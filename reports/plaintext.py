@@ -36,9 +36,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from cigales.errors import AccountNameClash
@@ -46,7 +47,7 @@ from cigales.i18n import _
 from cigales.models import Club
 from ledger import queries
 from ledger.money import CURRENCY, Money
-from ledger.schema import OPENING_JOURNAL, Account, Book
+from ledger.schema import OPENING_JOURNAL, Account, Book, Entry, Posting
 
 # -- account names --------------------------------------------------------------------------------
 
@@ -137,10 +138,37 @@ class PtaLedger:
     slug: str
     year: int | None
     accounts: tuple[PtaAccount, ...]
-    entries: tuple[PtaEntry, ...]
+    # Re-iterable: each pass streams the entries from the database (the session must stay
+    # open while they are written); the opening entries come first, held in memory.
+    entries: Iterable[PtaEntry]
 
 
-def _totals(entries: list[PtaEntry]) -> dict[str, int]:
+@dataclass(frozen=True, slots=True)
+class _Entries:
+    """The entries of an export: the opening (AN entries or one computed from balances, a
+    handful) followed by the recorded entries streamed in date order."""
+
+    session: Session
+    book_id: int
+    year: int | None
+    counted: ColumnElement[bool]
+    opening: tuple[PtaEntry, ...]
+
+    def __iter__(self) -> Iterator[PtaEntry]:
+        yield from self.opening
+        for e in _stream(self.session, self.book_id, self.year, self.counted):
+            yield _from_journal(e)
+
+
+def _stream(session: Session, book_id: int, year: int | None,
+            where: ColumnElement[bool]) -> Iterator[queries.JournalEntry]:
+    first = dt.date(year, 1, 1) if year is not None else None
+    last = dt.date(year, 12, 31) if year is not None else None
+    return queries.iter_journal(session, book_id, None, first, last, order="chronological",
+                                where=where)
+
+
+def _totals(entries: Iterable[PtaEntry]) -> dict[str, int]:
     sums: dict[str, int] = defaultdict(int)
     for entry in entries:
         for p in entry.postings:
@@ -154,45 +182,49 @@ def _from_journal(e: queries.JournalEntry) -> PtaEntry:
 
 
 def ledger_data(session: Session, club: Club, year: int | None = None) -> PtaLedger:
-    """The entries to export (see the module docstring for the AN rule) and their accounts."""
+    """The entries to export (see the module docstring for the AN rule) and their accounts.
+    The accounts and the opening are read now; the entries are streamed when iterated."""
     book_id = club.book_id
-    if year is None:
-        recorded = queries.journal(session, book_id)
-    else:
-        recorded = queries.journal(session, book_id, None, dt.date(year, 1, 1),
-                                   dt.date(year, 12, 31))
-    ordered = sorted(recorded, key=lambda e: (e.date, e.journal != OPENING_JOURNAL, e.journal,
-                                              e.number))
     # The opening position of a club that moved in mid-life counts like any entry
     # (ledger.schema.counts_in_balances); closing à-nouveaux only restate balances.
     opened = session.execute(select(Book.opened_on).where(Book.id == book_id)).scalar_one()
-
-    def counted(e: queries.JournalEntry) -> bool:
-        return e.journal != OPENING_JOURNAL or e.date == opened
-
-    entries = [_from_journal(e) for e in ordered if counted(e)]
+    counted = or_(Entry.journal != OPENING_JOURNAL, Entry.date == opened)
+    opening: tuple[PtaEntry, ...] = ()
     if year is not None:
         start = dt.date(year, 1, 1)
         brought = queries.balances_by_account(session, book_id, start - dt.timedelta(days=1))
         wanted = {code: m.cents for code, m in brought.items()}
-        an = [_from_journal(e) for e in ordered if not counted(e)]
+        an = tuple(_from_journal(e) for e in _stream(session, book_id, year, not_(counted)))
         if an and _totals(an) == wanted:
-            entries = an + entries
+            opening = an
         elif wanted:
             label = _("Balances brought forward on {date}").format(
                 date=(start - dt.timedelta(days=1)).isoformat())
-            opening = PtaEntry(start, None, None, label, None, None, tuple(
-                PtaPosting(code, Money(cents)) for code, cents in sorted(wanted.items())))
-            entries = [opening, *entries]
+            opening = (PtaEntry(start, None, None, label, None, None, tuple(
+                PtaPosting(code, Money(cents)) for code, cents in sorted(wanted.items()))),)
+    # First use of each account: in the opening, else its earliest counted posting (the
+    # stream is in date order, so that is where a pass over it would first meet it).
     first_use: dict[str, dt.date] = {}
-    for entry in entries:
+    for entry in opening:
         for p in entry.postings:
             first_use.setdefault(p.account, entry.date)
+    conds = [Entry.book_id == book_id, counted]
+    if year is not None:
+        conds += [Entry.date >= dt.date(year, 1, 1), Entry.date <= dt.date(year, 12, 31)]
+    for code, date in session.execute(
+            select(Account.code, func.min(Entry.date))
+            .select_from(Entry)
+            .join(Posting, Posting.entry_id == Entry.id)
+            .join(Account, Account.id == Posting.account_id)
+            .where(*conds)
+            .group_by(Account.code)):
+        first_use.setdefault(code, date)
     labels = dict(session.execute(select(Account.code, Account.label)
                                   .where(Account.book_id == book_id)).all())
     accounts = tuple(PtaAccount(code, labels.get(code, ""), first_use[code])
                      for code in sorted(first_use))
-    return PtaLedger(club.name, club.slug, year, accounts, tuple(entries))
+    return PtaLedger(club.name, club.slug, year, accounts,
+                     _Entries(session, book_id, year, counted, opening))
 
 
 # -- writers --------------------------------------------------------------------------------------
@@ -221,7 +253,8 @@ def hledger_text(value: str) -> str:
     return _one_line(value).replace(";", ",")
 
 
-def write_hledger(data: PtaLedger) -> str:
+def hledger_chunks(data: PtaLedger) -> Iterator[str]:
+    """The hledger journal, entry by entry; account names are checked before the first."""
     names = account_names([a.code for a in data.accounts], "hledger")
     out = [f"; {hledger_text(_title(data))}",
            "",
@@ -230,11 +263,12 @@ def write_hledger(data: PtaLedger) -> str:
     for account in data.accounts:
         label = hledger_text(account.label)
         out.append(f"account {names[account.code]}" + (f"  ; {label}" if label else ""))
+    yield "\n".join(out)
     for entry in data.entries:
         head = entry.date.isoformat() + " *"
         if entry.code:
             head += f" ({entry.code})"
-        out.extend(("", f"{head} {hledger_text(entry.label)}"))
+        out = ["", f"{head} {hledger_text(entry.label)}"]
         tags = []
         if entry.journal is not None:
             tags += [f"journal: {entry.journal}", f"number: {entry.number}"]
@@ -245,7 +279,12 @@ def write_hledger(data: PtaLedger) -> str:
         if tags:
             out.append("    ; " + ", ".join(tags))
         out.extend(_column([(names[p.account], _amount(p.amount)) for p in entry.postings]))
-    return "\n".join(out) + "\n"
+        yield "\n" + "\n".join(out)
+    yield "\n"
+
+
+def write_hledger(data: PtaLedger) -> str:
+    return "".join(hledger_chunks(data))
 
 
 def beancount_string(value: str) -> str:
@@ -253,7 +292,8 @@ def beancount_string(value: str) -> str:
     return '"' + _one_line(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def write_beancount(data: PtaLedger) -> str:
+def beancount_chunks(data: PtaLedger) -> Iterator[str]:
+    """The beancount ledger, entry by entry; account names are checked before the first."""
     names = account_names([a.code for a in data.accounts], "beancount")
     out = [f"option \"title\" {beancount_string(_title(data))}",
            f"option \"operating_currency\" \"{CURRENCY}\"",
@@ -263,8 +303,9 @@ def write_beancount(data: PtaLedger) -> str:
         out.append(f"  code: {beancount_string(account.code)}")
         if account.label:
             out.append(f"  name: {beancount_string(account.label)}")
+    yield "\n".join(out)
     for entry in data.entries:
-        out.extend(("", f"{entry.date.isoformat()} * {beancount_string(entry.label)}"))
+        out = ["", f"{entry.date.isoformat()} * {beancount_string(entry.label)}"]
         if entry.journal is not None:
             out.append(f"  journal: {beancount_string(entry.journal)}")
             out.append(f"  number: {entry.number}")
@@ -274,4 +315,9 @@ def write_beancount(data: PtaLedger) -> str:
             out.append(f"  hash: {beancount_string(entry.hash)}")
         out.extend(line[2:] for line in _column(
             [(names[p.account], _amount(p.amount)) for p in entry.postings]))
-    return "\n".join(out) + "\n"
+        yield "\n" + "\n".join(out)
+    yield "\n"
+
+
+def write_beancount(data: PtaLedger) -> str:
+    return "".join(beancount_chunks(data))

@@ -38,7 +38,8 @@ def money(value) -> Money:
 def workbook(engine, year: int | None) -> tuple[bytes, openpyxl.Workbook]:
     with db.session_scope(engine, write=False) as s:
         data = workbook_data(s, clubs.get_club(s, SLUG), year, TODAY)
-    raw = write_xlsx(data)
+        # The journal streams from the session: written while it is open.
+        raw = write_xlsx(data)
     return raw, openpyxl.load_workbook(io.BytesIO(raw))
 
 
@@ -80,7 +81,7 @@ def test_every_value_equals_the_ledger(engine, year):
     as_of = D(year, 12, 31) if year is not None else TODAY
     with db.session_scope(engine, write=False) as s:
         club = clubs.get_club(s, SLUG)
-        lines = journal_lines(s, club.book_id, year)
+        lines = list(journal_lines(s, club.book_id, year))
         tb = trial_balance(s, club.book_id, as_of)
         table, members = member_table(s, club, as_of)
         holdings = portfolio(s, club, as_of)

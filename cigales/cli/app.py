@@ -168,6 +168,7 @@ def build_app() -> typer.Typer:
         ctx: typer.Context,
         club: str = common.club_option(),
         format: str = common.format_option(),
+        dialect: str = common.dialect_option(),
         output: str = common.output_option(),
     ) -> None:
         from cigales.cli.output import Column, emit
@@ -175,7 +176,7 @@ def build_app() -> typer.Typer:
         from cigales.services import bookkeeping
         from cigales.services.clubs import get_club
 
-        common.check_format(format)
+        common.check_format(format, dialect)
         with common.session(ctx, write=False) as s:
             found = bookkeeping.audit(s, get_club(s, club))
         rows = [i.as_dict() for i in found]

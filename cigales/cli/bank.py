@@ -126,9 +126,10 @@ def register(app: typer.Typer) -> None:
             "Show the proposals and write nothing.")),
         yes: bool = typer.Option(False, "--yes", help=_("Book without asking.")),
         format: str = common.format_option(),
+        dialect: str = common.dialect_option(),
         output: str = common.output_option(),
     ) -> None:
-        common.check_format(format)
+        common.check_format(format, dialect)
         path = Path(file)
         statement, sha = bank.read(path, profile, Path(profile_dir) if profile_dir else None)
         all_rules = rules_mod.rules(Path(rules) if rules else None)
@@ -199,9 +200,10 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         club: str = common.club_option(),
         format: str = common.format_option(),
+        dialect: str = common.dialect_option(),
         output: str = common.output_option(),
     ) -> None:
-        common.check_format(format)
+        common.check_format(format, dialect)
         with common.session(ctx, write=False) as s:
             lines = bank.suspense(s, get_club(s, club))
         rows = [{"id": x.id, "date": x.date, "amount": x.amount, "label": x.label,
@@ -246,9 +248,10 @@ def register(app: typer.Typer) -> None:
         balance: str = typer.Option(..., "--balance", help=_(
             "Statement balance on that date, e.g. 1 234,56 (negative if overdrawn).")),
         format: str = common.format_option(),
+        dialect: str = common.dialect_option(),
         output: str = common.output_option(),
     ) -> None:
-        common.check_format(format)
+        common.check_format(format, dialect)
         when = common.require_date(date)
         amount = Money.parse(balance)
         since, out = _reconcile_and_remember(ctx, club, when, amount)
@@ -290,9 +293,10 @@ def register(app: typer.Typer) -> None:
         profile_dir: str = typer.Option(None, "--profile-dir", help=_(
             "Folder of your own .toml profiles.")),
         format: str = common.format_option(),
+        dialect: str = common.dialect_option(),
         output: str = common.output_option(),
     ) -> None:
-        common.check_format(format)
+        common.check_format(format, dialect)
         found = profiles_mod.available(Path(profile_dir) if profile_dir else None)
         rows = [{"name": p.name, "encoding": p.encoding, "columns": "; ".join(
                     p.required_columns()), "description": p.description, "source": p.source}
@@ -319,9 +323,10 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         club: str = common.club_option(),
         format: str = common.format_option(),
+        dialect: str = common.dialect_option(),
         output: str = common.output_option(),
     ) -> None:
-        common.check_format(format)
+        common.check_format(format, dialect)
         with common.session(ctx, write=False) as s:
             pairs = bank.member_ibans(s, get_club(s, club))
         rows = [{"member": code, "iban": masked} for code, masked in pairs]

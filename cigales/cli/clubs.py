@@ -52,8 +52,9 @@ def register(app: typer.Typer) -> None:
         siren: str = typer.Option(None, "--siren", help=_("The club's SIREN number (9 digits), "
                                                          "if it has one; names its FEC file.")),
         format: str = common.format_option(),
+        dialect: str = common.dialect_option(),
     ) -> None:
-        common.check_format(format)
+        common.check_format(format, dialect)
         founded_on = common.require_date(founded)
         with common.session(ctx) as s:
             club = clubs.create_club(s, slug, name, founded_on, today=common.today(),
@@ -80,9 +81,10 @@ def register(app: typer.Typer) -> None:
     def club_list(
         ctx: typer.Context,
         format: str = common.format_option(),
+        dialect: str = common.dialect_option(),
         output: str = common.output_option(),
     ) -> None:
-        common.check_format(format)
+        common.check_format(format, dialect)
         today = common.today()
         with common.session(ctx, write=False) as s:
             rows = [
@@ -109,9 +111,10 @@ def register(app: typer.Typer) -> None:
         club: str = common.club_option(),
         as_of: str = common.as_of_option(),
         format: str = common.format_option(),
+        dialect: str = common.dialect_option(),
         output: str = common.output_option(),
     ) -> None:
-        common.check_format(format)
+        common.check_format(format, dialect)
         date = common.parse_date(as_of) or common.today()
         with common.session(ctx, write=False) as s:
             st = lifecycle.status(s, clubs.get_club(s, club), date)
@@ -179,8 +182,9 @@ def register(app: typer.Typer) -> None:
                                                                 "nothing.")),
         yes: bool = typer.Option(False, "--yes", help=_("Do not ask for confirmation.")),
         format: str = common.format_option(),
+        dialect: str = common.dialect_option(),
     ) -> None:
-        common.check_format(format)
+        common.check_format(format, dialect)
         when = common.require_date(date)
         if not dry_run:
             common.confirm(yes, _("Liquidating the club"))
@@ -219,9 +223,10 @@ def register(app: typer.Typer) -> None:
         club: str = common.club_option(),
         prefix: str = typer.Option(None, "--account", help=_("Only codes starting with this.")),
         format: str = common.format_option(),
+        dialect: str = common.dialect_option(),
         output: str = common.output_option(),
     ) -> None:
-        common.check_format(format)
+        common.check_format(format, dialect)
         with common.session(ctx, write=False) as s:
             rows = [{"code": a.code, "label": a.label, "postable": a.postable}
                     for a in accounts.list_accounts(s, clubs.get_club(s, club), prefix)]

@@ -140,12 +140,31 @@ def choice(value: str, option: str, allowed: tuple[str, ...]) -> str:
     return value
 
 
-def check_format(value: str) -> str:
+def check_format(value: str, dialect: str | None = None) -> str:
+    """The --format value, and the --dialect of the command that offers CSV (checked even
+    when another format is asked, so a typo is never silently ignored)."""
+    from cigales.cli.output import use_dialect
+    from reports.csvdialect import DEFAULT
+
+    use_dialect(check_dialect(dialect) if dialect is not None else DEFAULT)
     return choice(value, "--format", FORMATS)
 
 
 def format_option() -> Any:
     return typer.Option("table", "--format", help=_("Output format: table, json or csv."))
+
+
+def check_dialect(value: str) -> str:
+    from reports.csvdialect import NAMES
+
+    return choice(value, "--dialect", NAMES)
+
+
+def dialect_option() -> Any:
+    """--dialect, on every command that writes CSV (reports.csvdialect)."""
+    return typer.Option("rfc4180", "--dialect", help=_(
+        "CSV dialect: rfc4180 (comma, dot decimals, ISO dates) or excel-fr (semicolon, "
+        "decimal comma, dd/mm/yyyy, UTF-8 with BOM, for a French spreadsheet)."))
 
 
 def output_option() -> Any:

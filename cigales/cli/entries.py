@@ -46,8 +46,9 @@ def register(app: typer.Typer) -> None:
         key: str = typer.Option(None, "--key", help=_("Idempotency key: the same key never "
                                                        "posts twice.")),
         format: str = common.format_option(),
+        dialect: str = common.dialect_option(),
     ) -> None:
-        common.check_format(format)
+        common.check_format(format, dialect)
         common.choice(journal, "--journal", USER_JOURNALS)
         entry_date = common.require_date(date)
         lines = [common.parse_line(text) for text in line]
@@ -67,8 +68,9 @@ def register(app: typer.Typer) -> None:
         date: str = typer.Option(..., "--date", help=_("Date of the reversal, YYYY-MM-DD.")),
         key: str = typer.Option(None, "--key", help=_("Idempotency key.")),
         format: str = common.format_option(),
+        dialect: str = common.dialect_option(),
     ) -> None:
-        common.check_format(format)
+        common.check_format(format, dialect)
         common.choice(journal, "--journal", USER_JOURNALS)
         reversal_date = common.require_date(date)
         with common.session(ctx) as s:
@@ -84,8 +86,9 @@ def register(app: typer.Typer) -> None:
         year: int = typer.Option(..., "--year", help=_("Year to close, e.g. 2025.")),
         yes: bool = typer.Option(False, "--yes", help=_("Do not ask for confirmation.")),
         format: str = common.format_option(),
+        dialect: str = common.dialect_option(),
     ) -> None:
-        common.check_format(format)
+        common.check_format(format, dialect)
         common.confirm(yes, _("Closing fiscal year {year}").format(year=year))
         with common.session(ctx) as s:
             result = bookkeeping.close(s, get_club(s, club), year, today=common.today(),

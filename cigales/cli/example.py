@@ -15,8 +15,9 @@ from ledger import queries
 def register(app: typer.Typer) -> None:
     """Add this module's commands to ``app``; their help lines are in cigales.cli.app.COMMANDS."""
     @app.command("example")  # help: cigales.cli.app.COMMANDS
-    def example(ctx: typer.Context, format: str = common.format_option()) -> None:
-        common.check_format(format)
+    def example(ctx: typer.Context, format: str = common.format_option(),
+                dialect: str = common.dialect_option()) -> None:
+        common.check_format(format, dialect)
         today = common.today()
         with common.session(ctx) as s:
             result = build_example(s, today=today, on_closed=common.store_return_on_close)

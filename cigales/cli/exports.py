@@ -10,16 +10,16 @@ import typer
 from sqlalchemy.orm import Session
 
 from cigales.cli import common
-from cigales.cli.output import write, write_binary
+from cigales.cli.output import output_file, stream
 from cigales.errors import CigalesError, OutputFileRequired
 from cigales.i18n import _
 from cigales.models import Club
 from cigales.services.clubs import get_club
 from ledger.errors import N_
 from reports.data import check_year
-from reports.export import CSV_DIALECTS, fec_lines, journal_lines, write_csv, write_fec
-from reports.plaintext import ledger_data, write_beancount, write_hledger
-from reports.xlsx import workbook_data, write_xlsx
+from reports.export import csv_chunks, fec_chunks, fec_lines, journal_lines
+from reports.plaintext import beancount_chunks, hledger_chunks, ledger_data
+from reports.xlsx import workbook_data, write_xlsx_file
 
 
 class SirenRequiredForFec(CigalesError):
@@ -73,12 +73,11 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         wanted = common.parse_year(year)
         assert wanted is not None
+        # Streamed: the lines go from the database cursor to the file (issue #16).
         with common.session(ctx, write=False) as s:
             c = _club_and_year(s, club, wanted)
-            lines = fec_lines(s, c.book_id, wanted)
-            siren = c.siren
-        target = fec_target(output, siren, club, wanted)
-        write(write_fec(lines), target)
+            target = fec_target(output, c.siren, club, wanted)
+            stream(fec_chunks(fec_lines(s, c.book_id, wanted)), target)
         if target is not None:
             common.notice(_("FEC written to {path}.").format(path=target))
 
@@ -89,14 +88,14 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         club: str = common.club_option(),
         year: str = common.year_option(),
-        dialect: str = typer.Option("rfc4180", "--dialect", help=", ".join(CSV_DIALECTS)),
+        dialect: str = common.dialect_option(),
         output: str = common.output_option(),
     ) -> None:
-        common.choice(dialect, "--dialect", CSV_DIALECTS)
+        common.check_dialect(dialect)
         wanted = common.parse_year(year)
         with common.session(ctx, write=False) as s:
             lines = journal_lines(s, _club_and_year(s, club, wanted).book_id, wanted)
-        write_binary(write_csv(lines, dialect), output)
+            stream(csv_chunks(lines, dialect), output)
 
     @export_app.command("xlsx", help=_("A workbook with one sheet per report: journal, trial "
                                        "balance, members' shares and portfolio, on 31 "
@@ -114,7 +113,8 @@ def register(app: typer.Typer) -> None:
         wanted = common.parse_year(year)
         with common.session(ctx, write=False) as s:
             data = workbook_data(s, _club_and_year(s, club, wanted), wanted, common.today())
-        write_binary(write_xlsx(data), output)
+            with output_file(output) as out:
+                write_xlsx_file(data, out)
 
     @export_app.command("hledger", help=_("An hledger journal: every entry (the year's, after "
                                           "the opening balances, with --year), accounts "
@@ -128,8 +128,7 @@ def register(app: typer.Typer) -> None:
         wanted = common.parse_year(year)
         with common.session(ctx, write=False) as s:
             data = ledger_data(s, _club_and_year(s, club, wanted), wanted)
-            text = write_hledger(data)
-        write(text, output)
+            stream(hledger_chunks(data), output)
 
     @export_app.command("beancount", help=_("A beancount ledger: every entry (the year's, "
                                             "after the opening balances, with --year), "
@@ -143,6 +142,5 @@ def register(app: typer.Typer) -> None:
         wanted = common.parse_year(year)
         with common.session(ctx, write=False) as s:
             data = ledger_data(s, _club_and_year(s, club, wanted), wanted)
-            text = write_beancount(data)
-        write(text, output)
+            stream(beancount_chunks(data), output)
 

@@ -70,11 +70,12 @@ def register(app: typer.Typer) -> None:
             help=_("Accept returns that move a known club to another region (the region "
                    "confirms the move).")),
         format: str = common.format_option(),
+        dialect: str = common.dialect_option(),
     ) -> None:
         from cigales.federation.document import loads
         from cigales.services.federation import import_return
 
-        common.check_format(format)
+        common.check_format(format, dialect)
         today = common.today()
         rows = []
         failed = 0
@@ -117,11 +118,15 @@ def register(app: typer.Typer) -> None:
         region: str = typer.Option(None, "--region", help=_("Only this region.")),
         format: str = typer.Option("table", "--format",
                                    help=_("Output format: table, json, csv or pdf.")),
+        dialect: str = common.dialect_option(),
         output: str = common.output_option(),
     ) -> None:
         year = common.require_year(year_text)
         from reports.federation import build_federation_report
 
+        common.check_dialect(dialect)
+        if format != "pdf":
+            common.check_format(format, dialect)
         common.choice(format, "--format", (*common.FORMATS, "pdf"))
         if format == "pdf" and not output:
             raise MissingValue(option="-o FILE.pdf")

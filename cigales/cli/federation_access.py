@@ -77,9 +77,10 @@ def register(federation_app: typer.Typer) -> None:
     def grants(
         ctx: typer.Context,
         format: str = common.format_option(),
+        dialect: str = common.dialect_option(),
         output: str = common.output_option(),
     ) -> None:
-        common.check_format(format)
+        common.check_format(format, dialect)
         with common.session(ctx, write=False) as s:
             access.require_postgresql(s)
             rows = [g.as_dict() for g in access.list_grants(s)]

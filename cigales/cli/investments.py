@@ -195,8 +195,9 @@ def register(app: typer.Typer) -> None:
                 help=_("equity sell only: confirm a sale of SCOP/SCIC parts above their "
                        "nominal value.")),
             format: str = common.format_option(),
+            dialect: str = common.dialect_option(),
         ) -> None:
-            common.check_format(format)
+            common.check_format(format, dialect)
             given = {"shares": shares, "unit_price": unit_price, "amount": amount,
                      "price": price, "value": value}
             for field in fields:
@@ -272,8 +273,9 @@ def register(app: typer.Typer) -> None:
         term: str = typer.Option(None, "--term", help=_("Single repayment date (contributions "
                                                         "and participating titles).")),
         format: str = common.format_option(),
+        dialect: str = common.dialect_option(),
     ) -> None:
-        common.check_format(format)
+        common.check_format(format, dialect)
         common.choice(method, "--method", METHODS)
         common.choice(frequency, "--frequency", FREQUENCIES)
         common.choice(kind, "--kind", loans.LOAN_KINDS)
@@ -296,9 +298,10 @@ def register(app: typer.Typer) -> None:
         loan: int = typer.Option(..., "--loan", help=_("Loan number.")),
         as_of: str = common.as_of_option(),
         format: str = common.format_option(),
+        dialect: str = common.dialect_option(),
         output: str = common.output_option(),
     ) -> None:
-        common.check_format(format)
+        common.check_format(format, dialect)
         date = common.parse_date(as_of) or common.today()
         with common.session(ctx, write=False) as s:
             c = get_club(s, club)
@@ -331,8 +334,9 @@ def register(app: typer.Typer) -> None:
         amount: str = typer.Option(..., "--amount", help=_("Amount received.")),
         key: str = typer.Option(None, "--key", help=_("Idempotency key.")),
         format: str = common.format_option(),
+        dialect: str = common.dialect_option(),
     ) -> None:
-        common.check_format(format)
+        common.check_format(format, dialect)
         when = common.require_date(date)
         value = Money.parse(amount)
         with common.session(ctx) as s:
@@ -351,8 +355,9 @@ def register(app: typer.Typer) -> None:
         loan: int = typer.Option(..., "--loan", help=_("Loan number.")),
         date: str = typer.Option(..., "--date", help=_("Date of the payment, YYYY-MM-DD.")),
         format: str = common.format_option(),
+        dialect: str = common.dialect_option(),
     ) -> None:
-        common.check_format(format)
+        common.check_format(format, dialect)
         when = common.require_date(date)
         with common.session(ctx, write=False) as s:
             quote = loans.payoff(s, get_club(s, club), loan, date=when, today=common.today())
@@ -405,8 +410,9 @@ def register(app: typer.Typer) -> None:
         loan: int = typer.Option(..., "--loan", help=_("Loan number.")),
         date: str = typer.Option(..., "--date", help=_("Date, YYYY-MM-DD.")),
         format: str = common.format_option(),
+        dialect: str = common.dialect_option(),
     ) -> None:
-        common.check_format(format)
+        common.check_format(format, dialect)
         when = common.require_date(date)
         with common.session(ctx) as s:
             c = get_club(s, club)
@@ -435,9 +441,10 @@ def register(app: typer.Typer) -> None:
         club: str = common.club_option(),
         as_of: str = common.as_of_option(),
         format: str = common.format_option(),
+        dialect: str = common.dialect_option(),
         output: str = common.output_option(),
     ) -> None:
-        common.check_format(format)
+        common.check_format(format, dialect)
         date = common.parse_date(as_of) or common.today()
         with common.session(ctx, write=False) as s:
             report = loans.arrears_report(s, get_club(s, club), date)
@@ -469,9 +476,10 @@ def register(app: typer.Typer) -> None:
         club: str = common.club_option(),
         as_of: str = common.as_of_option(),
         format: str = common.format_option(),
+        dialect: str = common.dialect_option(),
         output: str = common.output_option(),
     ) -> None:
-        common.check_format(format)
+        common.check_format(format, dialect)
         date = common.parse_date(as_of) or common.today()
         with common.session(ctx, write=False) as s:
             lines = portfolio.portfolio(s, get_club(s, club), date)
@@ -504,9 +512,10 @@ def register(app: typer.Typer) -> None:
         year: int = typer.Option(..., "--year", help=_("Year, e.g. 2025.")),
         member: str = typer.Option(None, "--member", help=_("Only this member.")),
         format: str = common.format_option(),
+        dialect: str = common.dialect_option(),
         output: str = common.output_option(),
     ) -> None:
-        common.check_format(format)
+        common.check_format(format, dialect)
         with common.session(ctx, write=False) as s:
             c = get_club(s, club)
             if member is not None:

@@ -108,8 +108,9 @@ def register(app: typer.Typer) -> None:
                                                     "(transfer).")),
         deceased: bool = typer.Option(False, "--deceased", help=_("The member died.")),
         format: str = common.format_option(),
+        dialect: str = common.dialect_option(),
     ) -> None:
-        common.check_format(format)
+        common.check_format(format, dialect)
         common.choice(settlement, "--settlement", members.SETTLEMENTS)
         when = common.require_date(date)
         with common.session(ctx) as s:
@@ -135,9 +136,10 @@ def register(app: typer.Typer) -> None:
         club: str = common.club_option(),
         as_of: str = common.as_of_option(),
         format: str = common.format_option(),
+        dialect: str = common.dialect_option(),
         output: str = common.output_option(),
     ) -> None:
-        common.check_format(format)
+        common.check_format(format, dialect)
         date = common.parse_date(as_of) or common.today()
         with common.session(ctx, write=False) as s:
             table, rows = members.member_table(s, get_club(s, club), date)
@@ -187,8 +189,9 @@ def register(app: typer.Typer) -> None:
         date: str = typer.Option(None, "--date", help=_("Date of payment; default the last "
                                                         "day of the month (or today).")),
         format: str = common.format_option(),
+        dialect: str = common.dialect_option(),
     ) -> None:
-        common.check_format(format)
+        common.check_format(format, dialect)
         year, month_no = common.parse_month(month)
         when = common.parse_date(date)
         with common.session(ctx) as s:
@@ -218,9 +221,10 @@ def register(app: typer.Typer) -> None:
         club: str = common.club_option(),
         as_of: str = common.as_of_option(),
         format: str = common.format_option(),
+        dialect: str = common.dialect_option(),
         output: str = common.output_option(),
     ) -> None:
-        common.check_format(format)
+        common.check_format(format, dialect)
         date = common.parse_date(as_of) or common.today()
         with common.session(ctx, write=False) as s:
             rows = savings.arrears(s, get_club(s, club), date)

@@ -6,22 +6,23 @@ machine formats use plain amounts ("1234.50") and ISO dates, tables go through r
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
+import itertools
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from rich.console import Console
 from rich.table import Table
 
 from cigales.errors import OutputNotWritable
 from ledger.money import Money
-from reports import fmt
-from reports.cells import safe_text
+from reports import csvdialect, fmt
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,21 +61,33 @@ def to_json(payload: Any) -> str:
     return json.dumps(plain(payload), ensure_ascii=False, indent=2) + "\n"
 
 
-def _csv_cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    shown = plain(value)
+# The --dialect of the running command, set once it is checked (common.check_format) and
+# read by emit(): one option on every command that offers CSV, without threading it through
+# every helper that renders a result.
+_DIALECT: ContextVar[str] = ContextVar("csv_dialect", default=csvdialect.DEFAULT)
+
+
+def use_dialect(name: str) -> None:
+    _DIALECT.set(name)
+
+
+def _csv_cell(value: Any, dialect: csvdialect.CsvDialect) -> Any:
+    if isinstance(value, (Mapping, list, tuple)):
+        return plain(value)
+    if isinstance(value, str):
+        # Free text of a result row (names, labels) stays as written, neutralised; a number
+        # the command rendered as text takes the dialect's decimal mark.
+        value = dialect.machine_text(value)
     # Text a spreadsheet would run as a formula is neutralised; numbers keep their sign.
-    return safe_text(shown) if isinstance(shown, str) else shown
+    return dialect.cell(value)
 
 
-def to_csv(columns: Sequence[Column], rows: Sequence[Mapping[str, Any]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([c.key for c in columns])
-    for row in rows:
-        writer.writerow([_csv_cell(row.get(c.key)) for c in columns])
-    return buffer.getvalue()
+def to_csv(columns: Sequence[Column], rows: Sequence[Mapping[str, Any]],
+           dialect: str = csvdialect.DEFAULT) -> bytes:
+    """CSV in a dialect of reports.csvdialect: rfc4180 (default) or excel-fr."""
+    d = csvdialect.DIALECTS[dialect]
+    return b"".join(d.rows([c.key for c in columns],
+                           ([_csv_cell(row.get(c.key), d) for c in columns] for row in rows)))
 
 
 def to_table(columns: Sequence[Column], rows: Sequence[Mapping[str, Any]], title: str | None,
@@ -101,11 +114,14 @@ def emit(
     output: str | None = None,
     title: str | None = None,
     footer: Mapping[str, Any] | None = None,
+    dialect: str | None = None,
 ) -> None:
     if fmt_name == "json":
         text = to_json(payload)
     elif fmt_name == "csv":
-        text = to_csv(columns, rows)
+        # Bytes: the excel-fr dialect starts with a byte-order mark, whatever stdout's encoding.
+        write_binary(to_csv(columns, rows, dialect or _DIALECT.get()), output)
+        return
     else:
         text = to_table(columns, rows, title, footer)
     write(text, output)
@@ -138,3 +154,61 @@ def write_binary(data: bytes, output: str | Path | None) -> Path | None:
     except OSError as exc:
         raise OutputNotWritable(path=str(output), reason=exc.strerror or str(exc)) from exc
     return path
+
+
+def stream(chunks: Iterable[str | bytes], output: str | Path | None) -> None:
+    """Write a file piece by piece as it is produced (exports of a million postings never
+    hold the whole text), to ``output`` or to stdout; text in UTF-8, as written.
+
+    The first piece is produced before the file is opened, so a refusal found while
+    preparing (unknown club, clashing account names) leaves no file behind; a failure
+    after that removes the partial file."""
+    import sys
+
+    pieces = iter(chunks)
+    try:
+        first = next(pieces)
+    except StopIteration:
+        first = b""
+    if not output:
+        out = sys.stdout.buffer
+        sys.stdout.flush()
+        _copy(first, pieces, out)
+        out.flush()
+        return
+    with output_file(output) as handle:
+        _copy(first, pieces, handle)
+
+
+@contextmanager
+def output_file(output: str | Path) -> Iterator[BinaryIO]:
+    """The file ``output`` opened for writing bytes; removed again if writing fails, so an
+    interrupted export never leaves half a file that looks whole."""
+    path = Path(output)
+    try:
+        handle = path.open("wb")
+    except OSError as exc:
+        raise OutputNotWritable(path=str(output), reason=exc.strerror or str(exc)) from exc
+    try:
+        with handle:
+            yield handle
+    except OSError as exc:
+        path.unlink(missing_ok=True)
+        raise OutputNotWritable(path=str(output), reason=exc.strerror or str(exc)) from exc
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+
+
+def _copy(first: str | bytes, pieces: Iterator[str | bytes], out: BinaryIO) -> None:
+    # Gathered into writes of about 64 kB: one write per line would cost more than the line.
+    batch: list[bytes] = []
+    size = 0
+    for piece in itertools.chain((first,), pieces):
+        data = piece.encode("utf-8") if isinstance(piece, str) else piece
+        batch.append(data)
+        size += len(data)
+        if size >= 65536:
+            out.write(b"".join(batch))
+            batch, size = [], 0
+    out.write(b"".join(batch))

@@ -68,11 +68,12 @@ def register(app: typer.Typer) -> None:
         prefix: str = typer.Option(None, "--account", help=_("Only accounts starting with "
                                                              "this code.")),
         format: str = common.format_option(),
+        dialect: str = common.dialect_option(),
         output: str = common.output_option(),
     ) -> None:
         if (club is None) == (not every):
             raise ClubOrAll()
-        common.check_format(format)
+        common.check_format(format, dialect)
         date = common.parse_date(as_of) or common.today()
         with common.session(ctx, write=False) as s:
             if every:
@@ -89,9 +90,10 @@ def register(app: typer.Typer) -> None:
         club: str = common.club_option(),
         as_of: str = common.as_of_option(),
         format: str = common.format_option(),
+        dialect: str = common.dialect_option(),
         output: str = common.output_option(),
     ) -> None:
-        common.check_format(format)
+        common.check_format(format, dialect)
         date = common.parse_date(as_of) or common.today()
         with common.session(ctx, write=False) as s:
             table, members = member_table(s, get_club(s, club), date)
@@ -122,9 +124,10 @@ def register(app: typer.Typer) -> None:
         from_: str = typer.Option(None, "--from", help=_("First date, YYYY-MM-DD.")),
         to: str = typer.Option(None, "--to", help=_("Last date, YYYY-MM-DD.")),
         format: str = common.format_option(),
+        dialect: str = common.dialect_option(),
         output: str = common.output_option(),
     ) -> None:
-        common.check_format(format)
+        common.check_format(format, dialect)
         start, end = common.parse_date(from_), common.parse_date(to)
         with common.session(ctx, write=False) as s:
             ledgers = queries.general_ledger(s, get_club(s, club).book_id, prefix, start, end)
@@ -162,9 +165,10 @@ def register(app: typer.Typer) -> None:
         from_: str = typer.Option(None, "--from", help=_("First date, YYYY-MM-DD.")),
         to: str = typer.Option(None, "--to", help=_("Last date, YYYY-MM-DD.")),
         format: str = common.format_option(),
+        dialect: str = common.dialect_option(),
         output: str = common.output_option(),
     ) -> None:
-        common.check_format(format)
+        common.check_format(format, dialect)
         if journal is not None:
             common.choice(journal, "--journal", JOURNALS)
         start, end = common.parse_date(from_), common.parse_date(to)

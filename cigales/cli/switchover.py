@@ -33,11 +33,12 @@ def register_club(club_app: typer.Typer) -> None:
         difference_to: str = typer.Option(None, "--difference-to", help=_(
             "Account that takes the difference if the opening entry does not balance.")),
         format: str = common.format_option(),
+        dialect: str = common.dialect_option(),
         output: str = common.output_option(),
     ) -> None:
         from cigales.services import switchover
 
-        common.check_format(format)
+        common.check_format(format, dialect)
         date = common.require_date(as_of)
         with common.session(ctx) as s:
             result = switchover.switchover(s, club, date, Path(path), today=common.today(),
@@ -112,12 +113,13 @@ def register_member(member_app: typer.Typer) -> None:
         dry_run: bool = typer.Option(False, "--dry-run", help=_(
             "Check the file and show the members; write nothing.")),
         format: str = common.format_option(),
+        dialect: str = common.dialect_option(),
         output: str = common.output_option(),
     ) -> None:
         from cigales.services import switchover
         from cigales.services.clubs import get_club
 
-        common.check_format(format)
+        common.check_format(format, dialect)
         with common.session(ctx) as s:
             added = switchover.import_members(s, get_club(s, club), Path(path),
                                               today=common.today(), dry_run=dry_run)

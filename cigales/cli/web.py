@@ -108,11 +108,12 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         club: str = typer.Option(None, "--club", help=_("Only the accounts of this club.")),
         format: str = common.format_option(),
+        dialect: str = common.dialect_option(),
         output: str = common.output_option(),
     ) -> None:
         from cigales.services import web_accounts
 
-        common.check_format(format)
+        common.check_format(format, dialect)
         with common.session(ctx, write=False) as s:
             users = web_accounts.list_users(s, club)
         rows = [{"email": u.email, "roles": " ".join(r.label() for r in u.roles),
