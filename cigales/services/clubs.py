@@ -99,11 +99,16 @@ def create_club(
         [{"book_id": book_id, "code": a.code, "label": a.label, "postable": a.postable}
          for a in chart.CHART],
     )
+    from cigales.federation import signing  # cryptography only when a club is created
+
     club = Club(slug=slug, name=name.strip(), founded=founded, region=region,
                 department=department, book_id=book_id, share_method=share_method,
                 phase2_savings=phase2_savings, phase2_investments=phase2_investments,
                 result_allocation=result_allocation, retention_years=retention_years,
-                siren=number)
+                siren=number,
+                # The key that will sign the club's federation returns, born with the club.
+                signing_key=signing.encode(signing.new_private_key()),
+                signing_key_created_on=today)
     session.add(club)
     session.flush()
     return club
