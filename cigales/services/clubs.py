@@ -23,6 +23,7 @@ from cigales.errors import (
 from cigales.models import RESULT_ALLOCATIONS, SHARE_METHODS, Club
 from cigales.siren import validate_siren
 from ledger.errors import N_
+from ledger.limits import NAME_MAX, REGION_MAX, check_fields
 from ledger.money import Money
 from ledger.queries import balance
 from ledger.schema import Account, Book
@@ -73,6 +74,7 @@ def create_club(
     siren: str | None = None,
 ) -> Club:
     validate_slug(slug)
+    check_fields((name, "name", NAME_MAX), (region, "region", REGION_MAX))
     number = validate_siren(siren) if siren else None
     if not 0 <= retention_years <= 100:
         raise InvalidRetention(value=str(retention_years))
