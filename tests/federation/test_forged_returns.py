@@ -78,6 +78,15 @@ def forged(doc: dict, **changes) -> dict:
     ({"jobs__created": 10**9}, ReturnInvalid, "jobs/created"),
     ({"loans__arrears__180+": "50.00"}, ReturnInconsistent, None),
     ({"generated": "2024-12-31"}, ReturnInconsistent, None),
+    ({"generated": "2026-02-30"}, ReturnInconsistent, None),
+    ({"generated": "2025-05-01", "club__founded": "2025-06-01"}, ReturnInconsistent, None),
+    ({"members__joined": 5, "members__active": 3, "members__left": 1}, ReturnInconsistent,
+     None),
+    ({"members__left": -1}, ReturnInvalid, "members/left"),
+    ({"invested__count": 100001}, ReturnInvalid, "invested/count"),
+    ({"loans__outstanding": "-5.00"}, ReturnInvalid, "loans/outstanding"),
+    ({"net_assets": "-1000000000000.00"}, ReturnInvalid, "net_assets"),
+    ({"chain_head__entries": 10**10}, ReturnInvalid, "chain_head/entries"),
 ])
 def test_inflated_returns_are_refused_and_replace_nothing(engine, imported, changes, error,
                                                           place):
