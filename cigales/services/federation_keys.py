@@ -28,7 +28,6 @@ from cigales.federation.document import seal
 from cigales.models import Club, FederationClubKey
 from cigales.services.clubs import validate_slug
 from ledger.errors import N_
-from ledger.limits import TEXT_MAX
 
 
 class ClubKeyMissing(CigalesError):
@@ -135,7 +134,7 @@ def register_key(session: Session, slug: str, public: bytes, *, today: dt.date, 
     revision = (last or 0) + 1
     session.add(FederationClubKey(club_slug=slug, revision=revision,
                                   public_key=signing.encode(public), fingerprint=print_,
-                                  registered_on=today, source=source[:TEXT_MAX // 2],
+                                  registered_on=today, source=source[:500],
                                   current=True))
     session.flush()
     return Registration(slug, print_, revision, "replaced" if current is not None
