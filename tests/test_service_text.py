@@ -112,3 +112,15 @@ def test_services_refuse_control_characters_and_long_text(engine, database_url, 
     # The longest text allowed, in letters outside ASCII, is accepted and stored whole.
     attempt(engine, club, call, "é" * limit)
     assert snapshot(database_url) != before
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_a_web_account_email_with_control_characters_is_refused(engine, database_url, text):
+    from cigales.services.web_accounts import InvalidEmail, Role, invite
+
+    before = snapshot(database_url)
+    with db.session_scope(engine) as s, pytest.raises(InvalidEmail) as caught:
+        invite(s, Role("federation"), email=f"{text}@exemple.fr")
+    assert caught.value.code == "invalid_email"
+    assert "\x1b" not in caught.value.render(str)  # the message shows no escape sequence
+    assert snapshot(database_url) == before
