@@ -76,6 +76,12 @@ class Club(Base):
     # Members' identities are kept this many years after the club closes (accounting records
     # and the tax papers they support must stay available); erasure is refused before that.
     retention_years: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
+    # The Ed25519 private key that signs the club's federation returns (32 raw bytes, base64),
+    # kept with the books it vouches for: whoever may write the books may sign their return,
+    # a backup carries it, and on a shared server the club's row is its role's alone
+    # (docs/federation.md, "Signed returns"). Never shown; only its public half leaves.
+    signing_key: Mapped[str | None] = mapped_column(String(44))
+    signing_key_created_on: Mapped[dt.date | None] = mapped_column(Date)
 
     __table_args__ = (
         CheckConstraint("share_method IN ('prorata', 'units')", name="share_method_known"),
@@ -445,3 +451,29 @@ class ClosedYearReturn(Base):
     computed_on: Mapped[dt.date] = mapped_column(Date)
 
     __table_args__ = (UniqueConstraint("club_id", "year"),)
+
+
+class FederationClubKey(Base):
+    """A club's public key as registered by a regional association (or the federation).
+
+    Keyed by the club's slug, like the returns it checks. Every key ever registered is kept:
+    a rotation (``federation keys register --replace``) marks the previous one replaced, with
+    its date, and the new one current; returns are checked against the current key.
+    """
+
+    __tablename__ = "federation_club_key"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    club_slug: Mapped[str] = mapped_column(String(64))
+    revision: Mapped[int] = mapped_column(Integer)
+    public_key: Mapped[str] = mapped_column(String(44))  # 32 raw bytes, base64
+    fingerprint: Mapped[str] = mapped_column(String(64))  # sha256 of the raw key, hex
+    registered_on: Mapped[dt.date] = mapped_column(Date)
+    replaced_on: Mapped[dt.date | None] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(500))
+    current: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+
+    __table_args__ = (
+        UniqueConstraint("club_slug", "revision"),
+        CheckConstraint("revision >= 1", name="revision_positive"),
+    )

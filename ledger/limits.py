@@ -96,6 +96,14 @@ def check_text(value: str, field: str, limit: int) -> str:
     return value
 
 
+def check_fields(*fields: tuple[str | None, str, int]) -> None:
+    """``check_text`` on each (value, field, limit) whose value is given: the services' own
+    wall, for callers other than the command line (web forms, imports, scripts)."""
+    for value, field, limit in fields:
+        if value is not None:
+            check_text(value, field, limit)
+
+
 def visible(text: str, mark: str = "\ufffd") -> str:
     """Text from outside (a bank file) with its control characters replaced by a visible mark.
 

@@ -230,3 +230,38 @@ def test_read_only_command_refuses_an_empty_server_database(empty_database_url, 
     engine = db.make_engine(database_url)
     assert migrate.current(engine) is None
     engine.dispose()
+
+
+def test_migration_0013_gives_every_existing_club_a_signing_key(empty_database_url):
+    """Clubs created before signed returns get their key pair on upgrade (issue #14)."""
+    from cigales.federation import signing
+    from cigales.services.federation_keys import sign_return
+
+    engine = db.make_engine(empty_database_url)
+    migrate.upgrade(engine, "0012")
+    with engine.begin() as conn:
+        # The length triggers just installed come from today's models, which know columns
+        # that 0012 lacks; the code of the 0012 days installed none of those.
+        for event in ("insert", "update"):
+            if conn.dialect.name == "sqlite":
+                conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS trg_club_text_length_{event}")
+        for slug in ("ancien", "autre"):
+            book = conn.execute(text(
+                "INSERT INTO book (code, name, opened_on) VALUES (:s, 'Ancien', '2020-01-10') "
+                "RETURNING id"), {"s": slug}).scalar_one()
+            conn.execute(text("INSERT INTO club (slug, name, founded, book_id) "
+                              "VALUES (:s, 'Ancien', '2020-01-10', :b)"), {"s": slug, "b": book})
+    migrate.upgrade(engine)
+    with db.session_scope(engine, write=False) as s:
+        from cigales.services.clubs import get_club
+
+        keys = []
+        for slug in ("ancien", "autre"):
+            club = get_club(s, slug)
+            assert club.signing_key is not None
+            assert club.signing_key_created_on is not None
+            document = sign_return(club, {"club": {"slug": slug}, "year": 2025})
+            signing.verify(document, signing.public_key(signing.decode(club.signing_key)), "x")
+            keys.append(club.signing_key)
+        assert keys[0] != keys[1]
+    engine.dispose()

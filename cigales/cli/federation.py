@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from cigales.cli import common, federation_access
+from cigales.cli import common, federation_access, federation_keys
 from cigales.cli.output import Column, emit, write, write_binary
 from cigales.errors import CigalesError, MissingValue, SomeFilesRejected, UnreadableFile
 from cigales.i18n import _
@@ -27,8 +27,9 @@ def register(app: typer.Typer) -> None:
     app.add_typer(federation_app, name="federation")
 
     @federation_app.command("return", help=_("The club's yearly return for its regional "
-                                             "association (JSON, format cigales-return/1): "
-                                             "counts and amounts, no personal data."))
+                                             "association (JSON, format cigales-return/1, "
+                                             "signed with the club's key): counts and "
+                                             "amounts, no personal data."))
     def federation_return(
         ctx: typer.Context,
         club: str = common.club_option(),
@@ -40,6 +41,7 @@ def register(app: typer.Typer) -> None:
         year = common.require_year(year_text)
         from cigales.federation.document import dumps, validate
         from cigales.services.federation import check_closed
+        from cigales.services.federation_keys import sign_return
         from reports.club_return import build_return, returns_of
         from reports.data import check_year
 
@@ -53,12 +55,14 @@ def register(app: typer.Typer) -> None:
                 found = build_return(s, the_club, year, generated=today, provisional=True)
             else:  # a closed year: its stored return while the books are unchanged
                 [found], refreshed = returns_of(s, [the_club], year, generated=today)
-            document = validate(found, club)
+            # Signed with the club's key, so that the region knows who sent it.
+            document = validate(sign_return(the_club, found), club)
         _store(ctx, refreshed, today)
         write(dumps(document), output)
 
     @federation_app.command("import", help=_("Check and store club returns (schema, checksum, "
-                                             "sums). Each file on its own: a bad file is "
+                                             "sums, signature by the club's registered key). "
+                                             "Each file on its own: a bad file is "
                                              "reported and the others are imported; the same "
                                              "file again changes nothing; a corrected return "
                                              "replaces the previous one, which is kept."))
@@ -144,6 +148,7 @@ def register(app: typer.Typer) -> None:
         _emit_report(report, format, output)
 
     federation_access.register(federation_app)
+    federation_keys.register(federation_app)
 
 
 def _store(ctx: typer.Context, refreshed: Sequence[ToStore], today: dt.date) -> None:

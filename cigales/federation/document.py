@@ -9,6 +9,7 @@ clear error: the JSON Schema, the checksum, then the internal sums (totals equal
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from decimal import Decimal
@@ -149,6 +150,25 @@ def _check_sums(doc: dict[str, Any], source: str) -> None:
         problems.append("loans.arrears > loans.outstanding")
     if doc["generated"][:4] < year:
         problems.append(f"generated before {year} began")
+    # The schema only checks the shape of dates: each must be a real day, and nothing the
+    # return reports can come after the day it was generated.
+    dates = {"generated": doc["generated"], "club.founded": doc["club"]["founded"],
+             **{f"invested.investments/{i}.date": line["date"] for i, line in enumerate(lines)}}
+    days = {}
+    for where, text in dates.items():
+        try:
+            days[where] = dt.date.fromisoformat(text)
+        except ValueError:
+            problems.append(f"{where} {text} is not a real date")
+    generated = days.get("generated")
+    if generated is not None:
+        later = [where for where, day in days.items() if day > generated]
+        if later:
+            problems.append(f"{', '.join(later)} after the return was generated")
+    members = doc["members"]
+    if members["joined"] > members["active"] + members["left"]:
+        # Active at year end = active at the start + joined - left, never below zero.
+        problems.append(f"members.joined {members['joined']} > active + left")
 
     if problems:
         raise ReturnInconsistent(source=source, detail="; ".join(problems))

@@ -12,6 +12,7 @@ from cigales import chart
 from cigales.errors import MemberAccountReserved
 from cigales.models import Club
 from ledger import errors
+from ledger.limits import NAME_MAX, check_text
 from ledger.schema import Account
 
 # Digits, optionally "-" and a sub-code (member code, investee slug).
@@ -34,6 +35,7 @@ def validate_code(code: str) -> str:
 def open_account(session: Session, club: Club, code: str, label: str) -> AccountInfo:
     """Open ``code`` under an existing parent; a plain code must extend a chart account."""
     validate_code(code)
+    check_text(label, "label", NAME_MAX)  # the size of account.label
     if not label.strip():
         raise errors.LabelRequired()
     existing = set(

@@ -24,6 +24,7 @@ from cigales.errors import (
 from cigales.models import RESULT_ALLOCATIONS, SHARE_METHODS, Club
 from cigales.siren import validate_siren
 from ledger.errors import N_
+from ledger.limits import NAME_MAX, REGION_MAX, check_fields
 from ledger.money import Money
 from ledger.queries import prefix_balances
 from ledger.schema import Account, Book
@@ -74,6 +75,7 @@ def create_club(
     siren: str | None = None,
 ) -> Club:
     validate_slug(slug)
+    check_fields((name, "name", NAME_MAX), (region, "region", REGION_MAX))
     number = validate_siren(siren) if siren else None
     if not 0 <= retention_years <= 100:
         raise InvalidRetention(value=str(retention_years))
@@ -100,11 +102,16 @@ def create_club(
         [{"book_id": book_id, "code": a.code, "label": a.label, "postable": a.postable}
          for a in chart.CHART],
     )
+    from cigales.federation import signing  # cryptography only when a club is created
+
     club = Club(slug=slug, name=name.strip(), founded=founded, region=region,
                 department=department, book_id=book_id, share_method=share_method,
                 phase2_savings=phase2_savings, phase2_investments=phase2_investments,
                 result_allocation=result_allocation, retention_years=retention_years,
-                siren=number)
+                siren=number,
+                # The key that will sign the club's federation returns, born with the club.
+                signing_key=signing.encode(signing.new_private_key()),
+                signing_key_created_on=today)
     session.add(club)
     session.flush()
     return club

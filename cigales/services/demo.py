@@ -55,6 +55,7 @@ from cigales.phases import add_months, add_years
 from cigales.services import (
     bookkeeping,
     clubs,
+    federation_keys,
     flows,
     investments,
     lifecycle,
@@ -282,6 +283,9 @@ def _found(story: _Story) -> None:
     story.club = clubs.create_club(story.session, ident.slug, ident.name, story.founded,
                                    today=story.today, region=ident.region,
                                    department=ident.department)
+    # The demo database is the region too: it knows its clubs' public keys, so their signed
+    # returns (`federation return`) import into it like a real region's.
+    federation_keys.register_hosted(story.session, story.club, today=story.today)
 
 
 def _plan_members(story: _Story) -> None:

@@ -1,6 +1,7 @@
 """Receiving club returns at the regional or federal level (issue: federation).
 
-``import_return`` validates one document (schema, checksum, internal sums) and stores it:
+``import_return`` validates one document (schema, checksum, internal sums), checks its
+signature against the club's registered key (``services.federation_keys``) and stores it:
 - a document already received (same club, year and checksum) changes nothing;
 - a different document for the same club and year is a correction: it becomes the current
   version and the previous ones stay, marked superseded, as history.
@@ -68,6 +69,10 @@ class ImportOutcome:
 def import_return(session: Session, document: dict[str, Any], *, source: str,
                   today: dt.date, accept_region_change: bool = False) -> ImportOutcome:
     validate(document, source)
+    # Who sent it: only a return signed by the key registered for its club is stored.
+    from cigales.services.federation_keys import verify_return
+
+    verify_return(session, document, source)
     slug, year, digest = document["club"]["slug"], int(document["year"]), document["checksum"]
     # A return naming another region for a known club would move it (and its figures) out
     # of its region's aggregates: only on the region's explicit confirmation.

@@ -36,6 +36,7 @@ from cigales.services.membership import check_enough_members
 from cigales.shares import positions, share_text
 from cigales.siren import validate_siren
 from ledger.errors import N_, Msg
+from ledger.limits import NAME_MAX, REGION_MAX, check_fields
 from ledger.money import Money, allocate, round_half_up
 from ledger.post import EntryDraft, Line, PostedEntry, post_entries, post_entry
 from ledger.queries import account_balance
@@ -147,6 +148,7 @@ def add_investee(session: Session, club: Club, *, slug: str, name: str, legal_fo
                  sector: str | None = None) -> Investee:
     if not (1 <= len(slug) <= 40) or not _SLUG_RE.match(slug):
         raise InvalidInvesteeSlug(slug=slug)
+    check_fields((name, "name", NAME_MAX), (sector, "sector", REGION_MAX))
     if not name.strip():
         raise NameRequired()
     if legal_form not in LEGAL_FORMS:

@@ -19,6 +19,7 @@ from cigales.services.lifecycle import active_members, club_members, lifecycle, 
 from cigales.services.membership import check_enough_members
 from cigales.shares import SharesTable, positions
 from ledger.errors import N_, Msg
+from ledger.limits import ADDRESS_MAX, NAME_MAX, check_fields
 from ledger.money import Money
 from ledger.post import EntryDraft, Line, PostedEntry, post_entry
 from ledger.queries import account_balance
@@ -124,6 +125,8 @@ def add_member(
     today: dt.date,
 ) -> Member:
     validate_code(code)
+    check_fields((name, "name", NAME_MAX), (email, "email", NAME_MAX),
+                 (address, "address", ADDRESS_MAX))
     if not name or not name.strip():
         raise NameRequired()
     monthly = monthly or Money(0)

@@ -19,6 +19,7 @@ from cigales.models import Club, Member, MemberIdentity, SavingPlan
 from cigales.services.members import NegativePlan, get_member
 from cigales.services.privacy import AlreadyErased
 from ledger.errors import N_
+from ledger.limits import ADDRESS_MAX, NAME_MAX, check_fields
 from ledger.money import Money
 
 
@@ -91,6 +92,8 @@ def edit_member(session: Session, club: Club, code: str, *, name: str | None = N
         raise NothingToEdit()
     if monthly is not None and from_month is None:
         raise PlanMonthRequired()
+    check_fields((name, "name", NAME_MAX), (email, "email", NAME_MAX),
+                 (address, "address", ADDRESS_MAX))
     member = get_member(session, club, code)
     changed: list[str] = []
     if name is not None or email is not None or address is not None or lang is not None:

@@ -50,6 +50,7 @@ from cigales.shares import positions, share_text
 from cigales.switchover import template as t
 from cigales.switchover.reader import Cells, Problem, Row, SwitchoverFileInvalid, read_tables
 from ledger.errors import N_, Msg
+from ledger.limits import NAME_MAX, REGION_MAX, check_fields
 from ledger.money import Money, allocate
 from ledger.post import EntryDraft, Line, PostedEntry, forget, post_entries
 from ledger.queries import opening_position_date
@@ -511,6 +512,7 @@ def switchover(session: Session, slug: str, as_of: dt.date, path: Path, *, today
         _replaceable(session, club, as_of, replace)
         if session.execute(select(Member.id).where(Member.club_id == club.id)).first():
             raise ClubHasBooks(slug=club.slug, count=0)
+        check_fields((name, "name", NAME_MAX), (region, "region", REGION_MAX))
         club.name = name
         club.founded = founded
         club.region = region

@@ -33,6 +33,7 @@ from cigales.services.clubs import get_club
 from cigales.services.members import get_member
 from cigales.webmodels import WebAccount, WebAudit, WebInvitation, WebRole, WebSignInFailure
 from ledger.errors import N_
+from ledger.limits import control_character, visible
 
 INVITATION_DAYS = 7
 MIN_PASSWORD = 12
@@ -143,8 +144,10 @@ def _utc(value: dt.datetime) -> dt.datetime:
 def normalize_email(email: str) -> str:
     value = email.strip().lower()
     local, _at, domain = value.partition("@")
-    if not local or "." not in domain or any(c.isspace() for c in value) or len(value) > 200:
-        raise InvalidEmail(email=email)
+    # Control characters (ESC sequences, NUL) are no more an address than spaces are.
+    if not local or "." not in domain or any(c.isspace() for c in value) or len(value) > 200 \
+            or control_character(value) is not None:
+        raise InvalidEmail(email=visible(email))  # never echo an escape sequence back
     return value
 
 

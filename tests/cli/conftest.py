@@ -68,3 +68,14 @@ def club_cli(cli, database_url):
                "--label", "Frais", "--journal", "BQ",
                "--line", "6270=4", "--line", "5121=-4").exit_code == 0
     return cli
+
+
+def send_key(cli, slug: str, club_db: str | None, region_db: str, folder) -> None:
+    """The key exchange of docs/federation.md: the club writes its public key, the region
+    registers it (so that the club's signed returns import there)."""
+    pem = folder / f"{slug}.pem"
+    shown = cli("federation", "keys", "show", "--club", slug, "-o", str(pem), db=club_db)
+    assert shown.exit_code == 0, shown.stderr
+    done = cli("federation", "keys", "register", "--club", slug, "--public-key", str(pem),
+               db=region_db)
+    assert done.exit_code == 0, done.stderr

@@ -8,7 +8,7 @@ import json
 import pytest
 from pypdf import PdfReader
 
-from tests.cli.conftest import snapshot
+from tests.cli.conftest import send_key, snapshot
 from tests.reports.conftest import SLUG, build_lake_club
 
 
@@ -28,6 +28,7 @@ def test_return_import_report_flow(lake_cli, cli, tmp_path, database_url):
         assert key in doc
     # A regional database receives it, twice, with a broken file in between.
     region = f"sqlite:///{tmp_path / 'region.db'}"
+    send_key(cli, SLUG, database_url, region, tmp_path)
     broken = tmp_path / "broken.json"
     broken.write_text(json.dumps({**doc, "net_assets": "1.00"}), encoding="utf-8")
     result = cli("federation", "import", str(path), str(broken), str(path),
@@ -178,6 +179,7 @@ def test_return_of_an_open_year_is_refused_unless_provisional(cli, engine, tmp_p
     assert doc["provisional"] is True
     # A provisional return is a valid document: the region can import it.
     region = f"sqlite:///{tmp_path / 'region.db'}"
+    send_key(cli, "les-fourmis", database_url, region, tmp_path)
     assert cli("federation", "import", str(path), db=region).exit_code == 0
 
 
@@ -198,6 +200,7 @@ def _region_db(cli, tmp_path, regions):
         path = tmp_path / f"{slug}.json"
         assert cli("federation", "return", "--club", slug, "--year", "2024", "--provisional",
                    "-o", str(path), db=club_db).exit_code == 0
+        send_key(cli, slug, club_db, region_db, tmp_path)
         assert cli("federation", "import", str(path), db=region_db).exit_code == 0
     return region_db
 

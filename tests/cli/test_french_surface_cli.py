@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 
+from tests.cli.conftest import send_key
 from tests.cli.test_members_cli import CLUB, build_club, ok
 
 ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
@@ -52,6 +53,7 @@ def test_federation_import_statuses_in_words(cli, tmp_path):
     path = tmp_path / "r.json"
     ok(cli("federation", "return", "--club", "les-cigales", "--year", "2024",
            "--provisional", "-o", str(path), db=club_db))
+    send_key(cli, "les-cigales", club_db, region_db, tmp_path)
     first = ok(cli("federation", "import", str(path), db=region_db)).stdout
     assert "importé" in first
     assert "imported" not in first

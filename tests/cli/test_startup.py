@@ -19,8 +19,10 @@ from cigales.cli import app as app_module
 from tests.helpers import make_club
 
 ROOT = Path(__file__).resolve().parents[2]
-# What only some commands need: PDF, XLSX, migrations, bank file readers, JSON schemas, demo.
+# What only some commands need: PDF, XLSX, migrations, bank file readers, JSON schemas, demo,
+# the signatures of federation returns.
 HEAVY = ("reportlab", "openpyxl", "alembic", "ofxtools", "defusedxml", "jsonschema",
+         "cryptography",
          "cigales.bank", "cigales.services.bank", "cigales.services.demo", "reports.pdf",
          "reports.xlsx")
 

@@ -18,6 +18,19 @@ from reports import club_return
 from reports.club_return import build_return
 from tests.reports.conftest import TODAY
 
+
+def _signed(url: str, document: dict[str, Any]) -> dict[str, Any]:
+    """The document as `federation return` writes it: signed with the club's key (Ed25519
+    signatures are deterministic, so the same figures give the same file)."""
+    from cigales.services.federation_keys import sign_return
+
+    engine = db.make_engine(url)
+    try:
+        with db.session_scope(engine, write=False) as s:
+            return sign_return(get_club(s, SLUG), document)
+    finally:
+        engine.dispose()
+
 SLUG = "les-fourmis"
 
 
@@ -66,7 +79,7 @@ def test_closing_stores_the_return_and_readers_reuse_it(club_cli, database_url, 
     computed.clear()
     result = club_cli("federation", "return", "--club", SLUG, "--year", "2021")
     assert result.exit_code == 0, result.stderr
-    assert result.json() == document
+    assert result.json() == _signed(database_url, document)
     assert computed == []  # read from storage, nothing computed
 
     report = club_cli("federation", "report", "--year", "2022", "--format", "json")
@@ -103,14 +116,15 @@ def test_a_new_entry_invalidates_the_stored_return(club_cli, database_url, compu
     result = club_cli("federation", "return", "--club", SLUG, "--year", "2021")
     assert result.exit_code == 0, result.stderr
     assert computed == [(2021, SLUG)]  # computed again from the books
-    assert result.json() == document
+    assert result.json() == _signed(database_url, document)
     assert result.json()["chain_head"] == {"entries": head[0], "hash": head[1]}
     after = _stored(database_url)[2021]
     assert (after.chain_entries, after.chain_hash) == head  # stored again, new head
     assert json.loads(after.document) == document
 
     computed.clear()
-    assert club_cli("federation", "return", "--club", SLUG, "--year", "2021").json() == document
+    assert club_cli("federation", "return", "--club", SLUG, "--year", "2021").json() == \
+        _signed(database_url, document)
     assert computed == []  # the restored return is reused
 
     # The federation report restores too: a second entry, one report computes, the next not.
@@ -157,4 +171,5 @@ def test_facts_without_an_entry_drop_the_stored_return(club_cli, database_url, c
     assert result.exit_code == 0, result.stderr
     assert result.json()["jobs"] == {"created": 2, "kept": 1}
     assert computed == [(2021, SLUG)]
-    assert json.loads(_stored(database_url)[2021].document) == result.json()
+    assert _signed(database_url, json.loads(_stored(database_url)[2021].document)) == \
+        result.json()

@@ -31,6 +31,7 @@ from ledger.money import Money
 from ledger.queries import chain_head
 from reports.club_return import build_return
 from reports.federation import build_federation_report
+from tests.federation.keys import register, signed
 from tests.reports.conftest import SLUG, TODAY
 
 m = Money.parse
@@ -141,12 +142,13 @@ def hand_return(slug: str, region: str | None, year: int, *, phase: str = "inves
                 founded: str = "2020-03-01", active: int = 10, savings: str = "3000.00",
                 cash: str = "5000.00", investments: tuple[tuple[str, str, str], ...] = (),
                 outstanding: str = "0.00", at_risk: str = "0.00", jobs: int = 0) -> dict:
-    """A return written by hand: investments are (kind, amount, legal form)."""
+    """A return written by hand, signed with the club's test key (tests/federation/keys.py):
+    investments are (kind, amount, legal form)."""
     total = sum(m(a).cents for _, a, _ in investments)
     by_kind: dict[str, int] = {}
     for kind, amount, _ in investments:
         by_kind[kind] = by_kind.get(kind, 0) + m(amount).cents
-    return seal({
+    return signed({
         "format": FORMAT, "year": year, "generated": f"{year + 1}-01-15",
         "club": {"slug": slug, "name": slug.replace("-", " ").title(), "region": region,
                  "department": None, "founded": founded, "phase": phase},
@@ -172,6 +174,7 @@ def hand_return(slug: str, region: str | None, year: int, *, phase: str = "inves
 def test_import_is_idempotent_and_keeps_the_history_of_corrections(engine):
     first = hand_return("les-hirondelles", "Bretagne", 2025)
     with db.session_scope(engine) as s:
+        register(s, "les-hirondelles")
         outcome = import_return(s, first, source="a.json", today=TODAY)
     assert (outcome.status, outcome.revision) == ("imported", 1)
     with db.session_scope(engine) as s:
@@ -214,6 +217,7 @@ def test_aggregates_by_hand_for_three_clubs_and_a_hosted_one(lake):
                     cash="2000.00", investments=(("equity", "1500.00", "SAS"),)),
     ]
     with db.session_scope(lake) as s:
+        register(s, *sorted({doc["club"]["slug"] for doc in returns}))
         for i, doc in enumerate(returns):
             import_return(s, doc, source=f"{i}.json", today=TODAY)
     with db.session_scope(lake, write=False) as s:

@@ -152,6 +152,8 @@ def test_region_imports_a_return_with_the_cli_checks(as_role, cli, tmp_path):
     # The demo-like club of the web tests has not closed that year: a provisional return.
     assert cli("federation", "return", "--club", SLUG, "--year", str(year), "--provisional",
                "-o", str(out)).exit_code == 0
+    # The site's database is the region too: it registers its hosted club's key.
+    assert cli("federation", "keys", "register", "--club", SLUG).exit_code == 0
     client = as_role("federation")
     ok = post(client, "/federation/returns", {}, files={"return": ("r.json", out.read_bytes())})
     assert ok.status_code == 200
