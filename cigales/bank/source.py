@@ -84,7 +84,8 @@ class StatementFile:
                                      reason=exc.strerror or str(exc)) from exc
         with raw:
             tap = _Tap(raw, digest, on_bytes)
-            text = io.TextIOWrapper(tap, encoding=self.encoding, newline="")  # type: ignore[arg-type]
+            text = io.TextIOWrapper(io.BufferedReader(tap, CHUNK), encoding=self.encoding,
+                                    newline="")
             stats: dict[str, int] = {"skipped": 0}
             for line in iter_lines(text, self._profile, str(self.path), stats):
                 counts.lines += 1

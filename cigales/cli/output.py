@@ -10,10 +10,13 @@ import csv
 import datetime as dt
 import io
 import json
-from collections.abc import Mapping, Sequence
+import os
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from rich.console import Console
 from rich.table import Table
@@ -138,3 +141,73 @@ def write_binary(data: bytes, output: str | Path | None) -> Path | None:
     except OSError as exc:
         raise OutputNotWritable(path=str(output), reason=exc.strerror or str(exc)) from exc
     return path
+
+
+# -- streamed output: rows written as they come, for results too large to hold ---------------------
+
+@contextmanager
+def text_target(output: str | None) -> Iterator[TextIO]:
+    """stdout, or the file ``output`` written whole or not at all: the text goes to
+    ``FILE.part`` first, which replaces ``FILE`` only once everything is written (an error
+    half-way leaves any earlier ``FILE`` as it was). Refused before anything is computed
+    when the file cannot be written."""
+    if not output:
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    path = Path(output)
+    part = path.with_name(path.name + ".part")
+    try:
+        handle = part.open("w", encoding="utf-8", newline="")
+    except OSError as exc:
+        raise OutputNotWritable(path=output, reason=exc.strerror or str(exc)) from exc
+    try:
+        with handle:
+            yield handle
+        os.replace(part, path)
+    except OSError as exc:
+        part.unlink(missing_ok=True)
+        raise OutputNotWritable(path=output, reason=exc.strerror or str(exc)) from exc
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+
+
+class CsvStream:
+    """``to_csv`` one row at a time."""
+
+    def __init__(self, out: TextIO, columns: Sequence[Column]) -> None:
+        self._columns = columns
+        self._writer = csv.writer(out, lineterminator="\r\n")
+        self._writer.writerow([c.key for c in columns])
+
+    def row(self, row: Mapping[str, Any]) -> None:
+        self._writer.writerow([_csv_cell(row.get(c.key)) for c in self._columns])
+
+
+class JsonStream:
+    """An object written as ``to_json`` would (indent 2), whose one list ``key`` is written
+    item by item: ``head`` keys first, then the list, then the keys given to ``close``."""
+
+    def __init__(self, out: TextIO, head: Mapping[str, Any], key: str) -> None:
+        self._out = out
+        self._items = 0
+        out.write("{\n")
+        for k, v in head.items():
+            out.write(f"  {self._dump(k)}: {self._dump(v, 2)},\n")
+        out.write(f"  {self._dump(key)}: [")
+
+    @staticmethod
+    def _dump(value: Any, indent: int = 0) -> str:
+        text = json.dumps(plain(value), ensure_ascii=False, indent=2)
+        return text.replace("\n", "\n" + " " * indent) if indent else text
+
+    def item(self, value: Any) -> None:
+        self._out.write(("," if self._items else "") + "\n    " + self._dump(value, 4))
+        self._items += 1
+
+    def close(self, tail: Mapping[str, Any]) -> None:
+        self._out.write("\n  ]" if self._items else "]")
+        for k, v in tail.items():
+            self._out.write(f",\n  {self._dump(k)}: {self._dump(v, 2)}")
+        self._out.write("\n}\n")
