@@ -35,7 +35,7 @@ TARGET_RSS_MB = 300
 TODAY = dt.date(2026, 11, 22)
 FOUNDED = dt.date(2021, 3, 15)
 SLUG = "bench-banque"
-MEMBERS = [("M%02d" % i, name) for i, name in enumerate([
+MEMBERS = [(f"M{i:02d}", name) for i, name in enumerate([
     "Anne Martin", "Bruno Petit", "Chloé Durand", "Damien Leroy", "Élodie Moreau",
     "François Simon", "Gaëlle Laurent", "Hugo Lefèvre", "Inès Michel", "Jules Garcia",
     "Karine Bertrand", "Loïc Roux"], start=1)]
