@@ -156,11 +156,12 @@ def text_target(output: str | None) -> Iterator[TextIO]:
         sys.stdout.flush()
         return
     path = Path(output)
-    part = path.with_name(path.name + ".part")
     try:
-        handle = part.open("w", encoding="utf-8", newline="")
-    except OSError as exc:
-        raise OutputNotWritable(path=output, reason=exc.strerror or str(exc)) from exc
+        part = path.with_name(path.name + ".part")  # ValueError for "/", "." ...
+        handle = part.open("w", encoding="utf-8", newline="")  # ValueError for a NUL byte
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise OutputNotWritable(path=output, reason=reason) from exc
     try:
         with handle:
             yield handle
