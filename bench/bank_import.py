@@ -182,10 +182,9 @@ def main() -> int:
         with dry.open(encoding="utf-8") as f:
             for text_line in f:
                 written += '"fingerprint":' in text_line
-        with dry.open("rb") as f:
-            f.seek(max(0, dry.stat().st_size - 4096))
-            tail = f.read().decode("utf-8", "replace")
-        counted = json.loads("{" + tail[tail.rindex('"lines":'):].rstrip().rstrip("}") + "}")
+        with dry.open(encoding="utf-8") as f:
+            start = f.read(4096)  # the counts come before the proposals
+        counted = json.loads(start[:start.index('"proposals":')].rstrip().rstrip(",") + "}")
         print(f"dry-run JSON    {counted['lines']:,} lines, {counted['new']:,} new, "
               f"{written:,} proposals written")
         missed |= counted["lines"] != lines or written != lines
