@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator, Sequence
+from typing import TextIO
 
 from cigales.bank.errors import BankFileUnreadable, DebitAndCredit, HeaderNotFound, MissingCell
 from cigales.bank.lines import BankLine, Statement
@@ -14,9 +15,14 @@ from cigales.bank.values import normalise, parse_amount, parse_date
 from ledger.money import Money
 
 
-def _records(text: str, delimiter: str, path: str = "CSV") -> Iterator[tuple[int, list[str]]]:
-    """(first physical line of the record, cells); quoted cells may span lines."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+def _records(source: str | TextIO, delimiter: str, path: str = "CSV"
+             ) -> Iterator[tuple[int, list[str]]]:
+    """(first physical line of the record, cells); quoted cells may span lines.
+
+    ``source`` is the whole text or a text stream opened with ``newline=""`` (read as it
+    goes: a statement of any size is never held whole)."""
+    stream = io.StringIO(source, newline="") if isinstance(source, str) else source
+    reader = csv.reader(stream, delimiter=delimiter)
     start = 1
     try:
         for row in reader:
@@ -32,12 +38,15 @@ def _key(name: str) -> str:
     return normalise(name).strip('"= ')
 
 
-def find_header(records: Sequence[tuple[int, list[str]]], profile: Profile
-                ) -> tuple[int, dict[str, int]] | None:
-    """Index of the header record and column positions by normalised name, or None."""
+def _header(records: Iterator[tuple[int, list[str]]], profile: Profile
+            ) -> dict[str, int] | None:
+    """Column positions by normalised name, once the header record is consumed from
+    ``records`` (which then goes on with the first line after it), or None."""
     wanted = {_key(c) for c in profile.header_columns()}
-    for i, (line_no, row) in enumerate(records):
+    for line_no, row in records:
         if profile.header_line and line_no != profile.header_line:
+            if line_no > profile.header_line:
+                break
             continue
         if not profile.header_line and line_no > profile.max_preamble:
             break
@@ -45,24 +54,31 @@ def find_header(records: Sequence[tuple[int, list[str]]], profile: Profile
         for pos, cell in enumerate(row):
             positions.setdefault(_key(cell), pos)
         if wanted <= positions.keys():
-            return i, positions
+            return positions
         if profile.header_line:
             break
     return None
 
 
 def matches(text: str, profile: Profile) -> bool:
-    return find_header(list(_records(text, profile.delimiter)), profile) is not None
+    return _header(_records(text, profile.delimiter), profile) is not None
 
 
-def read_csv(text: str, profile: Profile, path: str) -> Statement:
-    records = list(_records(text, profile.delimiter, path))
-    found = find_header(records, profile)
+def iter_lines(source: str | TextIO, profile: Profile, path: str,
+               stats: dict[str, int] | None = None) -> Iterator[BankLine]:
+    """The movement lines of a CSV statement, one at a time, in file order.
+
+    ``stats["skipped"]`` counts the zero-amount lines (information lines: no money moved)
+    as they are passed over."""
+    stats = stats if stats is not None else {}
+    stats["skipped"] = 0
+    records = _records(source, profile.delimiter, path)
+    found = _header(records, profile)
     if found is None:
         raise HeaderNotFound(path=path, columns=", ".join(profile.header_columns()),
                              lines=profile.header_line or profile.max_preamble,
                              profile=profile.name)
-    header_index, positions = found
+    positions = found
 
     def cell(row: list[str], column: str | None, line: int, required: bool = True) -> str:
         if column is None:
@@ -77,9 +93,7 @@ def read_csv(text: str, profile: Profile, path: str) -> Statement:
         return parse_amount(text_value, decimal=profile.decimal_separator,
                             thousands=profile.thousands_separator, line=line, path=path)
 
-    lines: list[BankLine] = []
-    skipped = 0
-    for line_no, row in records[header_index + 1:]:
+    for line_no, row in records:
         if not any(c.strip() for c in row):
             continue  # blank line or a row of separators
         date = parse_date(cell(row, profile.date_column, line_no), profile.date_format,
@@ -100,18 +114,24 @@ def read_csv(text: str, profile: Profile, path: str) -> Statement:
             # Some banks print debits negative in their own column, others positive.
             value = abs(credit) - abs(debit)
         if value.is_zero():
-            skipped += 1  # an information line (new rate, ...): no money moved
+            stats["skipped"] += 1  # an information line (new rate, ...): no money moved
             continue
         label = " ".join(" ".join(cell(row, c, line_no, required=False).split())
                          for c in profile.label_columns).strip()
-        lines.append(BankLine(
+        yield BankLine(
             date=date, amount=value, label=label, line_no=line_no,
             reference=cell(row, profile.reference_column, line_no, required=False) or None,
             bank_id=cell(row, profile.bank_id_column, line_no, required=False) or None,
             iban=cell(row, profile.iban_column, line_no, required=False) or None,
             counterparty=cell(row, profile.counterparty_column, line_no,
-                              required=False) or None))
-    return Statement("csv", profile.name, tuple(lines), skipped)
+                              required=False) or None)
+
+
+def read_csv(text: str, profile: Profile, path: str) -> Statement:
+    """The whole statement in memory (see ``iter_lines`` for a stream)."""
+    stats: dict[str, int] = {}
+    lines = tuple(iter_lines(text, profile, path, stats))
+    return Statement("csv", profile.name, lines, stats["skipped"])
 
 
 def write_signed(lines: Sequence[BankLine]) -> str:

@@ -13,6 +13,14 @@ class BankFileUnreadable(UsageProblem):
     template = N_("Cannot read {path}: {reason}.")
 
 
+class BankFileChanged(CigalesError):
+    code = "bank_file_changed"
+    template = N_("{path} changed while it was being imported (its content is no longer the "
+                  "one checked): nothing more was booked. Lines booked before the change "
+                  "stay booked; import the final file again, lines already imported are "
+                  "skipped.")
+
+
 class UndecodableLine(UsageProblem):
     code = "bank_file_encoding"
     template = N_("Line {line} of {path} cannot be read as {encoding} (byte {byte}); allowed "

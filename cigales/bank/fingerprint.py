@@ -10,6 +10,7 @@ fingerprints, so neither is imported twice.
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 from collections.abc import Sequence
 
 from cigales.bank.lines import BankLine
@@ -22,17 +23,68 @@ def _digest(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
-def fingerprints(lines: Sequence[BankLine]) -> list[str]:
-    seen: dict[tuple[str, ...], int] = {}
-    out = []
-    for line in lines:
+class Fingerprinter:
+    """Fingerprints of one statement's lines, given one at a time in file order.
+
+    The ordinal of a line needs the count of identical lines before it, for every distinct
+    (date, amount, label) seen so far: on a statement of a million lines that is a million
+    counts. They are kept in a dict keyed by a 16-byte digest of the line's key until
+    ``spill_at`` distinct keys, then moved to a private temporary SQLite database (on disk,
+    deleted when closed, a few MB of page cache), so memory stays bounded whatever the size
+    of the file. A 128-bit digest makes two different keys sharing a count as unlikely as a
+    sha256 fingerprint colliding.
+    """
+
+    SPILL_AT = 200_000
+
+    def __init__(self, spill_at: int | None = None) -> None:
+        self._spill_at = self.SPILL_AT if spill_at is None else spill_at
+        self._counts: dict[bytes, int] = {}
+        self._db: sqlite3.Connection | None = None
+
+    def __call__(self, line: BankLine) -> str:
         if line.bank_id:
-            out.append(_digest(VERSION, "id", line.bank_id.strip()))
-            continue
+            return _digest(VERSION, "id", line.bank_id.strip())
         # The raw label: the same file line always gives the same fingerprint.
         label = line.raw_label or line.label
         key = (line.date.isoformat(), str(line.amount.cents), normalise(label))
-        ordinal = seen.get(key, 0)
-        seen[key] = ordinal + 1
-        out.append(_digest(VERSION, *key, str(ordinal)))
-    return out
+        ordinal = self._next(hashlib.blake2b("\x1f".join(key).encode("utf-8"),
+                                             digest_size=16).digest())
+        return _digest(VERSION, *key, str(ordinal))
+
+    def _next(self, key: bytes) -> int:
+        """How many times ``key`` was seen before (and count this time)."""
+        if self._db is None:
+            seen = self._counts.get(key, 0)
+            self._counts[key] = seen + 1
+            if len(self._counts) > self._spill_at:
+                self._spill()
+            return seen
+        row = self._db.execute(
+            "INSERT INTO seen (k, n) VALUES (?, 1) ON CONFLICT (k) DO UPDATE SET n = n + 1 "
+            "RETURNING n", (key,)).fetchone()
+        return int(row[0]) - 1
+
+    def _spill(self) -> None:
+        # "": a private temporary database on disk, removed when the connection closes.
+        self._db = sqlite3.connect("", isolation_level=None)
+        self._db.execute("PRAGMA journal_mode = OFF")
+        self._db.execute("PRAGMA synchronous = OFF")
+        self._db.execute("CREATE TABLE seen (k BLOB PRIMARY KEY, n INTEGER NOT NULL) "
+                         "WITHOUT ROWID")
+        self._db.execute("BEGIN")
+        self._db.executemany("INSERT INTO seen (k, n) VALUES (?, ?)", self._counts.items())
+        self._counts = {}
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+
+def fingerprints(lines: Sequence[BankLine]) -> list[str]:
+    fingerprint = Fingerprinter()
+    try:
+        return [fingerprint(line) for line in lines]
+    finally:
+        fingerprint.close()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from cigales.bank.lines import BankLine
 from cigales.bank.rules import Rule, first_match
@@ -66,8 +67,10 @@ class Proposal:
     entry: str | None = field(default=None)  # "BQ 12" once booked
 
 
-def _words(text: str) -> set[str]:
-    return set(re.findall(r"[A-Z0-9]+", normalise(text)))
+@lru_cache(maxsize=4096)
+def _words(text: str) -> frozenset[str]:
+    # Cached: members' and investees' names are asked for on every line of a statement.
+    return frozenset(re.findall(r"[A-Z0-9]+", normalise(text)))
 
 
 def _one(candidates: list[str]) -> str | None:

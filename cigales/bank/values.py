@@ -59,6 +59,8 @@ def parse_amount(text: str, *, decimal: str, thousands: str, line: int, path: st
 
 def normalise(text: str) -> str:
     """Upper case, no accents, single spaces: the form labels and names are compared in."""
+    if text.isascii():  # nothing to decompose (most bank labels): the fast way
+        return " ".join(text.upper().split())
     decomposed = unicodedata.normalize("NFKD", text)
     bare = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(bare.upper().split())

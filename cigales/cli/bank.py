@@ -4,17 +4,24 @@ members' IBANs and the CSV profiles."""
 from __future__ import annotations
 
 import datetime as dt
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 import typer
+from sqlalchemy import Engine
 
+from cigales import db
 from cigales.bank import profiles as profiles_mod
 from cigales.bank import rules as rules_mod
 from cigales.bank.errors import BalanceMismatch
 from cigales.bank.iban import mask
 from cigales.bank.matching import Proposal
+from cigales.bank.source import LineCounts
 from cigales.cli import common
+from cigales.cli import output as output_mod
 from cigales.cli.output import Column, emit
 from cigales.i18n import _, ngettext
 from cigales.services import bank, reconciliations
@@ -81,15 +88,187 @@ def _columns() -> list[Column]:
             Column("status", _("Status"))]
 
 
-def _suspense_notice(booked: list[Proposal], ids: dict[str, int]) -> None:
-    """Name the lines left in suspense by the number `bank assign --line` takes."""
-    numbers = [str(ids[p.fingerprint]) for p in booked
-               if p.fingerprint in ids and (p.match.kind == "suspense"
-                                            or p.outcome not in (None, "booked", "linked"))]
-    if numbers:
-        common.notice(_("In suspense: No. {numbers}; assign each with `cigales bank assign "
-                        "--line No. --member CODE` (or --account, --loan).").format(
-            numbers=", ".join(numbers)))
+# A table is for a person's screen: at most this many lines in it. JSON and CSV carry every
+# line, written as they are read (bank import streams: docs/bank.md, "Large statements").
+TABLE_ROWS = 1000
+# Lines named one by one in the notices after booking; beyond, a count.
+NOTICE_LINES = 50
+
+
+def _bar_wanted(format: str, output: str | None) -> bool:
+    """A progress bar on a terminal only: never with JSON, nor when stdout is piped (unless
+    the result goes to a file)."""
+    return format != "json" and (bool(output) or sys.stdout.isatty())
+
+
+def _with_ids(engine: Engine, club: str, proposals: Iterable[Proposal], group: int = 1000
+              ) -> Iterator[tuple[Proposal, dict[str, int]]]:
+    """Each proposal with the numbers of the booked lines among its group (one query each)."""
+    it = iter(proposals)
+    while chunk := list(islice(it, group)):
+        with db.session_scope(engine, write=False) as s:
+            ids = bank.line_ids(s, get_club(s, club), [p.fingerprint for p in chunk])
+        for p in chunk:
+            yield p, ids
+
+
+class _AfterBooking:
+    """What the notices after booking say, gathered line by line (bounded)."""
+
+    def __init__(self) -> None:
+        self.refused: list[Proposal] = []
+        self.refused_more = 0
+        self.suspense: list[int] = []
+        self.suspense_more = 0
+        self.linked = 0
+
+    def see(self, p: Proposal, ids: dict[str, int]) -> None:
+        if p.known and p.outcome is None:
+            return
+        if p.outcome == "linked":
+            self.linked += 1
+        if p.outcome not in (None, "booked", "linked"):
+            if len(self.refused) < NOTICE_LINES:
+                self.refused.append(p)
+            else:
+                self.refused_more += 1
+        if p.fingerprint in ids and (p.match.kind == "suspense"
+                                     or p.outcome not in (None, "booked", "linked")):
+            if len(self.suspense) < NOTICE_LINES:
+                self.suspense.append(ids[p.fingerprint])
+            else:
+                self.suspense_more += 1
+
+    def tell(self, result: bank.ImportResult) -> None:
+        for p in self.refused:
+            common.notice(_("Line {line}: proposed as {kind} {target} but refused ({code}); "
+                            "booked to 471 instead.").format(
+                line=p.line.line_no, kind=_kind_text(p.match.kind),
+                target=p.match.target or "", code=p.outcome))
+        if self.refused_more:
+            common.notice(_("… and {count} more lines refused the same way.").format(
+                count=self.refused_more))
+        common.notice(_("{booked} lines booked ({suspense} to 471 suspense), {known} already "
+                        "imported.").format(booked=result.booked, suspense=result.to_suspense,
+                                            known=result.known))
+        if self.linked:
+            common.notice(ngettext(
+                "{count} line paid a saving already recorded: linked to it, not booked again.",
+                "{count} lines paid savings already recorded: linked to them, not booked "
+                "again.", self.linked).format(count=self.linked))
+        if self.suspense:
+            numbers = ", ".join(str(n) for n in self.suspense)
+            if self.suspense_more:
+                numbers += " " + _("(and {count} more: `cigales bank suspense` lists them "
+                                   "all)").format(count=self.suspense_more)
+            # Name the lines left in suspense by the number `bank assign --line` takes.
+            common.notice(_("In suspense: No. {numbers}; assign each with `cigales bank assign "
+                            "--line No. --member CODE` (or --account, --loan).").format(
+                numbers=numbers))
+
+
+def _import(ctx: typer.Context, path: Path, club: str, profile: str | None,
+            profile_dir: str | None, rules: str | None, dry_run: bool, yes: bool, format: str,
+            output: str | None) -> None:
+    """`bank import`, streamed: the file is read line by line, twice (a check pass that
+    writes nothing, then the booking or the listing), so that memory stays bounded whatever
+    its size; the proposals go out as they are made (JSON, CSV) or, for a table, the first
+    TABLE_ROWS of them."""
+    source = bank.open_file(path, profile, Path(profile_dir) if profile_dir else None)
+    all_rules = rules_mod.rules(Path(rules) if rules else None)
+    today = common.today()
+    engine = common.state(ctx).get_engine(create=False)
+    with common.session(ctx, write=False) as s:
+        club_obj = get_club(s, club)
+        matching = bank.context(s, club_obj, all_rules)
+        checker = bank.Bookability(s, club_obj, today)
+    bar = _bar_wanted(format, output)
+
+    # 1. Check every line before anything is written or shown; count; keep a table's rows.
+    counts = LineCounts()
+    new = 0
+    preview: list[Proposal] = []
+    with common.progress(source.size, _("Reading the statement"), enabled=bar,
+                         in_bytes=True) as advance:
+        for p in bank.stream_proposals(engine, club, source.lines(counts, advance), matching):
+            if not p.known:
+                checker.check(p.line)
+                new += 1
+            if format == "table" and len(preview) < TABLE_ROWS:
+                preview.append(p)
+    lines, known, skipped = counts.lines, counts.lines - new, counts.skipped
+
+    head = {"club": club, "file": str(path), "format": source.format,
+            "profile": source.profile, "lines": lines, "new": new, "known": known,
+            "skipped": skipped, "dry_run": dry_run}
+    title = _("{file}: {lines} lines, {new} new, {known} already imported").format(
+        file=path.name, lines=lines, new=new, known=known)
+    if format == "table":
+        with db.session_scope(engine, write=False) as s:
+            ids = bank.line_ids(s, get_club(s, club), [p.fingerprint for p in preview])
+        emit("table", columns=_columns(), rows=[_table_row(p, ids) for p in preview],
+             payload=None, output=output, title=title)
+        if lines > len(preview):
+            common.notice(_("The table shows the first {shown} of {lines} lines; "
+                            "--format csv -o FILE lists them all.").format(
+                shown=len(preview), lines=lines))
+    preview = []
+
+    def listing(proposals: Iterable[Proposal], tail: Callable[[], dict[str, Any]],
+                seen: Callable[[Proposal, dict[str, int]], None] | None = None) -> None:
+        """Write the proposals as JSON or CSV as they come (or only go through them)."""
+        pairs = _with_ids(engine, club, proposals)
+        if format == "table":
+            for p, ids in pairs:
+                if seen is not None:
+                    seen(p, ids)
+            return
+        with output_mod.text_target(output) as out:
+            if format == "json":
+                stream = output_mod.JsonStream(out, head, "proposals")
+                for p, ids in pairs:
+                    if seen is not None:
+                        seen(p, ids)
+                    stream.item(_row(p, ids))
+                stream.close(tail())
+            else:
+                rows = output_mod.CsvStream(out, _COLUMNS)
+                for p, ids in pairs:
+                    if seen is not None:
+                        seen(p, ids)
+                    rows.row(_table_row(p, ids))
+
+    if dry_run or not new:
+        if format != "table":
+            with common.progress(source.size, _("Writing the proposals"), enabled=bar,
+                                 in_bytes=True) as advance:
+                listing(bank.stream_proposals(engine, club, source.lines(None, advance),
+                                              matching),
+                        lambda: {"booked": 0, "to_suspense": 0})
+        if dry_run:
+            common.notice(_("Dry run: nothing was written."))
+        elif not lines:
+            # A header and no line (or only zero-amount lines): say so, rather than
+            # claiming that lines were imported before.
+            common.notice(_("The statement has no line to import ({skipped} without "
+                            "movement). [bank_statement_empty]").format(skipped=skipped))
+        else:
+            common.notice(_("Nothing new to import: every line was imported before."))
+        return
+
+    # 2. Book, batch by batch, and list each line once its batch is committed.
+    common.confirm(yes, _("Booking {count} bank lines").format(count=new))
+    info = bank.ImportInfo(source.sha256, path.name, source.profile, lines, known)
+    tally = bank.ImportTally()
+    after = _AfterBooking()
+    writer = common.state(ctx).get_engine()
+    with common.progress(new, _("Booking bank lines"), enabled=bar) as advance:
+        booked = bank.book_stream(
+            writer, club, bank.stream_proposals(engine, club, source.lines(), matching), info,
+            tally, today=today, on_line=advance)
+        listing(booked, lambda: {"booked": tally.booked, "to_suspense": tally.to_suspense},
+                after.see)
+    after.tell(tally.result())
 
 
 def _reconcile_and_remember(ctx: typer.Context, club: str, when: dt.date, amount: Money
@@ -131,69 +310,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         common.check_format(format, dialect)
         path = Path(file)
-        statement, sha = bank.read(path, profile, Path(profile_dir) if profile_dir else None)
-        all_rules = rules_mod.rules(Path(rules) if rules else None)
-        today = common.today()
-        with common.session(ctx, write=False) as s:
-            club_obj = get_club(s, club)
-            proposals = bank.propose(s, club_obj, statement, all_rules)
-            bank.check_bookable(s, club_obj, proposals, today)
-            ids = bank.line_ids(s, club_obj, [p.fingerprint for p in proposals])
-        new = [p for p in proposals if not p.known]
-        known = len(proposals) - len(new)
-
-        def payload(booked: int, to_suspense: int) -> dict[str, Any]:
-            return {"club": club, "file": str(path), "format": statement.format,
-                    "profile": statement.profile, "lines": len(proposals), "new": len(new),
-                    "known": known, "skipped": statement.skipped, "dry_run": dry_run,
-                    "booked": booked, "to_suspense": to_suspense,
-                    "proposals": [_row(p, ids) for p in proposals]}
-
-        title = _("{file}: {lines} lines, {new} new, {known} already imported").format(
-            file=path.name, lines=len(proposals), new=len(new), known=known)
-        if format == "table":
-            emit("table", columns=_columns(), rows=[_table_row(p, ids) for p in proposals],
-                 payload=None, output=output, title=title)
-        if dry_run or not new:
-            if format != "table":
-                emit(format, columns=_COLUMNS, rows=[_table_row(p, ids) for p in proposals],
-                     payload=payload(0, 0), output=output)
-            if dry_run:
-                common.notice(_("Dry run: nothing was written."))
-            elif not proposals:
-                # A header and no line (or only zero-amount lines): say so, rather than
-                # claiming that lines were imported before.
-                common.notice(_("The statement has no line to import ({skipped} without "
-                                "movement).").format(skipped=statement.skipped))
-            else:
-                common.notice(_("Nothing new to import: every line was imported before."))
-            return
-        common.confirm(yes, _("Booking {count} bank lines").format(count=len(new)))
-        info = bank.ImportInfo(sha, path.name, statement.profile, len(proposals), known)
-        with common.progress(len(new), _("Booking bank lines")) as advance:
-            result = bank.book_all(common.state(ctx).get_engine(), club, proposals, info,
-                                   today=today, on_line=advance)
-        with common.session(ctx, write=False) as s:
-            ids.update(bank.line_ids(s, get_club(s, club), [p.fingerprint for p in new]))
-        if format != "table":
-            emit(format, columns=_COLUMNS, rows=[_table_row(p, ids) for p in proposals],
-                 payload=payload(result.booked, result.to_suspense), output=output)
-        refused = [p for p in new if p.outcome not in (None, "booked", "linked")]
-        for p in refused:
-            common.notice(_("Line {line}: proposed as {kind} {target} but refused ({code}); "
-                            "booked to 471 instead.").format(
-                line=p.line.line_no, kind=_kind_text(p.match.kind),
-                target=p.match.target or "", code=p.outcome))
-        common.notice(_("{booked} lines booked ({suspense} to 471 suspense), {known} already "
-                        "imported.").format(booked=result.booked, suspense=result.to_suspense,
-                                            known=result.known))
-        linked = [p for p in new if p.outcome == "linked"]
-        if linked:
-            common.notice(ngettext(
-                "{count} line paid a saving already recorded: linked to it, not booked again.",
-                "{count} lines paid savings already recorded: linked to them, not booked "
-                "again.", len(linked)).format(count=len(linked)))
-        _suspense_notice(new, ids)
+        _import(ctx, path, club, profile, profile_dir, rules, dry_run, yes, format, output)
 
     @bank_app.command("suspense", help=_("Bank lines still on 471 (compte d'attente)."))
     def bank_suspense(

@@ -219,22 +219,37 @@ def render(item: Notice) -> str:
     return Notice(item.code, item.template, dict(fmt.localized(item.params))).render(_)  # type: ignore[arg-type]
 
 
+def _no_progress(n: int = 1) -> None:
+    del n  # no bar: nothing to advance
+
+
 @contextmanager
-def progress(total: int, description: str) -> Iterator[Callable[[], None]]:
+def progress(total: int, description: str, *, enabled: bool | None = None,
+             in_bytes: bool = False) -> Iterator[Callable[..., None]]:
     """A progress bar on stderr when it is a terminal (design.md §5); nothing when piped.
 
-    Yields the function to call once per item done.
+    Yields the function to call once per item done (or with the number done, e.g. bytes
+    read when ``in_bytes``). ``enabled`` lets a command narrow when the bar shows (the bank
+    import also wants stdout on a terminal); by default, whenever stderr is one.
     """
-    if total <= 1 or not sys.stderr.isatty():
-        yield lambda: None
+    shown = sys.stderr.isatty() if enabled is None else enabled and sys.stderr.isatty()
+    if total <= 1 or not shown:
+        yield _no_progress
         return
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        MofNCompleteColumn,
+        Progress,
+        TimeRemainingColumn,
+    )
 
-    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+    count = DownloadColumn() if in_bytes else MofNCompleteColumn()
+    with Progress("[progress.description]{task.description}", BarColumn(), count,
                   TimeRemainingColumn(), console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task(description, total=total)
-        yield lambda: bar.advance(task)
+        yield lambda n=1: bar.advance(task, n)
 
 
 def year_option(required: bool = False) -> Any:

@@ -130,11 +130,12 @@ def register(federation_app: typer.Typer) -> None:
         ctx: typer.Context,
         club: str = typer.Option(None, "--club", help=_("Only this club (slug).")),
         format: str = common.format_option(),
+        dialect: str = common.dialect_option(),
         output: str = common.output_option(),
     ) -> None:
         from cigales.services.federation_keys import key_history
 
-        common.check_format(format)
+        common.check_format(format, dialect)
         with common.session(ctx, write=False) as s:
             rows = [{"club": k.club_slug, "revision": k.revision, "fingerprint": k.fingerprint,
                      "registered_on": k.registered_on, "replaced_on": k.replaced_on,

@@ -6,16 +6,19 @@ machine formats use plain amounts ("1234.50") and ISO dates, tables go through r
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import itertools
 import json
+import os
+import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TextIO
 
 from rich.console import Console
 from rich.table import Table
@@ -212,3 +215,78 @@ def _copy(first: str | bytes, pieces: Iterator[str | bytes], out: BinaryIO) -> N
             out.write(b"".join(batch))
             batch, size = [], 0
     out.write(b"".join(batch))
+
+
+# -- streamed output: rows written as they come, for results too large to hold ---------------------
+
+@contextmanager
+def text_target(output: str | None) -> Iterator[TextIO]:
+    """stdout, or the file ``output`` written whole or not at all: the text goes to
+    ``FILE.part`` first, which replaces ``FILE`` only once everything is written (an error
+    half-way leaves any earlier ``FILE`` as it was). Refused before anything is computed
+    when the file cannot be written."""
+    if not output:
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    path = Path(output)
+    try:
+        part = path.with_name(path.name + ".part")  # ValueError for "/", "." ...
+        handle = part.open("w", encoding="utf-8", newline="")  # ValueError for a NUL byte
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise OutputNotWritable(path=output, reason=reason) from exc
+    try:
+        with handle:
+            yield handle
+        os.replace(part, path)
+    except OSError as exc:
+        part.unlink(missing_ok=True)
+        raise OutputNotWritable(path=output, reason=exc.strerror or str(exc)) from exc
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+
+
+class CsvStream:
+    """``to_csv`` one row at a time, in the command's dialect (``--dialect``)."""
+
+    def __init__(self, out: TextIO, columns: Sequence[Column],
+                 dialect: str | None = None) -> None:
+        self._columns = columns
+        self._dialect = csvdialect.DIALECTS[dialect or _DIALECT.get()]
+        if self._dialect.bom:
+            out.write(csvdialect.BOM)
+        self._writer = csv.writer(out, delimiter=self._dialect.delimiter, lineterminator="\r\n")
+        self._writer.writerow([c.key for c in columns])
+
+    def row(self, row: Mapping[str, Any]) -> None:
+        self._writer.writerow([_csv_cell(row.get(c.key), self._dialect) for c in self._columns])
+
+
+class JsonStream:
+    """An object written as ``to_json`` would (indent 2), whose one list ``key`` is written
+    item by item: ``head`` keys first, then the list, then the keys given to ``close``."""
+
+    def __init__(self, out: TextIO, head: Mapping[str, Any], key: str) -> None:
+        self._out = out
+        self._items = 0
+        out.write("{\n")
+        for k, v in head.items():
+            out.write(f"  {self._dump(k)}: {self._dump(v, 2)},\n")
+        out.write(f"  {self._dump(key)}: [")
+
+    @staticmethod
+    def _dump(value: Any, indent: int = 0) -> str:
+        text = json.dumps(plain(value), ensure_ascii=False, indent=2)
+        return text.replace("\n", "\n" + " " * indent) if indent else text
+
+    def item(self, value: Any) -> None:
+        self._out.write(("," if self._items else "") + "\n    " + self._dump(value, 4))
+        self._items += 1
+
+    def close(self, tail: Mapping[str, Any]) -> None:
+        self._out.write("\n  ]" if self._items else "]")
+        for k, v in tail.items():
+            self._out.write(f",\n  {self._dump(k)}: {self._dump(v, 2)}")
+        self._out.write("\n}\n")

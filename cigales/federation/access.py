@@ -65,17 +65,23 @@ __all__ = [
     "EXCLUDED_TABLES",
     "FEDERATION_TABLES",
     "FEDERATION_VIEWS",
+    "REGION_ACCESS_TABLE",
+    "REGION_VIEWS",
+    "SMALL_CELL_MIN_MEMBERS",
     "AccessControlNeedsOwner",
     "AccessControlNeedsPostgreSQL",
     "Grant",
     "GrantScopeRequired",
     "InvalidRoleName",
     "RoleBypassesSecurity",
+    "UnknownRegion",
     "UnknownRole",
     "club_scoped_tables",
     "grant_club",
     "grant_federation",
+    "grant_region",
     "install",
+    "known_regions",
     "list_grants",
     "require_postgresql",
     "revoke",
@@ -83,6 +89,7 @@ __all__ = [
 ]
 
 ACCESS_TABLE = "club_access"
+REGION_ACCESS_TABLE = "region_access"
 
 
 class AccessControlNeedsPostgreSQL(CigalesError):
@@ -129,7 +136,15 @@ class AccessControlNeedsOwner(CigalesError):
 
 class GrantScopeRequired(UsageProblem):
     code = "grant_scope_required"
-    template = N_("Give exactly one of --club SLUG or --federation.")
+    template = N_("Give exactly one of --club SLUG, --region NAME or --federation.")
+
+
+class UnknownRegion(CigalesError):
+    code = "unknown_region"
+    template = N_(
+        "No club of this database is in the region “{region}” (regions known: {known}). "
+        "Check the spelling: the name must be the one given to the clubs (--region)."
+    )
 
 
 # -- what is protected, and how ------------------------------------------------------------------
@@ -290,17 +305,64 @@ FEDERATION_VIEWS: dict[str, str] = {
                   substr(a.code, 1, 1)""",
 }
 
+# -- regions: a regional association sees its own region's clubs only ------------------------------
+
+# Small-cell suppression (docs/federation.md §4, "Regional roles"): a club-year's money figures
+# are withheld from a regional role when fewer than this many members belonged to the club in
+# that year, or when between 1 and this many minus one members moved capital (saved, redeemed,
+# transferred) in that year: the figures would then be one or two people's savings.
+SMALL_CELL_MIN_MEMBERS = 3
+
+# A region role's rows: the view runs with its owner's rights (the tables stay closed to the
+# role) and filters on ``current_user``, which a view does not change: it is the role that
+# queries the view. ``security_barrier`` makes PostgreSQL apply this filter before any
+# condition the querying role adds, so a function of theirs in a WHERE clause (one that
+# raises a NOTICE with its argument, say) never sees another region's rows.
+_MY_REGIONS = "SELECT region FROM region_access WHERE role_name = current_user"
+
+REGION_VIEWS: dict[str, str] = {
+    # Only module constants are formatted into these two bodies (no input): noqa S608.
+    "region_club_summary": f"""
+        SELECT s.* FROM federation_club_summary s
+         WHERE s.region IN ({_MY_REGIONS})""",  # noqa: S608
+    # federation_club_accounts for the role's regions, with small cells withheld. The whole
+    # club-year is withheld, not only class 1: every entry balances, so the classes of a
+    # club-year sum to zero and one hidden class could be recomputed from the others.
+    "region_club_accounts": f"""
+        SELECT a.slug, a.region, a.year, a.account_class,
+               CASE WHEN k.small THEN NULL ELSE a.debit_cents END AS debit_cents,
+               CASE WHEN k.small THEN NULL ELSE a.credit_cents END AS credit_cents,
+               CASE WHEN k.small THEN NULL ELSE a.balance_cents END AS balance_cents,
+               k.small AS suppressed
+          FROM federation_club_accounts a
+          JOIN club c ON c.slug = a.slug
+          CROSS JOIN LATERAL (
+              SELECT (SELECT count(*) FROM member m WHERE m.club_id = c.id
+                        AND m.joined <= make_date(a.year, 12, 31)
+                        AND (m.left_on IS NULL OR m.left_on >= make_date(a.year, 1, 1)))
+                       < {SMALL_CELL_MIN_MEMBERS}
+                     OR (SELECT count(DISTINCT cm.member_id) FROM capital_movement cm
+                          WHERE cm.club_id = c.id
+                            AND cm.date BETWEEN make_date(a.year, 1, 1)
+                                            AND make_date(a.year, 12, 31))
+                        BETWEEN 1 AND {SMALL_CELL_MIN_MEMBERS - 1} AS small) k
+         WHERE a.region IN ({_MY_REGIONS})""",  # noqa: S608
+}
+
+
 _ROLE_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
 @dataclass(frozen=True, slots=True)
 class Grant:
     role: str
-    scope: str  # "club" or "federation"
+    scope: str  # "club", "region" or "federation"
     club: str | None = None  # the club's slug for a club grant
+    region: str | None = None  # the region's name for a region grant
 
     def as_dict(self) -> dict[str, str | None]:
-        return {"role": self.role, "scope": self.scope, "club": self.club}
+        return {"role": self.role, "scope": self.scope, "club": self.club,
+                "region": self.region}
 
 
 # -- helpers -------------------------------------------------------------------------------------
@@ -400,9 +462,16 @@ def install(session: Session) -> None:
             granted_at timestamptz NOT NULL DEFAULT now(),
             CONSTRAINT pk_{ACCESS_TABLE} PRIMARY KEY (role_name, club_id)
         )""")
+    _exec(conn, f"""
+        CREATE TABLE IF NOT EXISTS {REGION_ACCESS_TABLE} (
+            role_name text NOT NULL,
+            region text NOT NULL,
+            granted_at timestamptz NOT NULL DEFAULT now(),
+            CONSTRAINT pk_{REGION_ACCESS_TABLE} PRIMARY KEY (role_name, region)
+        )""")
     conn.exec_driver_sql(_HELPERS.format(schema=schema))
     tables = _existing(conn, CLUB_TABLES)
-    for table in [ACCESS_TABLE, *tables]:
+    for table in [ACCESS_TABLE, REGION_ACCESS_TABLE, *tables]:
         t = _q(conn, table)
         owner = _q(conn, _owner(conn, table))
         _exec(conn, f"ALTER TABLE {t} ENABLE ROW LEVEL SECURITY")
@@ -411,14 +480,15 @@ def install(session: Session) -> None:
         _exec(conn, f"CREATE POLICY cigales_owner ON {t} AS PERMISSIVE FOR ALL TO {owner} "
                     "USING (true) WITH CHECK (true)")
         _exec(conn, f"DROP POLICY IF EXISTS cigales_club ON {t}")
-        if table == ACCESS_TABLE:
+        if table in (ACCESS_TABLE, REGION_ACCESS_TABLE):
             _exec(conn, f"CREATE POLICY cigales_club ON {t} AS PERMISSIVE FOR SELECT "
                         "TO PUBLIC USING (role_name = current_user)")
         else:
             scope = CLUB_TABLES[table]
             _exec(conn, f"CREATE POLICY cigales_club ON {t} AS PERMISSIVE FOR ALL TO PUBLIC "
                         f"USING ({scope.using}) WITH CHECK ({scope.with_check})")
-    for view, body in FEDERATION_VIEWS.items():
+    # The region views read the federation views: those first.
+    for view, body in [*FEDERATION_VIEWS.items(), *REGION_VIEWS.items()]:
         _exec(conn, f"CREATE OR REPLACE VIEW {_q(conn, view)} WITH (security_barrier) "
                     f"AS {body}")
 
@@ -463,8 +533,41 @@ def grant_federation(session: Session, role: str) -> Grant:
     return Grant(role, "federation")
 
 
-def revoke(session: Session, role: str, club: Club | None = None) -> list[Grant]:
-    """Take back ROLE's access: to one club, or (without ``club``) everything granted here.
+def known_regions(session: Session) -> list[str]:
+    """Regions of the clubs hosted here and of the returns received, sorted."""
+    conn = session.connection()
+    found = set(conn.execute(text("SELECT DISTINCT region FROM club WHERE region IS NOT NULL"))
+                .scalars())
+    if _existing(conn, FEDERATION_TABLES):
+        found |= set(conn.execute(text(
+            "SELECT DISTINCT region FROM federation_return WHERE region IS NOT NULL")).scalars())
+    return sorted(found)
+
+
+def grant_region(session: Session, region: str, role: str) -> Grant:
+    """Give ROLE read access to the aggregates of REGION's clubs only (small cells withheld).
+
+    The role gets SELECT on the region views and nothing else: no table, no federation view.
+    """
+    conn = _conn(session)
+    validate_role(role)
+    regions = known_regions(session)
+    if region not in regions:
+        raise UnknownRegion(region=region, known=", ".join(regions) or "—")
+    install(session)
+    _check_role(conn, role)
+    r = _grant_common(conn, role)
+    for view in REGION_VIEWS:
+        _exec(conn, f"GRANT SELECT ON {_q(conn, view)} TO {r}")
+    _exec(conn, "INSERT INTO region_access (role_name, region) VALUES (:role, :region) "
+                "ON CONFLICT DO NOTHING", role=role, region=region)
+    return Grant(role, "region", region=region)
+
+
+def revoke(session: Session, role: str, club: Club | None = None,
+           region: str | None = None) -> list[Grant]:
+    """Take back ROLE's access: to one club, to one region, or (with neither) everything
+    granted here.
 
     Returns the grants removed. A role left with no club loses its privileges on the club
     tables, and one left with nothing at all its use of the schema; the role itself is not
@@ -476,13 +579,21 @@ def revoke(session: Session, role: str, club: Club | None = None) -> list[Grant]
         return []
     _check_operator(conn)
     before = [g for g in list_grants(session) if g.role == role]
-    if club is None:
-        removed = before
-        _exec(conn, "DELETE FROM club_access WHERE role_name = :role", role=role)
-    else:
+    regions = bool(_existing(conn, [REGION_ACCESS_TABLE]))
+    if club is not None:
         removed = [g for g in before if g.scope == "club" and g.club == club.slug]
         _exec(conn, "DELETE FROM club_access WHERE role_name = :role AND club_id = :club",
               role=role, club=club.id)
+    elif region is not None:
+        removed = [g for g in before if g.scope == "region" and g.region == region]
+        if regions:
+            _exec(conn, "DELETE FROM region_access "
+                        "WHERE role_name = :role AND region = :region", role=role, region=region)
+    else:
+        removed = before
+        _exec(conn, "DELETE FROM club_access WHERE role_name = :role", role=role)
+        if regions:
+            _exec(conn, "DELETE FROM region_access WHERE role_name = :role", role=role)
     left = [g for g in before if g not in removed]
     if not conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first():
         return removed
@@ -495,6 +606,9 @@ def revoke(session: Session, role: str, club: Club | None = None) -> list[Grant]
             _exec(conn, f"REVOKE ALL ON SEQUENCE {_q(conn, seq)} FROM {r}")
     if not any(g.scope == "federation" for g in left):
         for view in _existing(conn, [*FEDERATION_VIEWS, *FEDERATION_TABLES]):
+            _exec(conn, f"REVOKE ALL ON {_q(conn, view)} FROM {r}")
+    if not any(g.scope == "region" for g in left):
+        for view in _existing(conn, REGION_VIEWS):
             _exec(conn, f"REVOKE ALL ON {_q(conn, view)} FROM {r}")
     if not left:
         if _existing(conn, ["alembic_version"]):
@@ -515,7 +629,10 @@ def list_grants(session: Session) -> list[Grant]:
         "SELECT DISTINCT pg_get_userbyid(a.grantee) FROM pg_class c, aclexplode(c.relacl) a "
         "WHERE c.oid = to_regclass(:view) AND a.privilege_type = 'SELECT' "
         "AND a.grantee <> 0 AND a.grantee <> c.relowner"), {"view": _q(conn, view)}).scalars()]
-    return sorted(found, key=lambda g: (g.role, g.scope, g.club or ""))
+    if _existing(conn, [REGION_ACCESS_TABLE]):
+        found += [Grant(role, "region", region=region) for role, region in conn.execute(text(
+            "SELECT role_name, region FROM region_access"))]
+    return sorted(found, key=lambda g: (g.role, g.scope, g.club or "", g.region or ""))
 
 
 # -- coverage ------------------------------------------------------------------------------------

@@ -10,11 +10,11 @@ already stored and books the rest, so nothing is booked twice.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 
 from sqlalchemy import Engine, func, insert, select, update
@@ -29,14 +29,13 @@ from cigales.bank.encoding import decode
 from cigales.bank.errors import (
     AssignSignMismatch,
     AssignTarget,
-    BankFileUnreadable,
     IbanInUse,
     LineNotBookable,
     LineNotInSuspense,
     NoProfileFits,
     UnknownBankLine,
 )
-from cigales.bank.fingerprint import fingerprints
+from cigales.bank.fingerprint import Fingerprinter, fingerprints
 from cigales.bank.lines import BankLine, Statement, reference_text
 from cigales.bank.matching import (
     SUSPENSE_ACCOUNT,
@@ -49,6 +48,7 @@ from cigales.bank.matching import (
 )
 from cigales.bank.models import BankImport, BankLineRow, MemberBankAccount
 from cigales.bank.rules import Rule
+from cigales.bank.source import StatementFile, open_statement
 from cigales.errors import MemberAccountReserved
 from cigales.models import Club, Investee, Investment, Member, MemberIdentity
 from cigales.services import bank_links, bookkeeping, flows, loans, savings
@@ -62,6 +62,8 @@ from ledger.queries import account_balance
 from ledger.schema import Account, Book, Entry, FiscalYear, Posting
 
 BATCH_SIZE = 200
+# Lines read, fingerprinted and looked up in the database together when streaming a file.
+PROPOSE_CHUNK = 1000
 # Test hook for the crash test: seconds to sleep after each committed batch.
 DELAY_ENV = "CIGALES_BANK_BATCH_DELAY"
 _LABEL_MAX = 250
@@ -101,12 +103,16 @@ def read_bytes(data: bytes, path: str, profile: str | None = None,
 
 def read(path: Path, profile: str | None = None, profile_dir: Path | None = None
          ) -> tuple[Statement, str]:
-    """The statement in a file and the file's sha256."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise BankFileUnreadable(path=str(path), reason=exc.strerror or str(exc)) from exc
-    return read_bytes(data, str(path), profile, profile_dir), hashlib.sha256(data).hexdigest()
+    """The statement in a file, whole in memory, and the file's sha256 (small files; a
+    statement of any size is read as a stream with ``open_file``)."""
+    source = open_file(path, profile, profile_dir)
+    return source.statement(), source.sha256
+
+
+def open_file(path: Path, profile: str | None = None, profile_dir: Path | None = None
+              ) -> StatementFile:
+    """The statement file recognised, its lines not read yet (``StatementFile.lines``)."""
+    return open_statement(path, profile, profile_dir)
 
 
 # -- proposing ------------------------------------------------------------------------------------
@@ -164,32 +170,68 @@ def propose(session: Session, club: Club, statement: Statement,
             for line, fp in zip(statement.lines, prints, strict=True)]
 
 
-def check_bookable(session: Session, club: Club, proposals: Sequence[Proposal],
-                   today: dt.date) -> None:
-    """Refuse the whole import before writing if a line could not be booked even to 471."""
-    life = lifecycle(session, club)
-    book = session.get(Book, club.book_id)
-    assert book is not None
-    closed = set(session.execute(select(FiscalYear.year).where(
-        FiscalYear.book_id == club.book_id, FiscalYear.closed.is_(True))).scalars())
-    for p in proposals:
-        if p.known:
-            continue
-        line = p.line
+class Bookability:
+    """Whether a line could be booked at all (even to 471): read once, checked per line."""
+
+    def __init__(self, session: Session, club: Club, today: dt.date) -> None:
+        self.life = lifecycle(session, club)
+        book = session.get(Book, club.book_id)
+        assert book is not None
+        self.opened_on = book.opened_on
+        self.closed = set(session.execute(select(FiscalYear.year).where(
+            FiscalYear.book_id == club.book_id, FiscalYear.closed.is_(True))).scalars())
+        self.today = today
+
+    def check(self, line: BankLine) -> None:
         try:
-            not_in_future(line.date, today)
-            life.check_writable(line.date)
-            if line.date < book.opened_on:
+            not_in_future(line.date, self.today)
+            self.life.check_writable(line.date)
+            if line.date < self.opened_on:
                 from ledger.errors import DateBeforeBookStart
                 raise DateBeforeBookStart(date=line.date.isoformat(),
-                                          start=book.opened_on.isoformat())
-            if line.date.year in closed:
+                                          start=self.opened_on.isoformat())
+            if line.date.year in self.closed:
                 from ledger.errors import FiscalYearClosed
                 raise FiscalYearClosed(date=line.date.isoformat(), year=line.date.year,
-                                       next_open=f"{max(closed) + 1}-01-01")
+                                       next_open=f"{max(self.closed) + 1}-01-01")
         except UserError as exc:
             raise LineNotBookable(line=line.line_no, date=line.date.isoformat(),
                                   amount=line.amount.plain(), cause=exc) from exc
+
+
+def check_bookable(session: Session, club: Club, proposals: Iterable[Proposal],
+                   today: dt.date) -> None:
+    """Refuse the whole import before writing if a line could not be booked even to 471."""
+    checker = Bookability(session, club, today)
+    for p in proposals:
+        if not p.known:
+            checker.check(p.line)
+
+
+# -- streaming a large statement -----------------------------------------------------------------
+
+def _chunks(items: Iterable[BankLine], size: int) -> Iterator[list[BankLine]]:
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+def stream_proposals(engine: Engine, club_slug: str, lines: Iterable[BankLine],
+                     ctx: Context, *, chunk: int = PROPOSE_CHUNK) -> Iterator[Proposal]:
+    """Proposals for lines read one at a time: ``chunk`` lines are fingerprinted and looked
+    up in the database together (one short read transaction each), then matched and yielded.
+    Nothing is held beyond the chunk but the fingerprints' counts (bounded, see
+    ``Fingerprinter``), so memory stays bounded whatever the size of the statement."""
+    fingerprint = Fingerprinter()
+    try:
+        for batch in _chunks(lines, chunk):
+            prints = [fingerprint(line) for line in batch]
+            with db.session_scope(engine, write=False) as s:
+                known = known_fingerprints(s, get_club(s, club_slug), prints)
+            for line, fp in zip(batch, prints, strict=True):
+                yield Proposal(line, fp, match_line(line, ctx), known=fp in known)
+    finally:
+        fingerprint.close()
 
 
 # -- booking --------------------------------------------------------------------------------------
@@ -326,6 +368,21 @@ class ImportResult:
     batches: int
 
 
+@dataclass(slots=True)
+class ImportTally:
+    """Counts of a streamed booking, filled as the proposals go by."""
+
+    import_id: int | None = None
+    booked: int = 0
+    known: int = 0
+    to_suspense: int = 0
+    batches: int = 0
+
+    def result(self) -> ImportResult:
+        return ImportResult(self.import_id, self.booked, self.known, self.to_suspense,
+                            self.batches)
+
+
 def book_batch(session: Session, club: Club, proposals: Sequence[Proposal], info: ImportInfo,
                import_id: int | None, today: dt.date) -> tuple[int | None, int]:
     """Book one batch in the caller's transaction; returns (import id, lines booked)."""
@@ -396,31 +453,64 @@ def _book_chunk(session: Session, club: Club, chunk: Sequence[Proposal], today: 
         p.match = book_proposal(session, club, p, today, recorded)
 
 
+def book_stream(engine: Engine, club_slug: str, proposals: Iterable[Proposal],
+                info: ImportInfo, tally: ImportTally, *, today: dt.date,
+                batch_size: int = BATCH_SIZE,
+                on_line: Callable[[], None] | None = None) -> Iterator[Proposal]:
+    """Book the new proposals, ``batch_size`` lines per transaction, and yield every proposal
+    (known ones too) in order once its batch is committed, with its outcome and entry.
+
+    The caller checks the lines beforehand (``Bookability``): a line that cannot be booked
+    must stop the import before the first batch, not in the middle."""
+    delay = float(os.environ.get(DELAY_ENV, "0") or 0)
+    pending: list[Proposal] = []
+    fresh: list[Proposal] = []
+
+    def flush() -> None:
+        if not fresh:
+            return
+        with db.session_scope(engine) as s:
+            tally.import_id, count = book_batch(s, get_club(s, club_slug), fresh, info,
+                                                tally.import_id, today)
+        tally.booked += count
+        tally.batches += 1
+        if on_line is not None:
+            for _ in fresh:
+                on_line()
+        if delay:
+            time.sleep(delay)
+
+    def settled() -> Iterator[Proposal]:
+        for p in pending:
+            if p.known:
+                tally.known += 1
+            elif p.match.kind == "suspense":
+                tally.to_suspense += 1
+            yield p
+
+    for proposal in proposals:
+        pending.append(proposal)
+        if not proposal.known:
+            fresh.append(proposal)
+        if len(fresh) >= batch_size:
+            flush()
+            yield from settled()
+            pending, fresh = [], []
+    flush()
+    yield from settled()
+
+
 def book_all(engine: Engine, club_slug: str, proposals: Sequence[Proposal], info: ImportInfo,
              *, today: dt.date, batch_size: int = BATCH_SIZE,
              on_line: Callable[[], None] | None = None) -> ImportResult:
     """Book every new proposal, ``batch_size`` lines per transaction."""
     with db.session_scope(engine, write=False) as s:
         check_bookable(s, get_club(s, club_slug), proposals, today)
-    delay = float(os.environ.get(DELAY_ENV, "0") or 0)
-    import_id: int | None = None
-    booked = batches = 0
-    fresh = [p for p in proposals if not p.known]
-    for start in range(0, len(fresh), batch_size):
-        chunk = fresh[start:start + batch_size]
-        with db.session_scope(engine) as s:
-            import_id, count = book_batch(s, get_club(s, club_slug), chunk, info, import_id,
-                                          today)
-        booked += count
-        batches += 1
-        if on_line is not None:
-            for _ in chunk:
-                on_line()
-        if delay:
-            time.sleep(delay)
-    to_suspense = sum(1 for p in fresh if p.match.kind == "suspense" and not p.known)
-    known = sum(1 for p in proposals if p.known)
-    return ImportResult(import_id, booked, known, to_suspense, batches)
+    tally = ImportTally()
+    for _ in book_stream(engine, club_slug, proposals, info, tally, today=today,
+                         batch_size=batch_size, on_line=on_line):
+        pass
+    return tally.result()
 
 
 # -- suspense and assignment ----------------------------------------------------------------------

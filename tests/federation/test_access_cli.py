@@ -31,6 +31,8 @@ def club_cli(database_url, capsys):
 GRANTS = [
     ("federation", "grant", "--club", "les-fourmis", "--role", "tresorier_fourmis"),
     ("federation", "grant", "--federation", "--role", "federation_lecture"),
+    ("federation", "grant", "--region", "Bretagne", "--role", "region_bretagne"),
+    ("federation", "revoke", "--region", "Bretagne", "--role", "region_bretagne"),
     ("federation", "revoke", "--role", "tresorier_fourmis"),
     ("federation", "grants"),
     ("federation", "grants", "--format", "json"),
@@ -53,6 +55,8 @@ def test_access_control_is_refused_on_sqlite(club_cli, database_url, args):
 @pytest.mark.parametrize(("args", "code"), [
     (("--club", "les-fourmis", "--federation", "--role", "x"), "grant_scope_required"),
     (("--role", "x"), "grant_scope_required"),
+    (("--region", "Bretagne", "--club", "les-fourmis", "--role", "x"), "grant_scope_required"),
+    (("--region", "Bretagne", "--federation", "--role", "x"), "grant_scope_required"),
     (("--club", "les-fourmis", "--role", "x; DROP TABLE club"), "invalid_role_name"),
     (("--federation", "--role", "Tresorier"), "invalid_role_name"),
 ])
