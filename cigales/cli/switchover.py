@@ -51,7 +51,9 @@ def register_club(club_app: typer.Typer) -> None:
         investments = [{"number": i.number, "ref": i.ref, "investee": i.investee,
                         "kind": i.kind, "date": i.date, "amount": i.amount,
                         "outstanding": i.outstanding,
-                        "keys": _("file") if i.keys_from_file else _("computed at D")}
+                        "keys": {"records": _("file"),
+                                 "paid_in": _("paid in at subscription"),
+                                 "switchover": _("computed at D")}[i.keys_basis]}
                        for i in result.investments]
         lines = [{"account": a, "debit": m if m.cents > 0 else None,
                   "credit": -m if m.cents < 0 else None} for a, m in result.lines]
