@@ -254,9 +254,18 @@ def test_the_example_in_docs_moves_in(cli):
     assert dry.exit_code == 0, dry.stderr
     shown = dry.json()
     assert (shown["cash"], shown["net_assets"]) == ("4133.45", "11043.45")
-    assert "investissements!A4" in dry.stderr  # I3: keys computed at D, said on stderr
+    # I1: the keys the club kept; I3: computed from the paid-in totals of 20/05/2024 (Inès
+    # Blanc 1,300.00 of the club's 7,882.50); the loans: at D.
+    assert [i["keys"] for i in shown["investments"]] == [
+        "fichier", "calculées au jour D", "versé à la souscription", "calculées au jour D"]
+    assert "investissements!" not in dry.stderr  # no stake with keys computed at D
     assert cli(*args).exit_code == 0
     assert cli("check", "--club", "les-fourmis-du-lot").exit_code == 0
+    sheets = cli("tax", "sheet", "--club", "les-fourmis-du-lot", "--year", "2024",
+                 "--format", "json").json()
+    m09 = next(sh for sh in sheets if sh["member"] == "M09")
+    assert [(t["key"], t["base"]) for t in m09["subscriptions"]] == [("0.164922", "659.69")]
+    assert m09["warnings"] == []
 
 
 PAID_IN = ("réf;membre;clé;versé à la souscription\n"

@@ -21,6 +21,7 @@ from cigales.i18n import using
 from cigales.services import switchover
 from cigales.services.clubs import get_club
 from reports.data import build_agm_pack, build_member_statements
+from reports.jsondata import to_data
 from reports.pdf.agm import render_agm
 from reports.pdf.statement import render_statement
 from tests.switchover import club_story as story
@@ -85,6 +86,9 @@ def test_pack_of_the_switchover_year_opens_with_the_position_at_d(engine: Engine
     assert pack.savings_by_month.labels[0] == "2024-06"  # charts start at D, not at T0
     assert pack.net_assets_by_month.labels[0] == "2024-06"
 
+    data = to_data(pack)  # report agm --format json
+    assert (data["opening"]["net_assets"], data["cash"]["start_date"]) == ("5347.81",
+                                                                         "2024-06-30")
     with using("fr"):
         text = _text(render_agm(pack))
     assert "Reprise au 30/06/2024" in text
