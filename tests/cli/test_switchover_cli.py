@@ -245,27 +245,47 @@ def test_member_import_all_or_nothing(cli, database_url, tmp_path):
     assert "membres!A2" in again.stderr
 
 
-def test_the_example_in_docs_moves_in(cli):
-    """docs/switchover/ (a club in its fourth year, docs/switchover.md) stays a valid file."""
-    docs = Path(__file__).parent.parent.parent / "docs" / "switchover"
-    args = ("club", "switchover", str(docs), "--club", "les-fourmis-du-lot",
-            "--as-of", "2025-06-30", "--format", "json")
-    dry = cli(*args, "--dry-run")
-    assert dry.exit_code == 0, dry.stderr
-    shown = dry.json()
-    assert (shown["cash"], shown["net_assets"]) == ("4133.45", "11043.45")
+def test_the_example_of_demo_switchover_moves_in(cli, database_url, tmp_path):
+    """`cigales demo --switchover` writes the example of docs/switchover.md (a club in its
+    fourth year): the workbook and the CSV files give the same position, and it moves in."""
+    before = snapshot(database_url)
+    written = cli("demo", "--switchover", "-o", str(tmp_path))
+    assert written.exit_code == 0, written.stderr
+    assert "cigales club switchover" in written.stderr
+    workbook = tmp_path / "reprise-les-fourmis-du-lot.xlsx"
+    folder = tmp_path / "reprise-les-fourmis-du-lot"
+    assert workbook.is_file()
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "cles.csv", "club.csv", "investissements.csv", "membres.csv", "soldes.csv"]
+    assert snapshot(database_url) == before  # the database is not touched
+    args = ("--club", "les-fourmis-du-lot", "--as-of", "2025-06-30", "--format", "json")
+    shown = []
+    for source in (workbook, folder):
+        dry = cli("club", "switchover", str(source), *args, "--dry-run")
+        assert dry.exit_code == 0, dry.stderr
+        shown.append(dry.json())
+        assert "investissements!" not in dry.stderr  # no stake with keys computed at D
+    assert shown[0] == shown[1]
+    assert (shown[0]["cash"], shown[0]["net_assets"]) == ("4133.45", "11043.45")
     # I1: the keys the club kept; I3: computed from the paid-in totals of 20/05/2024 (Inès
     # Blanc 1,300.00 of the club's 7,882.50); the loans: at D.
-    assert [i["keys"] for i in shown["investments"]] == [
+    assert [i["keys"] for i in shown[0]["investments"]] == [
         "fichier", "calculées au jour D", "versé à la souscription", "calculées au jour D"]
-    assert "investissements!" not in dry.stderr  # no stake with keys computed at D
-    assert cli(*args).exit_code == 0
+    assert cli("club", "switchover", str(workbook), *args).exit_code == 0
     assert cli("check", "--club", "les-fourmis-du-lot").exit_code == 0
     sheets = cli("tax", "sheet", "--club", "les-fourmis-du-lot", "--year", "2024",
                  "--format", "json").json()
     m09 = next(sh for sh in sheets if sh["member"] == "M09")
     assert [(t["key"], t["base"]) for t in m09["subscriptions"]] == [("0.164922", "659.69")]
     assert m09["warnings"] == []
+    english = tmp_path / "en"
+    assert cli("demo", "--switchover", "-o", str(english), "--lang", "en").exit_code == 0
+    import openpyxl
+
+    members = openpyxl.load_workbook(english / "reprise-les-fourmis-du-lot.xlsx")["members"]
+    assert members["G1"].value == "paid in up to D"
+    assert members["G2"].value == 1170  # typed as a number, as a treasurer would
+
 
 
 PAID_IN = ("réf;membre;clé;versé à la souscription\n"
