@@ -119,6 +119,18 @@ class PlannedInvestment:
     amount: Money
     outstanding: Money  # loans: principal still owed at D; equity: book value at D
     keys_basis: str  # records, paid_in or switchover (investment.keys_basis)
+    # Loans: where the schedule stands at D (instalments paid of the schedule's, the next one
+    # due, what is overdue at D and how many days late), as `loan show` would say on D.
+    position: LoanPosition | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LoanPosition:
+    paid: int
+    instalments: int
+    next_due: dt.date | None
+    overdue: Money
+    days_past_due: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -700,9 +712,18 @@ def switchover(session: Session, slug: str, as_of: dt.date, path: Path, *, today
         elif item.impairment.cents:
             inv_service.add_event(session, investment, "impairment", as_of,
                                   amount=item.impairment, entry=entry)
+        position = None
+        if item.kind != "equity":
+            session.flush()
+            loan = loan_service.view(session, investment, investee, as_of)
+            unpaid = [st for st in loan.statuses if st.status != "paid"]
+            position = LoanPosition(
+                len(loan.statuses) - len(unpaid), len(loan.statuses),
+                unpaid[0].instalment.due if unpaid else None, loan.arrears.overdue,
+                loan.arrears.max_days_past_due)
         planned_investments.append(PlannedInvestment(
             investment.number, item.ref, item.investee, item.kind, item.date, item.amount,
-            item.amount - item.repaid - item.impairment, item.keys_basis))
+            item.amount - item.repaid - item.impairment, item.keys_basis, position))
     session.flush()
     # Members who left before D no longer carry the club's results: their part of the keys
     # of investments made before they left passes on, as when a departure is recorded

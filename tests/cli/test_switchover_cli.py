@@ -53,6 +53,15 @@ def test_switchover_then_everything_works(cli, folder):
                                                                        ("M02", "0.00")]
     assert {(line["account"], line["amount"]) for line in shown["opening_entry"]} >= {
         ("5121", "4487.00"), ("274-boulangerie-causse", "700.00"), ("4567-M02", "-1039.19")}
+    # Where each loan's schedule stands at D: the honour loan (24 × 50.00 from 01/05/2023)
+    # repaid 500.00, so 10 instalments paid and March to June 2024 unpaid, 121 days late;
+    # the shareholder loan (6 quarterly) 4 paid, on time.
+    assert [(i["ref"], i["instalments_paid"], i["next_due"], i["overdue"], i["days_past_due"])
+            for i in shown["investments"]] == [
+        ("I1", None, None, None, None), ("I2", "10/24", "2024-03-01", "200.00", 121),
+        ("I3", "4/6", "2024-09-01", "0.00", 0)]
+    table = cli("club", "switchover", str(folder), *CLUB, *D, "--dry-run")
+    assert "10/24" in table.stdout
     assert cli("club", "list", "--format", "json").json() == []  # the dry run wrote nothing
 
     done = cli("club", "switchover", str(folder), *CLUB, *D)
