@@ -287,9 +287,15 @@ class Investment(Base):
     unit_price_cents: Mapped[int | None] = mapped_column(BigInteger)
     status: Mapped[str] = mapped_column(String(12), default="active", server_default="active")
     entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id"))
+    # Switchover only (migration 0013_12): where the member keys come from when they were not
+    # frozen by cigales on the day the money left — records (the club's own), paid_in
+    # (computed from paid-in totals at the subscription date) or switchover (computed at D).
+    keys_basis: Mapped[str | None] = mapped_column(String(12))
 
     __table_args__ = (
         UniqueConstraint("club_id", "number"),
+        CheckConstraint("keys_basis IS NULL OR keys_basis IN ('records', 'paid_in', "
+                        "'switchover')", name="keys_basis_known"),
         CheckConstraint("amount_cents > 0", name="amount_positive"),
         CheckConstraint(
             "kind IN ('equity', 'shareholder', 'honour', 'association', 'participating')",

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from cigales import chart
@@ -51,8 +51,15 @@ from cigales.services.portfolio import (
 from cigales.services.savings import arrears as savings_arrears
 from cigales.shares import net_assets_by_day
 from ledger.money import Money
-from ledger.queries import balances_by_account, chain_head
-from ledger.schema import Account, Entry, FiscalYear, Posting, counts_in_balances
+from ledger.queries import balances_by_account, chain_head, opening_position_date
+from ledger.schema import (
+    OPENING_JOURNAL,
+    Account,
+    Entry,
+    FiscalYear,
+    Posting,
+    counts_in_balances,
+)
 from reports.club_view import ClubView
 
 ZERO = Money(0)
@@ -161,6 +168,69 @@ def _labels(session: Session, book_id: int) -> dict[str, str]:
     return dict(rows)
 
 
+# -- a club that moved in with its position (switchover) --------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class OpeningPosition:
+    """The position a club brought from its former spreadsheet when it moved into cigales on
+    ``date`` (D, docs/switchover.md): its opening entry in the AN journal dated D.
+
+    Nothing of the year before D is in the books, only this position (the year's result up
+    to D is inside the retained results). The pack of D's year shows it as one opening line
+    ("Reprise au D") where the year's figures before D would be: the previous column of the
+    balance sheet, the start of the cash reconciliation, the baseline of the activity.
+    """
+
+    date: dt.date
+    cash: Money  # bank accounts (5121, 5122) at D
+    investments: Money  # investment accounts (class 2), net of repayments and impairments
+    other: Money  # any other balance, debit positive (e.g. 471)
+    capital: Money  # members' paid-in totals (1011, 1018)
+    owed_to_leavers: Money  # what the club owed members gone before D (4567)
+    retained: Money  # results not allotted to members (110 − 119), the year's so far included
+
+    @property
+    def net_assets(self) -> Money:
+        """What the members' shares split at D: their capital plus the retained results."""
+        return self.capital + self.retained
+
+
+def opening_balances(session: Session, book_id: int, date: dt.date) -> dict[str, Money]:
+    """Balance per account of the opening position dated ``date`` (with a replaced one's
+    exact reversal, which nets to nothing)."""
+    rows = session.execute(
+        select(Account.code, func.sum(Posting.amount_cents))
+        .select_from(Posting).join(Entry, Entry.id == Posting.entry_id)
+        .join(Account, Account.id == Posting.account_id)
+        .where(Entry.book_id == book_id, Entry.journal == OPENING_JOURNAL,
+               Entry.date == date, counts_in_balances())
+        .group_by(Account.code)).all()
+    return {code: Money(int(total)) for code, total in rows if int(total)}
+
+
+def opening_position(session: Session, club: Club, year: int) -> OpeningPosition | None:
+    """The position the club moved in with, when it moved in during ``year``; else None."""
+    date = opening_position_date(session, club.book_id)
+    if date is None or date.year != year:
+        return None
+    found: dict[str, int] = defaultdict(int)
+    for code, amount in opening_balances(session, club.book_id, date).items():
+        if code.startswith(chart.CASH_PREFIXES):
+            found["cash"] += amount.cents
+        elif code[0] == "2":
+            found["investments"] += amount.cents
+        elif _group(code) in ("1011", "1018"):
+            found["capital"] -= amount.cents
+        elif _group(code) == "4567":
+            found["owed_to_leavers"] -= amount.cents
+        elif code.startswith(("11", "12")):
+            found["retained"] -= amount.cents
+        else:
+            found["other"] += amount.cents
+    return OpeningPosition(date, *(Money(found[k]) for k in (
+        "cash", "investments", "other", "capital", "owed_to_leavers", "retained")))
+
+
 # -- balance sheet and income statement --------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +260,9 @@ class BalanceSheet:
     year: int
     assets: tuple[StatementSection, ...]
     liabilities: tuple[StatementSection, ...]  # equity first, then debts
+    # The year the club moved in: the previous column is the opening position at this date
+    # (the books hold nothing at the end of the previous year).
+    previous_date: dt.date | None = None
 
     @property
     def total_assets(self) -> tuple[Money, Money]:
@@ -206,6 +279,9 @@ class IncomeStatement:
     year: int
     charges: StatementSection  # amounts positive
     products: StatementSection  # amounts positive
+    # The year the club moved in: income and charges are those from this date (D); before
+    # it they are inside the retained results of the opening position.
+    since: dt.date | None = None
 
     @property
     def result(self) -> tuple[Money, Money]:
@@ -296,17 +372,25 @@ def liquidation_cuts(session: Session, club_ids: Sequence[int],
     return found
 
 
-def balance_sheet(session: Session, club: Club, year: int) -> BalanceSheet:
+def balance_sheet(session: Session, club: Club, year: int,
+                  opening: OpeningPosition | None = None) -> BalanceSheet:
+    """``opening``: the position the club moved in with during ``year`` (its previous column)."""
     labels = _labels(session, club.book_id)
     current = _balance_sheet_side(balances_before_closing(
         session, club.book_id, year, before_entry=liquidation_cut(session, club, year)))
-    previous = _balance_sheet_side(balances_before_closing(
-        session, club.book_id, year - 1, before_entry=liquidation_cut(session, club, year - 1)))
+    if opening is not None:
+        previous = _balance_sheet_side(opening_balances(session, club.book_id, opening.date))
+    else:
+        previous = _balance_sheet_side(balances_before_closing(
+            session, club.book_id, year - 1,
+            before_entry=liquidation_cut(session, club, year - 1)))
     return BalanceSheet(year, _sections(ASSET_SECTIONS, current, previous, labels),
-                        _sections(LIABILITY_SECTIONS, current, previous, labels))
+                        _sections(LIABILITY_SECTIONS, current, previous, labels),
+                        opening.date if opening is not None else None)
 
 
-def income_statement(session: Session, club: Club, year: int) -> IncomeStatement:
+def income_statement(session: Session, club: Club, year: int,
+                     opening: OpeningPosition | None = None) -> IncomeStatement:
     labels = _labels(session, club.book_id)
 
     def movements(y: int) -> dict[str, Money]:
@@ -322,7 +406,8 @@ def income_statement(session: Session, club: Club, year: int) -> IncomeStatement
             StatementLine(c, labels.get(c, c), now.get(c, ZERO) * sign,
                           before.get(c, ZERO) * sign) for c in codes))
 
-    return IncomeStatement(year, section("charges", "6", 1), section("products", "7", -1))
+    return IncomeStatement(year, section("charges", "6", 1), section("products", "7", -1),
+                           opening.date if opening is not None else None)
 
 
 # -- cash reconciliation -----------------------------------------------------------------------
@@ -333,9 +418,12 @@ CASH_FLOW_KINDS = ("savings", "capital_returned", "invested", "recovered", "inco
 
 @dataclass(frozen=True, slots=True)
 class CashReconciliation:
-    start: Money  # bank accounts at 31/12 of the previous year
+    start: Money  # bank accounts at 31/12 of the previous year, or at D (start_date)
     flows: tuple[tuple[str, Money], ...]  # (kind, signed amount), kinds in CASH_FLOW_KINDS order
     end: Money
+    # The year the club moved in: the reconciliation starts from the bank balances of its
+    # opening position at this date (D), the one line that stands for the year before D.
+    start_date: dt.date | None = None
 
     @property
     def explained(self) -> bool:
@@ -359,7 +447,8 @@ def _flow_kind(code: str, amount: int) -> str:
     return "other"
 
 
-def cash_reconciliation(session: Session, club: Club, year: int) -> CashReconciliation:
+def cash_reconciliation(session: Session, club: Club, year: int,
+                        opening: OpeningPosition | None = None) -> CashReconciliation:
     """Cash at both ends of the year and every bank movement in between, by counterpart.
 
     Flows are classified entry by entry, from the bank (5xxx) lines and their counterparts:
@@ -368,18 +457,23 @@ def cash_reconciliation(session: Session, club: Club, year: int) -> CashReconcil
     nothing; each remaining counterpart line explains minus its own amount. An entry
     balances, so the flows add up to the change in cash exactly (transfers between the club's
     own bank accounts explain nothing and cancel out).
+
+    ``opening``: the club moved in during the year; the cash of its opening entry is the
+    start, not a flow (it is the year before D and every year before, summed up).
     """
     first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
     is_cash = Account.code.in_(chart.CASH_PREFIXES)
     cash_entries = (select(Posting.entry_id).join(Account, Account.id == Posting.account_id)
                     .where(is_cash))
+    # Only an opening position's AN entry counts among the AN entries (counts_in_balances).
+    not_opening = Entry.journal != OPENING_JOURNAL if opening is not None else true()
     rows = session.execute(
         select(Posting.entry_id, Account.code, Posting.amount_cents)
         .select_from(Posting).join(Entry, Entry.id == Posting.entry_id)
         .join(Account, Account.id == Posting.account_id)
         .where(Entry.book_id == club.book_id, counts_in_balances(),
                Entry.date >= first, Entry.date <= last, ~is_cash,
-               Entry.id.in_(cash_entries))
+               Entry.id.in_(cash_entries), not_opening)
         .order_by(Posting.entry_id, Posting.id)).all()
     by_entry: dict[int, list[tuple[str, int]]] = defaultdict(list)
     for entry_id, code, cents in rows:
@@ -389,9 +483,11 @@ def cash_reconciliation(session: Session, club: Club, year: int) -> CashReconcil
         for code, cents in cash_counterparts(lines):
             cash_side = -cents
             flows[_flow_kind(code, cash_side)] += cash_side
-    start = cash_balance(session, club.book_id, dt.date(year - 1, 12, 31))
+    start = (opening.cash if opening is not None
+             else cash_balance(session, club.book_id, dt.date(year - 1, 12, 31)))
     end = cash_balance(session, club.book_id, last)
-    return CashReconciliation(start, tuple((k, Money(v)) for k, v in flows.items()), end)
+    return CashReconciliation(start, tuple((k, Money(v)) for k, v in flows.items()), end,
+                              opening.date if opening is not None else None)
 
 
 def cash_counterparts(lines: list[tuple[str, int]]) -> list[tuple[str, int]]:
@@ -551,6 +647,9 @@ class Activity:
     # (leavers with a deferred settlement included) was paid in the final distribution.
     closed_on: dt.date | None = None
     distribution: tuple[Paid, ...] = ()
+    # The year the club moved in (D): savings, investments decided, repayments, income and
+    # write-offs are those after D; what came before is in the opening position.
+    since: dt.date | None = None
 
     @property
     def distributed(self) -> Money:
@@ -642,9 +741,15 @@ def jobs_by_club(session: Session, club_ids: Sequence[int], first: dt.date,
 
 def activity(session: Session, club: Club, year: int,
              lines: list[PortfolioLine], previous: list[PortfolioLine], *,
-             view: ClubView | None = None) -> Activity:
-    """``view``: the club on 31 December of ``year``, when the caller has one."""
+             view: ClubView | None = None, since: dt.date | None = None) -> Activity:
+    """``view``: the club on 31 December of ``year``, when the caller has one.
+
+    ``previous``: the portfolio the year's movements are counted from — at the end of the
+    previous year, or, the year the club moved in, at D (``since``), its opening position.
+    """
     first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    # Decisions before D came in with the opening position, not as the year's activity.
+    decided_from = first if since is None else since + dt.timedelta(days=1)
     savings = savings_by_club(session, [club.id], first, last)[club.id]
     before = {line.number: line for line in previous}
 
@@ -654,7 +759,7 @@ def activity(session: Session, club: Club, year: int,
         return now - (getattr(old, attr) if old else ZERO)
 
     decided = tuple(Decision(p.number, p.investee_name, p.instrument, p.date, p.cost)
-                    for p in lines if first <= p.date <= last)
+                    for p in lines if decided_from <= p.date <= last)
     jobs = jobs_by_club(session, [club.id], first, last)[club.id]
     view = view or ClubView(session, club, last)
     status = view.status
@@ -676,7 +781,7 @@ def activity(session: Session, club: Club, year: int,
         income=_sum(delta(p, "income") for p in lines),
         written_off=_sum(delta(p, "written_off") for p in lines),
         jobs_created=jobs[0], jobs_kept=jobs[1], alerts=tuple(alerts),
-        closed_on=closed_on, distribution=distribution)
+        closed_on=closed_on, distribution=distribution, since=since)
 
 
 # -- charts ------------------------------------------------------------------------------------
@@ -697,8 +802,14 @@ def monthly_savings(session: Session, club: Club, last: dt.date) -> Series:
     per_month: dict[str, int] = defaultdict(int)
     for date, total in rows:
         per_month[f"{date:%Y-%m}"] += int(total)
-    months = _months(club.founded, last)
+    months = _months(_first_day(session, club), last)
     return Series(tuple(months), tuple(Money(per_month.get(m, 0)) for m in months))
+
+
+def _first_day(session: Session, club: Club) -> dt.date:
+    """Where a club's monthly charts start: its founding, or for a club that moved in with
+    its position, D (the months before are in its former spreadsheet, not empty months)."""
+    return opening_position_date(session, club.book_id) or club.founded
 
 
 def _months(first: dt.date, last: dt.date) -> list[str]:
@@ -717,7 +828,7 @@ def net_assets_by_month(session: Session, club: Club, last: dt.date) -> Series:
     for date, value in zip(dates, cumulative, strict=True):
         at_month_end[f"{date:%Y-%m}"] = value  # dates ascend: the month's last one wins
     running, values = 0, []
-    months = _months(club.founded, last)
+    months = _months(_first_day(session, club), last)
     for m in months:
         running = at_month_end.get(m, running)
         values.append(Money(running))
@@ -781,6 +892,9 @@ class AgmPack:
     resolutions: tuple[Resolution, ...]
     chain: tuple[int, str]  # (entries in the hash chain, head hash) when generated
     year_closed: bool
+    # The year the club moved in from its spreadsheet: the position it brought at D, the
+    # one line that stands for the year's figures before D (docs/switchover.md).
+    opening: OpeningPosition | None = None
 
     # How "paid to date" in the share table meets the members' capital (1011) on the balance
     # sheet: savings paid since joining, less capital repaid to members who left (or paid
@@ -808,15 +922,18 @@ def build_agm_pack(session: Session, club: Club, year: int, *, generated: dt.dat
     view = ClubView(session, club, last)  # read by every section: computed once
     identity = club_identity(session, club, last, life=view.life)
     lines = view.portfolio
-    previous = portfolio(session, club, dt.date(year - 1, 12, 31))
-    income = income_statement(session, club, year)
+    opening = opening_position(session, club, year)
+    previous = portfolio(session, club, opening.date if opening is not None
+                         else dt.date(year - 1, 12, 31))
+    income = income_statement(session, club, year, opening)
     assets, members = member_lines(session, club, year)
     return AgmPack(
         club=identity, year=year, generated=generated,
-        activity=activity(session, club, year, lines, previous, view=view),
-        balance_sheet=balance_sheet(session, club, year),
+        activity=activity(session, club, year, lines, previous, view=view,
+                          since=opening.date if opening is not None else None),
+        balance_sheet=balance_sheet(session, club, year, opening),
         income_statement=income,
-        cash=cash_reconciliation(session, club, year),
+        cash=cash_reconciliation(session, club, year, opening),
         net_assets=assets,
         members=members,
         portfolio=tuple(lines),
@@ -828,6 +945,7 @@ def build_agm_pack(session: Session, club: Club, year: int, *, generated: dt.dat
         resolutions=resolutions(identity, year, income.result[0]),
         chain=chain_head(session, club.book_id),
         year_closed=_year_closed(session, club, year),
+        opening=opening,
     )
 
 
@@ -876,6 +994,10 @@ class MemberStatement:
     settlement: str | None = None
     settled: Money | None = None
     transferred_to: str | None = None
+    # The year the club moved in (D): what the member had paid in up to D, brought from the
+    # former spreadsheet; their payments of the year before D are not itemised.
+    opened_on: dt.date | None = None
+    brought_in: Money = ZERO
 
     @property
     def income_total(self) -> Money:
@@ -918,6 +1040,10 @@ def build_member_statements(session: Session, club: Club, year: int, *, generate
                 k.income, k.gain))
     chain = chain_head(session, club.book_id)
     settled = settlements(session, club)
+    opened = opening_position_date(session, club.book_id)
+    if opened is not None and opened.year != year:
+        opened = None
+    brought = _brought_in(session, club) if opened is not None else {}
     return [
         MemberStatement(
             club=identity, year=year, generated=generated, code=m.code, name=m.name,
@@ -928,9 +1054,21 @@ def build_member_statements(session: Session, club: Club, year: int, *, generate
             income=sheets[m.code].income, tax=sheets[m.code], chain=chain,
             settlement=settled[m.code].how if m.code in settled else None,
             settled=settled[m.code].amount if m.code in settled else None,
-            transferred_to=settled[m.code].to if m.code in settled else None)
+            transferred_to=settled[m.code].to if m.code in settled else None,
+            opened_on=opened, brought_in=brought.get(m.code, ZERO))
         for m in selected
     ]
+
+
+def _brought_in(session: Session, club: Club) -> dict[str, Money]:
+    """Each member's paid-in total brought in by the switchover (capital movements of kind
+    ``opening``, docs/switchover.md)."""
+    rows = session.execute(
+        select(Member.code, func.sum(CapitalMovement.amount_cents))
+        .join(CapitalMovement, CapitalMovement.member_id == Member.id)
+        .where(Member.club_id == club.id, CapitalMovement.kind == "opening")
+        .group_by(Member.code)).all()
+    return {code: Money(int(total)) for code, total in rows}
 
 
 @dataclass(frozen=True, slots=True)

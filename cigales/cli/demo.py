@@ -50,7 +50,16 @@ def register(app: typer.Typer) -> None:
         no_accounts: bool = typer.Option(False, "--no-accounts", help=_(
             "Create no web accounts (by default: a member and a treasurer of the first "
             "club when it is built, with their passwords printed once).")),
+        switchover: bool = typer.Option(False, "--switchover", help=_(
+            "Instead of demo clubs, write the example switchover spreadsheet of a club in "
+            "its fourth year (a workbook and its CSV files) in the output folder; the "
+            "database is not touched. See docs/switchover.md.")),
+        lang: str = typer.Option("fr", "--lang", help=_(
+            "With --switchover: column headers of the workbook, fr (default) or en.")),
     ) -> None:
+        if switchover:
+            _switchover_example(output, lang)
+            return
         demo.check_count(clubs)
         folder = None if no_reports else _output_dir(output)
         today = common.today()
@@ -80,6 +89,21 @@ def register(app: typer.Typer) -> None:
         if folder is not None:
             common.notice(_("Reports: {count} file(s) in {folder}.").format(
                 count=files, folder=folder))
+
+
+def _switchover_example(output: str, lang: str) -> None:
+    """The example spreadsheet of docs/switchover.md, and the commands to try it with."""
+    from cigales.switchover import example
+
+    common.choice(lang, "--lang", ("fr", "en"))
+    folder = _output_dir(output)
+    workbook, csv_folder = example.write_example(folder, lang, _)
+    common.notice(_("Example switchover spreadsheet of a club in its fourth year: {workbook} "
+                    "(and the same tables as CSV files in {folder}). Check it, then move the "
+                    "club in:").format(workbook=workbook, folder=csv_folder))
+    args = f"{workbook} --club {example.SLUG} --as-of {example.AS_OF.isoformat()}"
+    common.notice(f"  cigales club switchover {args} --dry-run")
+    common.notice(f"  cigales club switchover {args}")
 
 
 def _demo_accounts(ctx: typer.Context, slug: str, today: dt.date) -> None:

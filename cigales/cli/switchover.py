@@ -52,7 +52,10 @@ def register_club(club_app: typer.Typer) -> None:
         investments = [{"number": i.number, "ref": i.ref, "investee": i.investee,
                         "kind": i.kind, "date": i.date, "amount": i.amount,
                         "outstanding": i.outstanding,
-                        "keys": _("file") if i.keys_from_file else _("computed at D")}
+                        "keys": {"records": _("file"),
+                                 "paid_in": _("paid in at subscription"),
+                                 "switchover": _("computed at D")}[i.keys_basis],
+                        **_position(i.position)}
                        for i in result.investments]
         lines = [{"account": a, "debit": m if m.cents > 0 else None,
                   "credit": -m if m.cents < 0 else None} for a, m in result.lines]
@@ -75,7 +78,11 @@ def register_club(club_app: typer.Typer) -> None:
                      columns=[Column("number", _("No.")), Column("ref", _("Ref")),
                               Column("investee", _("Investee")), Column("kind", _("Kind")),
                               Column("date", _("Date")), Column("amount", _("Amount")),
-                              Column("outstanding", _("At D")), Column("keys", _("Keys"))],
+                              Column("outstanding", _("At D")),
+                              Column("instalments_paid", _("Instalments paid")),
+                              Column("next_due", _("Next due")),
+                              Column("overdue", _("Overdue at D")),
+                              Column("keys", _("Keys"))],
                      rows=investments, payload=investments)
                 emit(format, title=_("Opening entry (AN) dated {date}").format(
                          date=result.as_of.isoformat()),
@@ -100,6 +107,19 @@ def register_club(club_app: typer.Typer) -> None:
         common.choice(lang, "--lang", ("fr", "en"))
         write_template(output, lang, _)
         common.notice(_("Template written to {path}.").format(path=output))
+
+
+def _position(position: object) -> dict[str, object]:
+    """A loan's schedule position at D for the dry run: "10/24" instalments paid, the next
+    due date, what is overdue (and since how many days, in JSON)."""
+    from cigales.services.switchover import LoanPosition
+
+    if not isinstance(position, LoanPosition):
+        return {"instalments_paid": None, "next_due": None, "overdue": None,
+                "days_past_due": None}
+    return {"instalments_paid": f"{position.paid}/{position.instalments}",
+            "next_due": position.next_due, "overdue": position.overdue,
+            "days_past_due": position.days_past_due}
 
 
 def register_member(member_app: typer.Typer) -> None:

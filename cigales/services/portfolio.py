@@ -33,7 +33,7 @@ from cigales.services.loans import LOAN_KINDS, LoanView, get_loan, view, views
 from cigales.shares import positions, share_text
 from ledger.errors import N_
 from ledger.money import Money, allocate, round_half_up
-from ledger.queries import trial_balance
+from ledger.queries import opening_position_date, trial_balance
 
 ZERO = Money(0)
 
@@ -276,6 +276,8 @@ def tax_sheets(session: Session, club: Club, year: int,
                     inv.number, investee.name, investee.siren, inv.date, Money(inv.amount_cents),
                     k.share, k.amount, rate, round_half_up(Fraction(k.amount.cents, 100) * rate),
                     policy.lock_up_end(inv.date)))
+                if inv.keys_basis == "switchover":
+                    warnings[code].append(_keys_at_switchover(session, club, inv, investee))
         # Disposals in the year of titles still under lock-up claw the reduction back.
         disposals = session.execute(select(InvestmentEvent).where(
             InvestmentEvent.investment_id == inv.id,
@@ -306,6 +308,23 @@ def tax_sheets(session: Session, club: Club, year: int,
                     income[p.code].append(IncomeLine("bank", "bank_interest", bank, part))
     return [TaxSheet(c, year, tuple(subs[c]), tuple(income[c]), tuple(warnings[c]))
             for c in codes]
+
+
+def _keys_at_switchover(session: Session, club: Club, inv: Investment,
+                        investee: Investee) -> Notice:
+    """A subscription made before the club moved in, whose keys the switchover file did not
+    give (neither the club's keys nor the paid-in totals on its date): they were computed
+    from the paid-in capital declared at the switchover date D, so the base may differ."""
+    opened = opening_position_date(session, club.book_id)
+    return Notice("keys_computed_at_switchover",
+                  N_("Investment {number} in {investee} (paid on {date}) was made before the "
+                     "club moved into cigales: your key was computed at the switchover "
+                     "date {as_of} from the paid-in capital declared then, not frozen on the "
+                     "payment date. Check the base against the club's records before "
+                     "declaring it."),
+                  {"number": str(inv.number), "investee": investee.name,
+                   "date": inv.date.isoformat(),
+                   "as_of": opened.isoformat() if opened is not None else "—"})
 
 
 def _split_income(session: Session, inv: Investment, source: str, kind: str,

@@ -119,7 +119,19 @@ class PlannedInvestment:
     date: dt.date
     amount: Money
     outstanding: Money  # loans: principal still owed at D; equity: book value at D
-    keys_from_file: bool
+    keys_basis: str  # records, paid_in or switchover (investment.keys_basis)
+    # Loans: where the schedule stands at D (instalments paid of the schedule's, the next one
+    # due, what is overdue at D and how many days late), as `loan show` would say on D.
+    position: LoanPosition | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LoanPosition:
+    paid: int
+    instalments: int
+    next_due: dt.date | None
+    overdue: Money
+    days_past_due: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +183,9 @@ class _Investment:
     repaid: Money
     schedule: tuple[schedules.Instalment, ...] = ()
     keys: dict[str, Fraction] = field(default_factory=dict)
+    # Where the keys come from (investment.keys_basis): the club's records, the paid-in
+    # totals at the subscription date, or the switchover date when the file gives neither.
+    keys_basis: str = "switchover"
 
 
 def _col(table: t.Table, key: str) -> t.Column:
@@ -331,17 +346,37 @@ def _read_investments(cells: Cells, rows: list[Row], as_of: dt.date) -> list[_In
 
 def _read_keys(cells: Cells, rows: list[Row], investments: list[_Investment],
                members: list[_Member], refs: set[str]) -> None:
-    """``refs``: every reference of the investments sheet, even on rows with problems (their
-    keys are not checked again: one problem is reported once)."""
+    """The keys of each investment: the frozen keys the club kept (``clé``), or each member's
+    paid-in total on the subscription date (``versé à la souscription``) from which they are
+    computed, as cigales would have frozen them. ``refs``: every reference of the investments
+    sheet, even on rows with problems (their keys are not checked again: one problem is
+    reported once)."""
     kc = t.KEYS
     by_ref = {i.ref: i for i in investments}
-    codes = {m.code for m in members}
+    by_code = {m.code: m for m in members}
     first_row: dict[str, Row] = {}
+    paid: dict[str, dict[str, Money]] = defaultdict(dict)
+    if rows and not {"key", "paid_at"} & set(rows[0].cells):
+        cells.problem(f"{rows[0].sheet}!1", N_("column “{column}” is missing"),
+                      column=f"{_col(kc, 'key').fr} / {_col(kc, 'paid_at').fr}")
+        return
     for row in rows:
         ref = cells.text(row, _col(kc, "ref"))
         code = cells.text(row, _col(kc, "member"))
-        share = cells.fraction(row, _col(kc, "key"))
-        if ref is None or code is None or share is None:
+        given_key = cells.raw(row, "key")[0] is not None
+        given_paid = cells.raw(row, "paid_at")[0] is not None
+        share = cells.fraction(row, _col(kc, "key")) if given_key else None
+        amount = cells.money(row, _col(kc, "paid_at")) if given_paid else None
+        if given_key and given_paid:
+            cells.problem(row.cells["paid_at"][1],
+                          N_("give the key or the paid-in total at the subscription, not "
+                             "both"))
+            continue
+        if not given_key and not given_paid:
+            cells.problem(row.where, N_("give the member's key or their paid-in total at the "
+                                        "subscription"))
+            continue
+        if ref is None or code is None or (share is None and amount is None):
             continue
         code = code.upper()
         item = by_ref.get(ref)
@@ -350,22 +385,56 @@ def _read_keys(cells: Cells, rows: list[Row], investments: list[_Investment],
         if item is None:
             cells.problem(row.cells["ref"][1], N_("no investment with reference {ref}"), ref=ref)
             continue
-        if code not in codes:
+        member = by_code.get(code)
+        if member is None:
             cells.problem(row.cells["member"][1], N_("no member {code} in the members sheet"),
                           code=code)
             continue
-        if code in item.keys:
+        if code in item.keys or code in paid.get(ref, {}):
             cells.problem(row.cells["member"][1], N_("a second key for {code} in {ref}"),
                           code=code, ref=ref)
             continue
-        item.keys[code] = share
-        first_row.setdefault(ref, row)
+        first = first_row.setdefault(ref, row)
+        if ("key" in first.cells and cells.raw(first, "key")[0] is not None) != given_key:
+            cells.problem(row.where, N_("the rows of {ref} mix keys and paid-in totals: give "
+                                        "one or the other for all its members"), ref=ref)
+            continue
+        if amount is not None and amount.cents < 0:
+            cells.problem(row.cells["paid_at"][1], N_("negative amount {amount}"),
+                          amount=amount.plain())
+            continue
+        if (share or (amount is not None and amount.cents)) and not (
+                member.joined <= item.date and (member.left is None
+                                                or member.left >= item.date)):
+            # Only a member of the club on the day the money left carries the investment.
+            # Kept in the sum below: one wrong row is one problem, not also a wrong total.
+            cells.problem(row.cells["member"][1],
+                          N_("{code} was not a member on {date}, the date of {ref}"),
+                          code=code, date=item.date.isoformat(), ref=ref)
+        if share is not None:
+            item.keys[code] = share
+        elif amount is not None:
+            paid[ref][code] = amount
     for ref, row in first_row.items():
-        total = sum(by_ref[ref].keys.values(), Fraction(0))
-        if total != 1:
+        item = by_ref[ref]
+        if paid.get(ref):
+            total = sum((a.cents for a in paid[ref].values()), 0)
+            if total <= 0:
+                cells.problem(f"{row.sheet}!{row.number}",
+                              N_("the paid-in totals of {ref} sum to 0: its keys cannot be "
+                                 "computed"), ref=ref)
+                continue
+            # Each member's share on that day, as cigales freezes it: paid in ÷ the club's.
+            item.keys = {c: Fraction(a.cents, total) for c, a in paid[ref].items() if a.cents}
+            item.keys_basis = "paid_in"
+            continue
+        total_keys = sum(item.keys.values(), Fraction(0))
+        if total_keys != 1:
             cells.problem(f"{row.sheet}!{row.number}",
                           N_("the keys of {ref} sum to {total}, not 1"), ref=ref,
-                          total=share_text(total))
+                          total=share_text(total_keys))
+            continue
+        item.keys_basis = "records"
 
 
 _MEMBER_OR_INVESTMENT = ("1011", "1018", "4567", "2")
@@ -631,6 +700,7 @@ def switchover(session: Session, slug: str, as_of: dt.date, path: Path, *, today
             session, club, investee, kind=item.kind, date=item.date, amount=item.amount,
             entry=entry, shares=item.shares, unit_price=item.unit_price)
         _freeze(session, club, investment, item, ids, as_of)
+        investment.keys_basis = item.keys_basis
         if item.kind != "equity":
             loan_service._store_schedule(
                 session, investment, 1, start=item.date, principal=item.amount, rate=item.rate,
@@ -647,9 +717,18 @@ def switchover(session: Session, slug: str, as_of: dt.date, path: Path, *, today
         elif item.impairment.cents:
             inv_service.add_event(session, investment, "impairment", as_of,
                                   amount=item.impairment, entry=entry)
+        position = None
+        if item.kind != "equity":
+            session.flush()
+            loan = loan_service.view(session, investment, investee, as_of)
+            unpaid = [st for st in loan.statuses if st.status != "paid"]
+            position = LoanPosition(
+                len(loan.statuses) - len(unpaid), len(loan.statuses),
+                unpaid[0].instalment.due if unpaid else None, loan.arrears.overdue,
+                loan.arrears.max_days_past_due)
         planned_investments.append(PlannedInvestment(
             investment.number, item.ref, item.investee, item.kind, item.date, item.amount,
-            item.amount - item.repaid - item.impairment, bool(item.keys)))
+            item.amount - item.repaid - item.impairment, item.keys_basis, position))
     session.flush()
     # Members who left before D no longer carry the club's results: their part of the keys
     # of investments made before they left passes on, as when a departure is recorded
@@ -668,9 +747,9 @@ def switchover(session: Session, slug: str, as_of: dt.date, path: Path, *, today
     warnings = tuple(
         Problem(item.row.cells["ref"][1],
                 N_("no frozen keys for {ref} in the file: computed from the paid-in totals at "
-                   "{as_of}; the tax sheets of this subscription may differ from the club's "
-                   "records"), {"ref": item.ref, "as_of": as_of.isoformat()})
-        for item in investments if not item.keys and item.kind == "equity")
+                   "{as_of}; the tax sheets of this subscription say so, and may differ from "
+                   "the club's records"), {"ref": item.ref, "as_of": as_of.isoformat()})
+        for item in investments if item.keys_basis == "switchover" and item.kind == "equity")
     from cigales.services.clubs import cash_balance
 
     result = SwitchoverResult(
@@ -685,7 +764,8 @@ def switchover(session: Session, slug: str, as_of: dt.date, path: Path, *, today
 
 def _freeze(session: Session, club: Club, investment: Investment, item: _Investment,
             ids: dict[str, int], as_of: dt.date) -> None:
-    """The keys the club kept, else each member's share at D (the best the books know)."""
+    """The keys the club kept or computed from the paid-in totals at the subscription date,
+    else each member's share at D (the best the books know)."""
     session.execute(delete(MemberKey).where(MemberKey.investment_id == investment.id))
     if item.keys:
         codes = sorted(item.keys)

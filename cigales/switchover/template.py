@@ -115,10 +115,16 @@ INVESTMENTS = Table("investments", "investissements", "investments", (
 KEYS = Table("keys", "clés", "keys", (
     Column("ref", "réf", "ref", "text", True),
     Column("member", "membre", "member", "text", True),
-    Column("key", "clé", "key", "fraction", True,
+    # One of the next two on each row, the same one for every row of an investment.
+    Column("key", "clé", "key", "fraction",
            help=N_("The member's frozen key: 0,25, 25 % or 1/4; the keys of one investment "
                    "sum to 1.")),
-), required=False, help=N_("Optional: the frozen member keys the club kept per investment."))
+    Column("paid_at", "versé à la souscription", "paid in at subscription", "money",
+           help=N_("Instead of the key: the member's paid-in total on the subscription date; "
+                   "the keys are computed from these totals.")),
+), required=False, help=N_("Optional: per investment, the frozen member keys the club kept, "
+                           "or each member's paid-in total on its date. Without them the keys "
+                           "are computed at D and the tax sheets say so."))
 
 BALANCES = Table("balances", "soldes", "balances", (
     Column("account", "compte", "account", "text", True, help=N_("e.g. 5121, 5122, 110.")),

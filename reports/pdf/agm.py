@@ -80,6 +80,9 @@ def _cover(pack: AgmPack) -> list[Flowable]:
         (_("Net assets on 31 December"), fmt.money(pack.net_assets)),
         (_("Status of the year"), _("closed") if pack.year_closed else
          _("open (provisional figures)")),
+        *([(_("Books kept in cigales since"), _("{date} (opening balances from the former "
+                                                 "spreadsheet)").format(
+            date=fmt.date(pack.opening.date)))] if pack.opening is not None else []),
         (_("Generated on"), fmt.long_date(pack.generated)),
     ]
     return [
@@ -96,9 +99,38 @@ def _cover(pack: AgmPack) -> list[Flowable]:
     ]
 
 
+def _opening(pack: AgmPack) -> list[Flowable]:
+    """The year the club moved in: one line stands for everything before D."""
+    o = pack.opening
+    if o is None:
+        return []
+    rows = [[INDENT + _("Cash at bank"), fmt.amount(o.cash)],
+            [INDENT + _("Investments (net of repayments and impairments)"),
+             fmt.amount(o.investments)]]
+    if o.other.cents:
+        rows.append([INDENT + _("Other balances"), fmt.amount(o.other)])
+    if o.owed_to_leavers.cents:
+        rows.append([INDENT + _("Owed to members who left"), fmt.amount(-o.owed_to_leavers)])
+    rows += [[INDENT + _("Members' paid-in capital"), fmt.amount(o.capital)],
+             [INDENT + _("Retained results (the year's result up to that day included)"),
+              fmt.amount(o.retained)]]
+    return [
+        heading(_("Opening balances at switchover {date}").format(date=fmt.date(o.date)), 1),
+        paragraph(_("The club moved into cigales on {date} with the position of its former "
+                    "spreadsheet. The figures of the year up to that day are not in these "
+                    "books: they are in the former spreadsheet, and this position stands for "
+                    "them. Savings, investments, repayments, income and expenses below are "
+                    "those after {date}.").format(date=fmt.date(o.date))),
+        data_table([Col(_("Position brought in")), Col(_("Amount"), 36, "right")], rows,
+                   total=[_("Net assets at switchover"), fmt.amount(o.net_assets)]),
+    ]
+
+
 def _activity(pack: AgmPack) -> list[Flowable]:
     a = pack.activity
-    story: list[Flowable] = [heading(_("1. Activity of the year"))]
+    story: list[Flowable] = [heading(_("1. Activity of the year")), *_opening(pack)]
+    if pack.opening is not None:
+        story.append(heading(_("After the switchover"), 1))
     pairs = [
         (_("Members on 1 January → 31 December"), f"{a.members_start} → {a.members_end}"),
         (_("Members who joined"), ", ".join(f"{m.name} ({m.code}, {fmt.date(m.date)})"
@@ -156,7 +188,10 @@ def _statement_rows(sections: Sequence[StatementSection]) -> list[list[str]]:
 
 
 def _balance_sheet(bs: BalanceSheet, year: int, closed_on: dt.date | None) -> list[Flowable]:
-    cols = [Col(""), Col(str(year), 32, "right"), Col(str(year - 1), 32, "right")]
+    # The year the club moved in, the previous column is its opening position at D.
+    before = (_("Opening {date}").format(date=fmt.date(bs.previous_date))
+              if bs.previous_date is not None else str(year - 1))
+    cols = [Col(""), Col(str(year), 32, "right"), Col(before, 32, "right")]
     assets, previous_assets = bs.total_assets
     liabilities, previous_liabilities = bs.total_liabilities
     cols_assets = [Col(_("Assets")), *cols[1:]]
@@ -184,6 +219,12 @@ def _financial(pack: AgmPack) -> list[Flowable]:
     story += _balance_sheet(pack.balance_sheet, pack.year, pack.activity.closed_on)
     story += [
         heading(_("Income statement"), 1),
+        *([paragraph(_("Income and expenses from {date}, when the club moved into cigales; "
+                       "the result of the year up to that day is in the retained results of "
+                       "the opening balances ({retained}).").format(
+            date=fmt.date(inc.since),
+            retained=fmt.money(pack.opening.retained if pack.opening else Money(0))),
+            "small")] if inc.since is not None else []),
         data_table([Col(_("Expenses and income")), *cols[1:]],
                    _statement_rows((inc.charges, inc.products)),
                    total=[_("Result (profit + / loss −)"), fmt.amount(result),
@@ -192,7 +233,9 @@ def _financial(pack: AgmPack) -> list[Flowable]:
         heading(_("Cash reconciliation"), 1),
     ]
     cash = pack.cash
-    rows = [[_("Cash at bank on 1 January"), fmt.amount(cash.start)]]
+    start = (_("Opening balances at switchover {date}").format(date=fmt.date(cash.start_date))
+             if cash.start_date is not None else _("Cash at bank on 1 January"))
+    rows = [[start, fmt.amount(cash.start)]]
     rows += [[INDENT + label(CASH_FLOWS, kind), fmt.amount(value)] for kind, value in cash.flows
              if value.cents]
     story.append(data_table([Col(_("Bank accounts (512)")), Col(_("Amount"), 36, "right")],
@@ -228,6 +271,11 @@ def _members(pack: AgmPack) -> list[Flowable]:
                     "{contributed}, the capital (1011) of the balance sheet.").format(
             paid=fmt.money(pack.capital_paid), repaid=fmt.money(pack.capital_repaid),
             contributed=fmt.money(pack.capital_contributed)), "small"),
+        *([paragraph(_("“Paid in the year” counts the savings after {date}, when the club "
+                       "moved into cigales; “paid to date” includes the paid-in totals brought "
+                       "in from the former spreadsheet ({capital}).").format(
+            date=fmt.date(pack.opening.date), capital=fmt.money(pack.opening.capital)),
+            "small")] if pack.opening is not None else []),
     ]
 
 

@@ -49,7 +49,18 @@ def _identity(st: MemberStatement) -> list[Flowable]:
     ]
     if st.left is not None:
         story += [spacer(4), paragraph(departure_text(st))]
+    if st.opened_on is not None:
+        story += [spacer(4), paragraph(opening_text(st))]
     return story
+
+
+def opening_text(st: MemberStatement) -> str:
+    """The year the club moved into cigales: where the figures before D come from."""
+    assert st.opened_on is not None
+    return _("Opening balances at switchover {date}: the club moved into cigales on that day "
+             "with the position of its former spreadsheet. You had paid in {amount} up to "
+             "then; your payments before that day are in the former spreadsheet, not listed "
+             "below.").format(date=fmt.date(st.opened_on), amount=fmt.money(st.brought_in))
 
 
 def departure_text(st: MemberStatement) -> str:

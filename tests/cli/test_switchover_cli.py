@@ -53,6 +53,15 @@ def test_switchover_then_everything_works(cli, folder):
                                                                        ("M02", "0.00")]
     assert {(line["account"], line["amount"]) for line in shown["opening_entry"]} >= {
         ("5121", "4487.00"), ("274-boulangerie-causse", "700.00"), ("4567-M02", "-1039.19")}
+    # Where each loan's schedule stands at D: the honour loan (24 × 50.00 from 01/05/2023)
+    # repaid 500.00, so 10 instalments paid and March to June 2024 unpaid, 121 days late;
+    # the shareholder loan (6 quarterly) 4 paid, on time.
+    assert [(i["ref"], i["instalments_paid"], i["next_due"], i["overdue"], i["days_past_due"])
+            for i in shown["investments"]] == [
+        ("I1", None, None, None, None), ("I2", "10/24", "2024-03-01", "200.00", 121),
+        ("I3", "4/6", "2024-09-01", "0.00", 0)]
+    table = cli("club", "switchover", str(folder), *CLUB, *D, "--dry-run")
+    assert "10/24" in table.stdout
     assert cli("club", "list", "--format", "json").json() == []  # the dry run wrote nothing
 
     done = cli("club", "switchover", str(folder), *CLUB, *D)
@@ -245,15 +254,115 @@ def test_member_import_all_or_nothing(cli, database_url, tmp_path):
     assert "membres!A2" in again.stderr
 
 
-def test_the_example_in_docs_moves_in(cli):
-    """docs/switchover/ (a club in its fourth year, docs/switchover.md) stays a valid file."""
-    docs = Path(__file__).parent.parent.parent / "docs" / "switchover"
-    args = ("club", "switchover", str(docs), "--club", "les-fourmis-du-lot",
-            "--as-of", "2025-06-30", "--format", "json")
-    dry = cli(*args, "--dry-run")
-    assert dry.exit_code == 0, dry.stderr
-    shown = dry.json()
-    assert (shown["cash"], shown["net_assets"]) == ("4133.45", "11043.45")
-    assert "investissements!A4" in dry.stderr  # I3: keys computed at D, said on stderr
-    assert cli(*args).exit_code == 0
+def test_the_example_of_demo_switchover_moves_in(cli, database_url, tmp_path):
+    """`cigales demo --switchover` writes the example of docs/switchover.md (a club in its
+    fourth year): the workbook and the CSV files give the same position, and it moves in."""
+    before = snapshot(database_url)
+    written = cli("demo", "--switchover", "-o", str(tmp_path))
+    assert written.exit_code == 0, written.stderr
+    assert "cigales club switchover" in written.stderr
+    workbook = tmp_path / "reprise-les-fourmis-du-lot.xlsx"
+    folder = tmp_path / "reprise-les-fourmis-du-lot"
+    assert workbook.is_file()
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "cles.csv", "club.csv", "investissements.csv", "membres.csv", "soldes.csv"]
+    assert snapshot(database_url) == before  # the database is not touched
+    args = ("--club", "les-fourmis-du-lot", "--as-of", "2025-06-30", "--format", "json")
+    shown = []
+    for source in (workbook, folder):
+        dry = cli("club", "switchover", str(source), *args, "--dry-run")
+        assert dry.exit_code == 0, dry.stderr
+        shown.append(dry.json())
+        assert "investissements!" not in dry.stderr  # no stake with keys computed at D
+    assert shown[0] == shown[1]
+    assert (shown[0]["cash"], shown[0]["net_assets"]) == ("4133.45", "11043.45")
+    # I1: the keys the club kept; I3: computed from the paid-in totals of 20/05/2024 (Inès
+    # Blanc 1,300.00 of the club's 7,882.50); the loans: at D.
+    assert [i["keys"] for i in shown[0]["investments"]] == [
+        "fichier", "calculées au jour D", "versé à la souscription", "calculées au jour D"]
+    assert cli("club", "switchover", str(workbook), *args).exit_code == 0
     assert cli("check", "--club", "les-fourmis-du-lot").exit_code == 0
+    sheets = cli("tax", "sheet", "--club", "les-fourmis-du-lot", "--year", "2024",
+                 "--format", "json").json()
+    m09 = next(sh for sh in sheets if sh["member"] == "M09")
+    assert [(t["key"], t["base"]) for t in m09["subscriptions"]] == [("0.164922", "659.69")]
+    assert m09["warnings"] == []
+    english = tmp_path / "en"
+    assert cli("demo", "--switchover", "-o", str(english), "--lang", "en").exit_code == 0
+    import openpyxl
+
+    members = openpyxl.load_workbook(english / "reprise-les-fourmis-du-lot.xlsx")["members"]
+    assert members["G1"].value == "paid in up to D"
+    assert members["G2"].value == 1170  # typed as a number, as a treasurer would
+
+
+
+PAID_IN = ("réf;membre;clé;versé à la souscription\n"
+           "I1;M01;;390,00\nI1;M02;;520,00\nI1;M03;;650,00\nI1;M04;;260,00\nI1;M05;;780,00\n"
+           "I1;M06;;40,00\n")
+
+
+@pytest.mark.parametrize(("keys", "where", "message"), [
+    # the key and the paid-in total on one row
+    (PAID_IN.replace("I1;M03;;650,00", "I1;M03;65/264;650,00"), "cles!D4 : ",
+     "pas les deux"),
+    # neither
+    (PAID_IN.replace("I1;M03;;650,00", "I1;M03;;"), "cles!4 : ", "versé à la souscription"),
+    # keys and paid-in totals mixed in one investment
+    (PAID_IN.replace("I1;M03;;650,00", "I1;M03;65/264;"), "cles!4 : ", "mélangent"),
+    # an unreadable paid-in total
+    (PAID_IN.replace("650,00", "6S0,00"), "cles!D4 : ", "montant illisible « 6S0,00 »"),
+    # nothing paid in at all: no key can be computed
+    ("réf;membre;versé à la souscription\nI1;M01;0\nI1;M02;0,00\n", "cles!2 : ", "I1"),
+    # neither column
+    ("réf;membre;part\nI1;M01;1\n", "cles!1 : ", "clé / versé à la souscription"),
+])
+def test_paid_in_at_subscription_problems(cli, database_url, folder, keys, where, message):
+    (folder / "cles.csv").write_text(keys, encoding="utf-8")
+    result = refused(cli, database_url, "club", "switchover", str(folder), *CLUB, *D,
+                     "--dry-run", code="switchover_file_invalid", exit_code=2)
+    line = next(x for x in result.stderr.splitlines() if where in x)
+    assert message in line, line
+
+
+def test_key_of_a_member_who_had_not_joined(cli, database_url, folder):
+    # M06 joins after the stake (01/03/2023) and the honour loan (01/04/2023) were paid.
+    edit(folder, "membres.csv", "M06;Membre M06;;15/01/2023", "M06;Membre M06;;15/04/2023")
+    result = refused(cli, database_url, "club", "switchover", str(folder), *CLUB, *D,
+                     code="switchover_file_invalid", exit_code=2)
+    assert "2 problème(s)" in result.stderr  # the keys' totals are not also wrong
+    assert "cles!B7 : M06 n'était pas membre le 2023-03-01, date de I1" in result.stderr
+    assert "cles!B13 : " in result.stderr
+
+
+def test_paid_in_at_subscription_then_tax_sheet(cli, database_url, folder, tmp_path):
+    """One investment's keys from the paid-in totals on its date, the others' from the club's
+    records: no warning. Without the keys sheet, the tax sheet of the subscription's year
+    warns each member that their key was computed at D."""
+    kept = [line for line in (folder / "cles.csv").read_text("utf-8").splitlines()[1:]
+            if not line.startswith("I1;")]
+    (folder / "cles.csv").write_text(PAID_IN + "\n".join(kept) + "\n", encoding="utf-8")
+    done = cli("club", "switchover", str(folder), *CLUB, *D, "--format", "json")
+    assert done.exit_code == 0, done.stderr
+    assert [i["keys"] for i in done.json()["investments"]] == [
+        "versé à la souscription", "fichier", "fichier"]
+    sheets = cli("tax", "sheet", *CLUB, "--year", "2023", "--format", "json").json()
+    m01 = next(sh for sh in sheets if sh["member"] == "M01")
+    assert (m01["subscriptions"][0]["key"], m01["warnings"]) == ("0.147727", [])
+
+    (folder / "cles.csv").unlink()
+    other = ("--club", "sans-cles")
+    done = cli("club", "switchover", str(folder), *other, *D)
+    assert done.exit_code == 0, done.stderr
+    assert "investissements!A2" in done.stderr  # said at the switchover already
+    sheets = cli("tax", "sheet", *other, "--year", "2023", "--format", "json").json()
+    m01 = next(sh for sh in sheets if sh["member"] == "M01")
+    assert [w["code"] for w in m01["warnings"]] == ["keys_computed_at_switchover"]
+    assert "2024-06-30" in cli("tax", "sheet", *other, "--year", "2023").stderr
+    statement = tmp_path / "m01.pdf"
+    assert cli("report", "statement", *other, "--year", "2023", "--member", "M01",
+               "-o", str(statement)).exit_code == 0
+    from pypdf import PdfReader
+
+    text = " ".join(p.extract_text() for p in PdfReader(statement).pages)
+    assert "calculée à la date de reprise" in " ".join(text.split())

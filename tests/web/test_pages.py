@@ -178,3 +178,37 @@ def test_language_is_remembered(as_role):
     assert "My position on" in page
     assert post(client, "/language", {"lang": "en", "next": "https://evil.example/"}
                 ).headers["location"] == "/"
+
+
+def test_member_of_a_switched_over_club_sees_the_opening_and_the_tax_warning(site):
+    """Issue 12: the year the club moved in, the member page says what they had paid in up to
+    D; a subscription whose keys were computed at D carries the tax sheet's warning."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from cigales.services import switchover, web_accounts
+    from tests.switchover import club_story as story
+    from tests.switchover.test_two_ways import POSITION
+    from tests.web.conftest import PASSWORD
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "position"
+        shutil.copytree(POSITION, folder)
+        (folder / "cles.csv").unlink()  # no keys kept: computed at D
+        with db.session_scope(site.engine) as s:
+            switchover.switchover(s, "reprise", story.D, folder, today=story.TODAY)
+    with db.session_scope(site.engine) as s:
+        invitation = web_accounts.invite(
+            s, web_accounts.Role("member", club="reprise", member="M01"),
+            email="m01@example.org")
+        web_accounts.accept_invitation(s, invitation.token, PASSWORD, PASSWORD)
+    client = site.client()
+    assert post(client, "/sign-in", {"email": "m01@example.org",
+                                     "password": PASSWORD}).status_code == 303
+    page = client.get("/club/reprise/member/M01?year=2024").text
+    assert "30/06/2024" in field(page, "brought_in")
+    assert "870,00" in field(page, "brought_in")
+    page = client.get("/club/reprise/member/M01?year=2023").text
+    assert 'data-field="brought_in"' not in page  # not the year the club moved in
+    assert "calculée à la date de reprise" in html.unescape(page)
