@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ledger.errors import N_, Msg, UserError
+from ledger.errors import N_, UserError, render_params
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,8 +17,7 @@ class Notice:
     params: dict[str, str]
 
     def render(self, translate: Callable[[str], str]) -> str:
-        params = {k: translate(v) if isinstance(v, Msg) else v for k, v in self.params.items()}
-        return translate(self.template).format(**params)
+        return translate(self.template).format(**render_params(self.params, translate))
 
 
 class Amount(str):

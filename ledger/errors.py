@@ -22,6 +22,32 @@ class Msg(str):
     __slots__ = ()
 
 
+class MsgList(str):
+    """A message parameter listing translatable words ("investment, management"): each is
+    translated when the message is rendered; the plain string is the English list."""
+
+    __slots__ = ("items",)
+    items: tuple[str, ...]
+
+    def __new__(cls, items: tuple[str, ...] | list[str]) -> MsgList:
+        made = super().__new__(cls, ", ".join(items))
+        made.items = tuple(items)
+        return made
+
+
+def render_params(params: dict[str, Any], translate: Any) -> dict[str, Any]:
+    """Message parameters with their translatable words translated."""
+    out: dict[str, Any] = {}
+    for key, value in params.items():
+        if isinstance(value, MsgList):
+            out[key] = ", ".join(str(translate(item)) for item in value.items)
+        elif isinstance(value, Msg):
+            out[key] = translate(value)
+        else:
+            out[key] = value
+    return out
+
+
 class UserError(Exception):
     """Base of every error a user can fix; rendered once by the CLI, never as a traceback."""
 
@@ -35,8 +61,7 @@ class UserError(Exception):
         super().__init__(self.render(lambda s: s))
 
     def render(self, translate: Any) -> str:
-        params = {k: translate(v) if isinstance(v, Msg) else v for k, v in self.params.items()}
-        return str(translate(self.template)).format(**params)
+        return str(translate(self.template)).format(**render_params(self.params, translate))
 
 
 class LedgerError(UserError):

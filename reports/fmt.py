@@ -55,12 +55,42 @@ def long_date(value: dt.date, lang: str | None = None) -> str:
     return _babel_date(value, format="long", locale=babel_locale(lang))
 
 
+def _percent_pattern(decimals: str, lang: str | None) -> str:
+    """The locale's own percent pattern ("#,##0 %" in French, "#,##0%" in English) with
+    the given decimal part (".00", ".####")."""
+    from babel import Locale
+
+    pattern = str(Locale.parse(babel_locale(lang)).percent_formats[None].pattern)
+    return pattern.replace("#,##0", "#,##0" + decimals, 1)
+
+
 def share(value: Fraction | Decimal, lang: str | None = None, digits: int = 2) -> str:
-    """A fraction as a percentage: "12,50 %"."""
+    """A fraction as a percentage: "12,50 %" / "12.50%"."""
     dec = Decimal(value.numerator) / Decimal(value.denominator) if isinstance(
         value, Fraction) else value
-    pattern = "#,##0." + "0" * digits + " %" if digits else "#,##0 %"
-    return format_percent(dec, format=pattern, locale=babel_locale(lang))
+    return format_percent(dec, format=_percent_pattern("." + "0" * digits if digits else "",
+                                                       lang), locale=babel_locale(lang))
+
+
+def share_text(value: str | Decimal | Fraction, lang: str | None = None) -> str:
+    """A member's share as machine text ("0.384615", six places) in a person's words:
+    "38,4615 %" — the same digits, none invented or lost."""
+    dec = value if isinstance(value, Decimal) else (
+        Decimal(value.numerator) / Decimal(value.denominator) if isinstance(value, Fraction)
+        else Decimal(str(value)))
+    exponent = dec.as_tuple().exponent
+    places = max(-exponent - 2, 0) if isinstance(value, str) and isinstance(exponent, int) \
+        else 4
+    return share(dec, lang, digits=int(places))
+
+
+def rate(value: str | Decimal | Fraction, lang: str | None = None) -> str:
+    """A rate as a percentage with only the decimals it needs: 0.25 → "25 %",
+    0.025 → "2,5 %", 0.0125 → "1,25 %"."""
+    dec = Decimal(value.numerator) / Decimal(value.denominator) if isinstance(
+        value, Fraction) else Decimal(str(value))
+    return format_percent(dec, format=_percent_pattern(".####", lang),
+                          locale=babel_locale(lang))
 
 
 def pdf_safe(text: str) -> str:
@@ -74,8 +104,9 @@ _PLAIN_AMOUNT = re.compile(r"-?\d+\.\d{2}")
 
 
 def localized(params: dict[str, object], lang: str | None = None) -> dict[str, object]:
-    """Message parameters marked as amounts or percentages, in the reader's format; the
-    others unchanged (the CLI keeps ISO dates in its messages, scripts match them)."""
+    """Message parameters for people: amounts and percentages marked as such, and ISO dates,
+    in the reader's format; the others unchanged. (Scripts match the bracketed code, never
+    the wording: the error's own ``params`` keep the machine values.)"""
     out: dict[str, object] = {}
     for key, value in params.items():
         if isinstance(value, Percent):
@@ -83,6 +114,11 @@ def localized(params: dict[str, object], lang: str | None = None) -> dict[str, o
                                       locale=babel_locale(lang))
         elif isinstance(value, Amount):
             out[key] = amount(Money.parse(str(value)), lang)
+        elif type(value) is str and _ISO_DATE.fullmatch(value):
+            try:
+                out[key] = date(dt.date.fromisoformat(value), lang)
+            except ValueError:  # "2025-02-30" as the user typed it: shown as typed
+                out[key] = value
         else:
             out[key] = value
     return out

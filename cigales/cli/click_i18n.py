@@ -86,7 +86,7 @@ def _option_type(self: Any, ctx: Any) -> str | None:
     return _ORIGINAL_TYPE["option"](self, ctx)  # type: ignore[no-any-return]
 
 
-def _argument_type(self: Any, ctx: Any) -> str | None:
+def _argument_type(self: Any, ctx: Any) -> str | None:  # noqa: ARG001 (Typer passes ctx=)
     return None  # the argument's name already says what it is (FICHIER)
 
 

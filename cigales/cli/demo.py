@@ -77,8 +77,9 @@ def register(app: typer.Typer) -> None:
         if first_built and not no_accounts:
             _demo_accounts(ctx, demo.demo_slug(seed, 0), today)
         if folder is not None:
-            common.notice(_("Reports: {count} file(s) in {folder}.").format(
-                count=files, folder=folder))
+            common.notice(ngettext("Reports: {count} file in {folder}.",
+                                   "Reports: {count} files in {folder}.", files).format(
+                count=format_decimal(files, locale=i18n.babel_locale()), folder=folder))
 
 
 def _demo_accounts(ctx: typer.Context, slug: str, today: dt.date) -> None:

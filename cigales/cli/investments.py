@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from cigales.cli import common
 from cigales.cli.output import Column, emit
 from cigales.errors import Notice
-from cigales.i18n import _
+from cigales.i18n import _, ngettext
 from cigales.models import LEGAL_FORMS, Club
 from cigales.services import investments, loans, portfolio
 from cigales.services.clubs import get_club
@@ -20,7 +20,7 @@ from ledger import queries
 from ledger.money import Money
 from ledger.queries import JournalEntry
 from reports import fmt
-from reports.labels import KINDS, label
+from reports.labels import BUCKETS, INSTALMENT_STATUSES, KINDS, STATUSES, label
 
 FREQUENCIES = ("monthly", "quarterly", "yearly")
 METHODS = ("linear", "annuity")
@@ -313,7 +313,9 @@ def register(app: typer.Typer) -> None:
                       Column("principal", _("Principal"), True),
                       Column("interest", _("Interest"), True), Column("total", _("Total"), True),
                       Column("outstanding_after", _("Outstanding after"), True),
-                      Column("paid", _("Paid"), True), Column("status", _("Status"))],
+                      Column("paid", _("Paid"), True),
+                      Column("status", _("Status"),
+                             show=lambda v: label(INSTALMENT_STATUSES, v))],
              rows=rows,
              payload={"loan": loan, "investee": investee.slug, "kind": inv.kind,
                       "principal": Money(inv.amount_cents), "version": v.schedule.version,
@@ -369,7 +371,9 @@ def register(app: typer.Typer) -> None:
             total=fmt.amount(st.total)))
         print("  " + _("Outstanding principal: {amount}").format(
             amount=fmt.amount(st.principal)))
-        print("  " + _("Interest of {count} unpaid instalment(s) due by then: {amount}").format(
+        print("  " + ngettext("Interest of {count} unpaid instalment due by then: {amount}",
+                              "Interest of {count} unpaid instalments due by then: {amount}",
+                              st.overdue_rows).format(
             count=st.overdue_rows, amount=fmt.amount(st.overdue_interest)))
         print("  " + _("Interest of the current period accrued to that date: {amount}").format(
             amount=fmt.amount(st.accrued_interest)))
@@ -395,7 +399,7 @@ def register(app: typer.Typer) -> None:
             v = loans.reschedule(s, get_club(s, club), loan, date=when, instalments=instalments,
                                  deferral=deferral, rate=annual, today=common.today())
         print(_("Loan {number} rescheduled: {outstanding} over {count} instalments.").format(
-            number=loan, outstanding=v.outstanding.plain(), count=instalments))
+            number=loan, outstanding=fmt.money(v.outstanding), count=fmt.count(instalments)))
 
     @loan_app.command("write-off", help=_("Write the outstanding principal off as a loss "
                                           "(6750)."))
@@ -450,7 +454,7 @@ def register(app: typer.Typer) -> None:
                       Column("outstanding", _("Outstanding"), True),
                       Column("overdue", _("Overdue"), True),
                       Column("days_late", _("Days late"), True),
-                      *(Column(b, b, True) for b in report.buckets),
+                      *(Column(b, label(BUCKETS, b), True) for b in report.buckets),
                       Column("par30", "PAR30")],
              rows=rows,
              payload={"as_of": date, "outstanding": report.outstanding,
@@ -458,7 +462,7 @@ def register(app: typer.Typer) -> None:
                       "loans": rows},
              output=output,
              title=_("Loan arrears on {date} – PAR30 {par}").format(
-                 date=date.isoformat(), par=share_text(report.par30, 4)),
+                 date=fmt.date(date), par=fmt.share(report.par30)),
              footer={"investee": _("Total"), "outstanding": report.outstanding,
                      **report.buckets})
 
@@ -488,13 +492,14 @@ def register(app: typer.Typer) -> None:
                           for k in ln.keys]} for ln in lines]
         emit(format,
              columns=[Column("number", "#", True), Column("investee", _("Investee")),
-                      Column("instrument_label", _("Instrument")), Column("date", _("Date")),
+                      Column("instrument", _("Instrument"), show=lambda v: label(KINDS, v)),
+                      Column("date", _("Date")),
                       Column("cost", _("Cost"), True), Column("repaid", _("Repaid"), True),
                       Column("outstanding", _("Outstanding"), True),
                       Column("impairment", _("Impairment"), True),
-                      Column("status", _("Status"))],
+                      Column("status", _("Status"), show=lambda v: label(STATUSES, v))],
              rows=rows, payload=rows, output=output,
-             title=_("Portfolio on {date}").format(date=date.isoformat()))
+             title=_("Portfolio on {date}").format(date=fmt.date(date)))
 
     @tax_app.command("sheet", help=_("IR-PME tax sheet and taxable income per member for a "
                                      "year."))
@@ -533,8 +538,9 @@ def register(app: typer.Typer) -> None:
              columns=[Column("member", _("Member")), Column("investee", _("Investee")),
                       Column("siren", "SIREN"), Column("paid_on", _("Paid on")),
                       Column("club_amount", _("Club amount"), True),
-                      Column("key", _("Key"), True), Column("base", _("Base"), True),
-                      Column("rate", _("Rate"), True),
+                      Column("key", _("Key"), True, show=fmt.share_text),
+                      Column("base", _("Base"), True),
+                      Column("rate", _("Rate"), True, show=fmt.rate),
                       Column("reduction", _("Reduction"), True),
                       Column("lock_up_end", _("Lock-up end"))],
              rows=rows, payload=payload, output=output,

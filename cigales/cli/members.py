@@ -150,7 +150,8 @@ def register(app: typer.Typer) -> None:
                    Column("paid", _("Paid in"), True),
                    Column("contributed", _("Net contributions"), True),
                    Column("book_capital", _("Book capital"), True),
-                   Column("share", _("Share"), True), Column("value", _("Value"), True)]
+                   Column("share", _("Share"), True, show=fmt.share_text),
+                   Column("value", _("Value"), True)]
         if table.method == "units":
             columns.insert(-1, Column("units", _("Units"), True))
         emit(format, columns=columns, rows=data, payload=data, output=output,
@@ -229,7 +230,7 @@ def register(app: typer.Typer) -> None:
                  "months_behind": a.months_behind} for a in rows]
         emit(format,
              columns=[Column("member", _("Member")), Column("monthly", _("Monthly"), True),
-                      Column("months", _("Months"), True),
+                      Column("months", _("Months"), True, show=fmt.count),
                       Column("expected", _("Expected"), True), Column("paid", _("Paid"), True),
                       Column("behind", _("Behind"), True),
                       Column("months_behind", _("Months behind"), True)],

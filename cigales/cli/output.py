@@ -10,8 +10,8 @@ import csv
 import datetime as dt
 import io
 import json
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +26,19 @@ from reports.cells import safe_text
 
 @dataclass(frozen=True, slots=True)
 class Column:
+    """A column: ``key`` names it in CSV and JSON, ``header`` in tables; ``show`` turns a
+    value into the words people read (a status code into its name, a share into a
+    percentage) in tables only — CSV keeps the value as it is."""
+
     key: str
     header: str
     numeric: bool = False
+    show: Callable[[Any], str] | None = field(default=None, compare=False)
+
+    def cell(self, value: Any) -> str:
+        if self.show is not None and value is not None and value != "":
+            return self.show(value)
+        return human(value)
 
 
 def plain(value: Any) -> Any:
@@ -82,9 +92,9 @@ def to_table(columns: Sequence[Column], rows: Sequence[Mapping[str, Any]], title
     table = Table(title=title, show_footer=footer is not None)
     for c in columns:
         table.add_column(c.header, justify="right" if c.numeric else "left",
-                         footer=human(footer.get(c.key)) if footer else "")
+                         footer=c.cell(footer.get(c.key)) if footer else "")
     for row in rows:
-        table.add_row(*(human(row.get(c.key)) for c in columns))
+        table.add_row(*(c.cell(row.get(c.key)) for c in columns))
     console = Console(file=io.StringIO(), width=width or 120, force_terminal=False,
                       color_system=None)
     console.print(table)

@@ -23,7 +23,7 @@ def show_trial_balance(club: str, tb: queries.TrialBalance, format: str,
                        output: str | None = None) -> None:
     rows = [{"code": a.code, "label": a.label, "debit": a.debit, "credit": a.credit,
              "balance": a.balance} for a in tb.accounts]
-    as_of = tb.as_of.isoformat() if tb.as_of else ""
+    as_of = fmt.date(tb.as_of) if tb.as_of else ""
     emit(
         format,
         columns=[Column("code", _("Account")), Column("label", _("Label")),
@@ -82,7 +82,8 @@ def register(app: typer.Typer) -> None:
                    Column("joined", _("Joined")), Column("left", _("Left")),
                    Column("contributed", _("Net contributions"), True),
                    Column("book_capital", _("Book capital"), True),
-                   Column("share", _("Share"), True), Column("value", _("Value"), True)]
+                   Column("share", _("Share"), True, show=fmt.share_text),
+                   Column("value", _("Value"), True)]
         if table.method == "units":
             columns.insert(-1, Column("units", _("Units"), True))
         emit(format, columns=columns, rows=rows,

@@ -398,7 +398,8 @@ def subscribe(session: Session, club: Club, investee: Investee, *, date: dt.date
                                     amount=amount.plain(), investee=investee.name)
     account = open_investee_account(session, club, investee, "equity")
     entry = post_entry(session, club.book_id, EntryDraft(
-        "BQ", date, f"Souscription {shares} parts {investee.name}",
+        # Entry labels are the books' French text, whatever the reader's language.
+        "BQ", date, f"Souscription {shares} part{'s' if shares > 1 else ''} {investee.name}",
         (Line(account, amount), Line(chart.BANK_ACCOUNT, -amount))))
     investment = create_investment(session, club, investee, kind="equity", date=date,
                                    amount=amount, entry=entry, shares=shares,
