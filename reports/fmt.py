@@ -104,9 +104,8 @@ _PLAIN_AMOUNT = re.compile(r"-?\d+\.\d{2}")
 
 
 def localized(params: dict[str, object], lang: str | None = None) -> dict[str, object]:
-    """Message parameters for people: amounts and percentages marked as such, and ISO dates,
-    in the reader's format; the others unchanged. (Scripts match the bracketed code, never
-    the wording: the error's own ``params`` keep the machine values.)"""
+    """Message parameters marked as amounts or percentages, in the reader's format; the
+    others unchanged (the CLI keeps ISO dates in its messages, scripts match them)."""
     out: dict[str, object] = {}
     for key, value in params.items():
         if isinstance(value, Percent):
@@ -114,11 +113,6 @@ def localized(params: dict[str, object], lang: str | None = None) -> dict[str, o
                                       locale=babel_locale(lang))
         elif isinstance(value, Amount):
             out[key] = amount(Money.parse(str(value)), lang)
-        elif type(value) is str and _ISO_DATE.fullmatch(value):
-            try:
-                out[key] = date(dt.date.fromisoformat(value), lang)
-            except ValueError:  # "2025-02-30" as the user typed it: shown as typed
-                out[key] = value
         else:
             out[key] = value
     return out

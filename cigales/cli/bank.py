@@ -78,9 +78,10 @@ _COLUMNS = [Column("id", "id", True), Column("line", "#", True), Column("date", 
 
 
 def _columns() -> list[Column]:
+    # At 80 columns the reason goes first: the proposal and its status say what happens.
     return [Column("id", _("No."), True), Column("date", _("Date")),
             Column("amount", _("Amount"), True), Column("label", _("Label")),
-            Column("proposal", _("Proposal")), Column("why", _("Why")),
+            Column("proposal", _("Proposal")), Column("why", _("Why"), drop=1),
             Column("status", _("Status"))]
 
 

@@ -491,12 +491,14 @@ def register(app: typer.Typer) -> None:
                            "amount": k.amount, "income": k.income, "gain": k.gain}
                           for k in ln.keys]} for ln in lines]
         emit(format,
+             # At 80 columns: investee, instrument, cost, outstanding and status stay.
              columns=[Column("number", "#", True), Column("investee", _("Investee")),
                       Column("instrument", _("Instrument"), show=lambda v: label(KINDS, v)),
-                      Column("date", _("Date")),
-                      Column("cost", _("Cost"), True), Column("repaid", _("Repaid"), True),
+                      Column("date", _("Date"), drop=1),
+                      Column("cost", _("Cost"), True), Column("repaid", _("Repaid"), True,
+                                                              drop=2),
                       Column("outstanding", _("Outstanding"), True),
-                      Column("impairment", _("Impairment"), True),
+                      Column("impairment", _("Impairment"), True, drop=3),
                       Column("status", _("Status"), show=lambda v: label(STATUSES, v))],
              rows=rows, payload=rows, output=output,
              title=_("Portfolio on {date}").format(date=fmt.date(date)))
@@ -535,14 +537,15 @@ def register(app: typer.Typer) -> None:
         } for sh in sheets]
         rows = [{"member": p["member"], **sub} for p in payload for sub in p["subscriptions"]]
         emit(format,
+             # At 80 columns: member, investee, date paid, base and reduction stay.
              columns=[Column("member", _("Member")), Column("investee", _("Investee")),
-                      Column("siren", "SIREN"), Column("paid_on", _("Paid on")),
-                      Column("club_amount", _("Club amount"), True),
-                      Column("key", _("Key"), True, show=fmt.share_text),
+                      Column("siren", "SIREN", drop=5), Column("paid_on", _("Paid on")),
+                      Column("club_amount", _("Club amount"), True, drop=4),
+                      Column("key", _("Key"), True, show=fmt.share_text, drop=3),
                       Column("base", _("Base"), True),
-                      Column("rate", _("Rate"), True, show=fmt.rate),
+                      Column("rate", _("Rate"), True, show=fmt.rate, drop=1),
                       Column("reduction", _("Reduction"), True),
-                      Column("lock_up_end", _("Lock-up end"))],
+                      Column("lock_up_end", _("Lock-up end"), drop=2)],
              rows=rows, payload=payload, output=output,
              title=_("IR-PME tax sheet {year}").format(year=year))
         if format == "table":

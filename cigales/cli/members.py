@@ -145,11 +145,12 @@ def register(app: typer.Typer) -> None:
                  "deceased": r.deceased, "monthly": r.monthly, "paid": r.paid,
                  "contributed": r.contributed, "book_capital": r.book_capital,
                  "share": r.share_text, "value": r.value, "units": r.units} for r in rows]
+        # At 80 columns: member, name, share and value stay; book capital goes first.
         columns = [Column("code", _("Member")), Column("name", _("Name")),
-                   Column("joined", _("Joined")), Column("left", _("Left")),
-                   Column("paid", _("Paid in"), True),
-                   Column("contributed", _("Net contributions"), True),
-                   Column("book_capital", _("Book capital"), True),
+                   Column("joined", _("Joined"), drop=3), Column("left", _("Left"), drop=2),
+                   Column("paid", _("Paid in"), True, drop=4),
+                   Column("contributed", _("Net contributions"), True, drop=1),
+                   Column("book_capital", _("Book capital"), True, drop=5),
                    Column("share", _("Share"), True, show=fmt.share_text),
                    Column("value", _("Value"), True)]
         if table.method == "units":

@@ -34,6 +34,9 @@ class Column:
     header: str
     numeric: bool = False
     show: Callable[[Any], str] | None = field(default=None, compare=False)
+    # On a narrow terminal, columns with the highest ``drop`` go first (equal values go
+    # together); 0: always shown. CSV and JSON always have every column.
+    drop: int = 0
 
     def cell(self, value: Any) -> str:
         if self.show is not None and value is not None and value != "":
@@ -87,19 +90,50 @@ def to_csv(columns: Sequence[Column], rows: Sequence[Mapping[str, Any]]) -> str:
     return buffer.getvalue()
 
 
-def to_table(columns: Sequence[Column], rows: Sequence[Mapping[str, Any]], title: str | None,
-             footer: Mapping[str, Any] | None = None, width: int | None = None) -> str:
+def terminal_width() -> int:
+    """The width tables are laid out for: $COLUMNS, else the terminal's, else 120 (a file or
+    a pipe, read later on any screen)."""
+    import shutil
+
+    return max(shutil.get_terminal_size(fallback=(120, 24)).columns, 40)
+
+
+def _render(columns: Sequence[Column], rows: Sequence[Mapping[str, Any]], title: str | None,
+            footer: Mapping[str, Any] | None, width: int) -> str:
     table = Table(title=title, show_footer=footer is not None)
     for c in columns:
+        # Amounts and dates are never cut in two; words wrap at spaces.
         table.add_column(c.header, justify="right" if c.numeric else "left",
-                         footer=c.cell(footer.get(c.key)) if footer else "")
+                         footer=c.cell(footer.get(c.key)) if footer else "",
+                         no_wrap=c.numeric, overflow="fold")
     for row in rows:
         table.add_row(*(c.cell(row.get(c.key)) for c in columns))
-    console = Console(file=io.StringIO(), width=width or 120, force_terminal=False,
+    console = Console(file=io.StringIO(), width=width, force_terminal=False,
                       color_system=None)
     console.print(table)
-    out = console.file.getvalue()  # type: ignore[attr-defined]
-    return str(out)
+    return str(console.file.getvalue())  # type: ignore[attr-defined]
+
+
+def _natural_width(columns: Sequence[Column], rows: Sequence[Mapping[str, Any]],
+                   footer: Mapping[str, Any] | None) -> int:
+    """The width of the table when nothing is wrapped."""
+    text = _render(columns, rows, None, footer, 10_000)
+    return max((len(line.rstrip()) for line in text.splitlines()), default=0)
+
+
+def to_table(columns: Sequence[Column], rows: Sequence[Mapping[str, Any]], title: str | None,
+             footer: Mapping[str, Any] | None = None, width: int | None = None) -> str:
+    """A table for people, laid out for ``width`` (default: the terminal's): when it does
+    not fit, the least useful columns are left out (``Column.drop``), then the text columns
+    wrap; no line is wider than ``width``."""
+    width = width or terminal_width()
+    shown = list(columns)
+    while any(c.drop for c in shown) and _natural_width(shown, rows, footer) > width:
+        worst = max((c.drop for c in shown), default=0)
+        if worst == 0:
+            break
+        shown = [c for c in shown if c.drop != worst]
+    return _render(shown, rows, title, footer, width)
 
 
 def emit(

@@ -26,8 +26,10 @@ def show_trial_balance(club: str, tb: queries.TrialBalance, format: str,
     as_of = fmt.date(tb.as_of) if tb.as_of else ""
     emit(
         format,
+        # Narrow terminals: the balance stays, debit and credit go (together).
         columns=[Column("code", _("Account")), Column("label", _("Label")),
-                 Column("debit", _("Debit"), True), Column("credit", _("Credit"), True),
+                 Column("debit", _("Debit"), True, drop=1),
+                 Column("credit", _("Credit"), True, drop=1),
                  Column("balance", _("Balance"), True)],
         rows=rows,
         payload={"club": club, "as_of": tb.as_of, "accounts": rows,
