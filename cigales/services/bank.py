@@ -36,7 +36,7 @@ from cigales.bank.errors import (
     NoProfileFits,
     UnknownBankLine,
 )
-from cigales.bank.fingerprint import fingerprints
+from cigales.bank.fingerprint import fingerprints, label_words, same_movement
 from cigales.bank.lines import BankLine, Statement, reference_text
 from cigales.bank.matching import (
     SUSPENSE_ACCOUNT,
@@ -155,11 +155,54 @@ def line_ids(session: Session, club: Club, prints: Sequence[str]) -> dict[str, i
     return found
 
 
+def _seen_in_another_format(session: Session, club: Club, lines: Sequence[BankLine],
+                            prints: list[str], known: set[str]) -> list[str]:
+    """``prints`` where a line not known by its own fingerprint is a movement already booked
+    from a file of another format (same date and amount, same label words): that line takes
+    the booked line's fingerprint, so it is known and shows the booked line's number.
+
+    Booked lines of this very statement (known by fingerprint) are not candidates; each booked
+    line is paired with one new line at most; two lines that both carry a bank id (FITID,
+    AcctSvcrRef) are the same movement only if the ids are equal, which the fingerprint
+    already says."""
+    todo = [i for i, fp in enumerate(prints) if fp not in known]
+    if not todo:
+        return prints
+    dates = sorted({lines[i].date for i in todo})
+    rows: list[BankLineRow] = []
+    for start in range(0, len(dates), 200):
+        rows.extend(session.execute(select(BankLineRow).where(
+            BankLineRow.club_id == club.id,
+            BankLineRow.date.in_(dates[start:start + 200])).order_by(BankLineRow.id))
+            .scalars())
+    own = set(prints)
+    pool: dict[tuple[dt.date, int], list[BankLineRow]] = {}
+    for row in rows:
+        if row.fingerprint not in own:
+            pool.setdefault((row.date, row.amount_cents), []).append(row)
+    out = list(prints)
+    for i in todo:
+        line = lines[i]
+        words = label_words(line.raw_label or line.label, line.reference)
+        candidates = pool.get((line.date, line.amount.cents), [])
+        for row in candidates:
+            if line.bank_id and row.bank_id:
+                continue  # two bank ids that differ: two movements
+            if same_movement(words, label_words(row.raw_label or row.label, row.reference)):
+                out[i] = row.fingerprint
+                candidates.remove(row)
+                break
+    return out
+
+
 def propose(session: Session, club: Club, statement: Statement,
             rules: Sequence[Rule]) -> list[Proposal]:
     ctx = context(session, club, rules)
     prints = fingerprints(statement.lines)
     known = known_fingerprints(session, club, prints)
+    crossed = _seen_in_another_format(session, club, statement.lines, prints, known)
+    known |= {fp for fp, own in zip(crossed, prints, strict=True) if fp != own}
+    prints = crossed
     return [Proposal(line, fp, match_line(line, ctx), known=fp in known)
             for line, fp in zip(statement.lines, prints, strict=True)]
 
