@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from cigales.errors import CigalesError, Notice
-from ledger.errors import N_, Msg, MsgList
+from ledger.errors import N_, NP_, Msg, MsgList
 
 PHASE1_YEARS = 5
 LIFE_YEARS = 10
@@ -372,7 +372,8 @@ class Lifecycle:
         if phase in (Phase.INVESTMENT, Phase.MANAGEMENT):
             if active_members < MIN_MEMBERS:
                 found.append(Alert("too_few_members",
-                                   N_("{count} active member(s): a club needs at least 5."),
+                                   NP_("{count} active member: a club needs at least 5.",
+                                       "{count} active members: a club needs at least 5."),
                                    {"count": str(active_members)}))
             elif active_members > MAX_MEMBERS:
                 found.append(Alert("too_many_members",

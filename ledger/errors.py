@@ -16,6 +16,42 @@ def N_(message: str) -> str:
     return message
 
 
+class Plural(str):
+    """A message template with a plural form (the string itself is the singular): the form
+    is chosen by the number in the parameter ``key``, with the catalog's plural rule."""
+
+    __slots__ = ("key", "plural")
+    plural: str
+    key: str
+
+    def __new__(cls, singular: str, plural: str, key: str = "count") -> Plural:
+        made = super().__new__(cls, singular)
+        made.plural = plural
+        made.key = key
+        return made
+
+
+def NP_(singular: str, plural: str, key: str = "count") -> Plural:
+    """Mark a singular/plural pair for extraction (babel.cfg: NP_:1,2); translated when
+    rendered, in the form the number in ``params[key]`` needs."""
+    return Plural(singular, plural, key)
+
+
+def render_template(template: str, params: dict[str, Any], translate: Any) -> str:
+    """The template in the reader's language: a Plural picks its form through the
+    translator's ``ngettext`` (the English rule when the translator has none)."""
+    if isinstance(template, Plural):
+        try:
+            n = int(str(params.get(template.key, 0)).replace("\u202f", "").replace(" ", ""))
+        except ValueError:
+            n = 2
+        plural = getattr(translate, "ngettext", None)
+        if plural is not None:
+            return str(plural(str(template), template.plural, n))
+        return str(translate(str(template) if n == 1 else template.plural))
+    return str(translate(template))
+
+
 class Msg(str):
     """A message parameter that is itself translatable (a word such as "savings")."""
 
@@ -61,7 +97,8 @@ class UserError(Exception):
         super().__init__(self.render(lambda s: s))
 
     def render(self, translate: Any) -> str:
-        return str(translate(self.template)).format(**render_params(self.params, translate))
+        return render_template(self.template, self.params, translate).format(
+            **render_params(self.params, translate))
 
 
 class LedgerError(UserError):

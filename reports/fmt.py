@@ -55,13 +55,10 @@ def long_date(value: dt.date, lang: str | None = None) -> str:
     return _babel_date(value, format="long", locale=babel_locale(lang))
 
 
-def _percent_pattern(decimals: str, lang: str | None) -> str:
-    """The locale's own percent pattern ("#,##0 %" in French, "#,##0%" in English) with
-    the given decimal part (".00", ".####")."""
-    from babel import Locale
-
-    pattern = str(Locale.parse(babel_locale(lang)).percent_formats[None].pattern)
-    return pattern.replace("#,##0", "#,##0" + decimals, 1)
+def _percent_pattern(decimals: str, lang: str | None) -> str:  # noqa: ARG001
+    """The percent pattern with the given decimal part (".00", ".####"): a space before the
+    sign, as the documents have always printed it ("12,50 %")."""
+    return "#,##0" + decimals + " %"
 
 
 def share(value: Fraction | Decimal, lang: str | None = None, digits: int = 2) -> str:

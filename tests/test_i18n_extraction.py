@@ -11,7 +11,7 @@ from pathlib import Path
 from tests.test_i18n import ROOT, extracted_msgids
 
 PACKAGES = ("ledger", "cigales", "reports")
-MARKERS = {"_": 1, "N_": 1, "ngettext": 2}
+MARKERS = {"_": 1, "N_": 1, "ngettext": 2, "NP_": 2}
 # Functions that translate a msgid marked elsewhere with N_() (a table of labels): their
 # argument is a variable on purpose. Each entry: (file, function).
 TRANSLATE_MARKED = {
@@ -75,3 +75,23 @@ def test_the_check_catches_what_babel_misses(tmp_path):
     literal = [c for c, _f in calls if isinstance(c.args[0], ast.Constant)]
     assert [c.args[0].value for c in literal] == ["left", "fine"]  # type: ignore[attr-defined]
     assert len(calls) - len(literal) == 2
+
+
+def test_no_message_writes_a_plural_with_brackets():
+    """"fichier(s)", "1 parts": a count is written with ngettext or NP_, never with "(s)"."""
+    bracketed = sorted(m for m in extracted_msgids() if "(s)" in m)
+    assert not bracketed, bracketed
+
+
+def test_plural_messages_agree_with_their_number():
+    from cigales import i18n
+    from cigales.errors import AuditFailed
+
+    with i18n.using("fr"):
+        assert AuditFailed(slug="x", count=1).render(i18n._).endswith(
+            "échoue à 1 contrôle d’intégrité.")
+        assert AuditFailed(slug="x", count=3).render(i18n._).endswith(
+            "échoue à 3 contrôles d’intégrité.")
+    with i18n.using("en"):
+        assert AuditFailed(slug="x", count=1).render(i18n._).endswith("fail 1 integrity check.")
+    assert str(AuditFailed(slug="x", count=2)).endswith("fail 2 integrity checks.")

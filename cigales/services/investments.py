@@ -34,7 +34,7 @@ from cigales.services.lifecycle import lifecycle, not_in_future
 from cigales.services.membership import check_enough_members
 from cigales.shares import positions, share_text
 from cigales.siren import validate_siren
-from ledger.errors import N_, Msg
+from ledger.errors import N_, NP_, Msg
 from ledger.money import Money, allocate, round_half_up
 from ledger.post import EntryDraft, Line, PostedEntry, post_entries, post_entry
 from ledger.queries import account_balance
@@ -571,10 +571,14 @@ def clawback_notices(session: Session, investment: Investment, investee: Investe
             reduction_at_stake(session, investment, investee, disposed).plain())
         return [Notice(
             "ir_pme_clawback",
-            N_("Redemption on {date} of {shares} part(s) of investment {number} in {investee}, "
-               "paid on {paid}: a repayment of capital before {end} (31 December of the 7th "
-               "year after payment) claws back the members' IR-PME tax reduction: {reduction} "
-               "at stake."), params)]
+            NP_("Redemption on {date} of {shares} part of investment {number} in {investee}, "
+                "paid on {paid}: a repayment of capital before {end} (31 December of the 7th "
+                "year after payment) claws back the members' IR-PME tax reduction: "
+                "{reduction} at stake.",
+                "Redemption on {date} of {shares} parts of investment {number} in {investee}, "
+                "paid on {paid}: a repayment of capital before {end} (31 December of the 7th "
+                "year after payment) claws back the members' IR-PME tax reduction: "
+                "{reduction} at stake.", key="shares"), params)]
     lock_end = policy.lock_up_end(investment.date)
     if date > lock_end:
         return []
@@ -583,10 +587,15 @@ def clawback_notices(session: Session, investment: Investment, investee: Investe
         reduction_at_stake(session, investment, investee, disposed).plain())
     return [Notice(
         "ir_pme_clawback",
-        N_("Sale on {date} of {shares} share(s) of investment {number} in {investee}, paid on "
-           "{paid}: titles sold before {lock} (31 December of the 5th year after payment) claw "
-           "back the members' IR-PME tax reduction: {reduction} at stake (except death, "
-           "invalidity or court-ordered liquidation of the company)."), params)]
+        NP_("Sale on {date} of {shares} share of investment {number} in {investee}, paid on "
+            "{paid}: titles sold before {lock} (31 December of the 5th year after payment) "
+            "claw back the members' IR-PME tax reduction: {reduction} at stake (except death, "
+            "invalidity or court-ordered liquidation of the company).",
+            "Sale on {date} of {shares} shares of investment {number} in {investee}, paid on "
+            "{paid}: titles sold before {lock} (31 December of the 5th year after payment) "
+            "claw back the members' IR-PME tax reduction: {reduction} at stake (except death, "
+            "invalidity or court-ordered liquidation of the company).", key="shares"),
+        params)]
 
 
 def impair(session: Session, club: Club, investee: Investee, *, date: dt.date, amount: Money,
