@@ -99,15 +99,20 @@ def terminal_width() -> int:
 
 
 def _render(columns: Sequence[Column], rows: Sequence[Mapping[str, Any]], title: str | None,
-            footer: Mapping[str, Any] | None, width: int) -> str:
+            footer: Mapping[str, Any] | None, width: int, *, fold_numbers: bool = False
+            ) -> str:
     table = Table(title=title, show_footer=footer is not None)
-    for c in columns:
-        # Amounts and dates are never cut in two; words wrap at spaces.
+    cells = [[c.cell(row.get(c.key)) for c in columns] for row in rows]
+    for i, c in enumerate(columns):
+        # Amounts and dates are never cut in two; words wrap at spaces, and a text column
+        # keeps room for a short word (up to 12 characters) so it never shrinks to nothing.
+        longest_word = max((len(w) for row in cells for w in row[i].split()), default=0)
         table.add_column(c.header, justify="right" if c.numeric else "left",
                          footer=c.cell(footer.get(c.key)) if footer else "",
-                         no_wrap=c.numeric, overflow="fold")
-    for row in rows:
-        table.add_row(*(c.cell(row.get(c.key)) for c in columns))
+                         no_wrap=c.numeric and not fold_numbers, overflow="fold",
+                         min_width=None if c.numeric else min(max(longest_word, 4), 12))
+    for row_cells in cells:
+        table.add_row(*row_cells)
     console = Console(file=io.StringIO(), width=width, force_terminal=False,
                       color_system=None)
     console.print(table)
@@ -130,10 +135,13 @@ def to_table(columns: Sequence[Column], rows: Sequence[Mapping[str, Any]], title
     shown = list(columns)
     while any(c.drop for c in shown) and _natural_width(shown, rows, footer) > width:
         worst = max((c.drop for c in shown), default=0)
-        if worst == 0:
-            break
         shown = [c for c in shown if c.drop != worst]
-    return _render(shown, rows, title, footer, width)
+    text = _render(shown, rows, title, footer, width)
+    if "┏┳" in text or "┳┳" in text:
+        # The numbers alone are wider than the terminal and squeezed a text column to
+        # nothing: let the numbers fold instead, so that every column keeps its text.
+        text = _render(shown, rows, title, footer, width, fold_numbers=True)
+    return text
 
 
 def emit(
