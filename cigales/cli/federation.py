@@ -179,11 +179,11 @@ def _emit_report(report: FederationReport, format: str, output: str | None) -> N
                Column("members_active", _("Members"), True),
                Column("savings_collected", _("Savings"), True),
                Column("cash_year_end", _("Cash 31/12"), True, drop=2),
-               Column("invested", _("Invested"), True, drop=1),
+               Column("invested", _("Invested"), True, drop=3),
                Column("projects", _("Projects"), True),
                Column("average_ticket", _("Average ticket"), True),
                Column("loans_outstanding", _("Loans outstanding"), True),
-               Column("par30", _("PAR30"), True, show=fmt.share_text, drop=3),
+               Column("par30", _("PAR30"), True, show=fmt.share_text, drop=1),
                Column("jobs_created", _("Jobs created"), True)]
     if format == "table":  # a terminal is narrow: the key figures only; csv and json have all
         keep = ("region", "clubs", "members_active", "savings_collected", "cash_year_end",
