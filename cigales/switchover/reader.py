@@ -22,7 +22,7 @@ from typing import Any
 from cigales.bank.encoding import decode
 from cigales.errors import UsageProblem
 from cigales.switchover.template import Column, Table, fold
-from ledger.errors import N_, NP_, InvalidAmount, Msg
+from ledger.errors import N_, NP_, InvalidAmount, Msg, render_template
 from ledger.money import Money
 
 _DATE_FR = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
@@ -55,8 +55,8 @@ class SwitchoverFileInvalid(UsageProblem):
 
     def render(self, translate: Any) -> str:
         lines = "\n".join(f"  {p.render(translate)}" for p in self.problems)
-        return str(translate(self.template)).format(path=self.params["path"],
-                                                    count=len(self.problems), problems=lines)
+        return render_template(self.template, self.params, translate).format(
+            path=self.params["path"], count=len(self.problems), problems=lines)
 
 
 def column_letter(index: int) -> str:

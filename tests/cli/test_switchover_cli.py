@@ -125,7 +125,7 @@ def test_every_problem_reported_at_once(cli, database_url, folder):
     edit(folder, "cles.csv", "I1;M06;1/66", "I1;M06;1/33")
     result = refused(cli, database_url, "club", "switchover", str(folder),
                      *CLUB, *D, code="switchover_file_invalid", exit_code=2)
-    assert "3 problème(s)" in result.stderr
+    assert "3 problèmes dans" in result.stderr  # the plural agrees (no "(s)")
     assert "membres!G4 : montant illisible « 1.234,5x »" in result.stderr
     for where in ("investissements!D3", "cles!2"):
         assert where in result.stderr
