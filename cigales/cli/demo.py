@@ -105,10 +105,13 @@ def _write_reports(ctx: typer.Context, club: Club, year: int, folder: Path,
 
 
 def _summary(built: int, skipped: int, entries: int, people: int, elapsed: float) -> str:
+    def grouped(n: int) -> str:  # "18 152" / "18,152"
+        return str(format_decimal(n, locale=i18n.babel_locale()))
+
     text = ngettext("{count} demo club built", "{count} demo clubs built", built).format(
-        count=built)
+        count=grouped(built))
     text += _(": {entries} entries, {members} members, in {seconds} s.").format(
-        entries=entries, members=people, seconds=_seconds(elapsed))
+        entries=grouped(entries), members=grouped(people), seconds=_seconds(elapsed))
     if skipped:
         text += " " + ngettext("{count} club already existed and was skipped.",
                                "{count} clubs already existed and were skipped.",

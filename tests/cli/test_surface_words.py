@@ -183,6 +183,9 @@ def demo_cli(cli, tmp_path, monkeypatch) -> object:
     monkeypatch.chdir(tmp_path)
     r = cli("demo", "--clubs", "1", "--no-reports")
     assert r.exit_code == 0, r.stderr
+    # Its summary counts the way people write them: "1 003 écritures", not "1003".
+    assert re.search(r"\b\d[\u202f\u00a0 ]\d{3} écritures", r.stderr), r.stderr
+    assert not problems(r.stderr, FRENCH_FORBIDDEN, where="demo")
     return cli
 
 
