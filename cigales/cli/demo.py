@@ -91,8 +91,10 @@ def _demo_accounts(ctx: typer.Context, slug: str, today: dt.date) -> None:
         made = web_accounts.demo_accounts(s, get_club(s, slug), today)
     common.notice(_("Web accounts of the demo club (passwords shown only now; run "
                     "`cigales serve` and sign in at http://127.0.0.1:8000/):"))
+    from cigales.cli.web import role_words
+
     for email, password, role in made:
-        common.notice(f"  {role.label()}  {email}  {password}")
+        common.notice(f"  {role_words(role)}  {email}  {password}")
 
 
 def _write_reports(ctx: typer.Context, club: Club, year: int, folder: Path,

@@ -25,7 +25,7 @@ ACCOUNT_STATUSES = {"active": N_("active"), "invited": N_("invited, not signed i
                     "revoked": N_("closed")}
 
 
-def _role_words(role: object) -> str:
+def role_words(role: object) -> str:
     """A role as people say it: "member M01 of les-fourmis", "treasurer of les-fourmis"."""
     kind = getattr(role, "kind", "")
     club, member, region = (getattr(role, n, None) for n in ("club", "member", "region"))
@@ -120,7 +120,7 @@ def register(app: typer.Typer) -> None:
             invitation = web_accounts.invite(s, role, email=email)
         print(f"{_base_url(base_url)}/invitation/{invitation.token}")
         common.notice(_("Invitation for {email} ({role}), valid until {date}.").format(
-            email=invitation.email, role=_role_words(role),
+            email=invitation.email, role=role_words(role),
             date=fmt.date(invitation.expires_at.date())))
 
     @web_app.command("users", help=_("List web accounts and their roles."))
@@ -138,7 +138,7 @@ def register(app: typer.Typer) -> None:
         rows = [{"email": u.email, "roles": " ".join(r.label() for r in u.roles),
                  "status": u.status, "created": u.created_at.date()} for u in users]
         if format == "table":
-            rows = [{**row, "roles": "; ".join(_role_words(r) for r in u.roles)}
+            rows = [{**row, "roles": "; ".join(role_words(r) for r in u.roles)}
                     for row, u in zip(rows, users, strict=True)]
         emit(format, columns=[Column("email", _("E-mail address")), Column("roles", _("Roles")),
                               Column("status", _("Status"),

@@ -186,6 +186,7 @@ def demo_cli(cli, tmp_path, monkeypatch) -> object:
     # Its summary counts the way people write them: "1 003 écritures", not "1003".
     assert re.search(r"\b\d[\u202f\u00a0 ]\d{3} écritures", r.stderr), r.stderr
     assert not problems(r.stderr, FRENCH_FORBIDDEN, where="demo")
+    assert "trésorier de" in r.stderr  # the demo accounts' roles in words
     return cli
 
 
