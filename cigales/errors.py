@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ledger.errors import N_, Msg, UserError
+from ledger.errors import N_, NP_, UserError, render_params, render_template
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,8 +17,8 @@ class Notice:
     params: dict[str, str]
 
     def render(self, translate: Callable[[str], str]) -> str:
-        params = {k: translate(v) if isinstance(v, Msg) else v for k, v in self.params.items()}
-        return translate(self.template).format(**params)
+        return render_template(self.template, self.params, translate).format(
+            **render_params(self.params, translate))
 
 
 class Amount(str):
@@ -158,7 +158,8 @@ class DepartureNotReversible(CigalesError):
 
 class AuditFailed(CigalesError):
     code = "audit_failed"
-    template = N_("The books of “{slug}” fail {count} integrity check(s).")
+    template = NP_("The books of “{slug}” fail {count} integrity check.",
+                   "The books of “{slug}” fail {count} integrity checks.")
     exit_code = 4
 
 
@@ -201,5 +202,7 @@ class UnreadableFile(CigalesError):
 
 class SomeFilesRejected(CigalesError):
     code = "files_rejected"
-    template = N_("{count} of {total} file(s) were rejected (see the list above); the others "
-                  "were processed.")
+    template = NP_("{count} of {total} files was rejected (see the list above); the others "
+                   "were processed.",
+                   "{count} of {total} files were rejected (see the list above); the others "
+                   "were processed.")

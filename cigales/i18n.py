@@ -76,5 +76,9 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return _translations().ngettext(singular, plural, n)
 
 
+# Messages with a plural form (ledger.errors.Plural) find ngettext on the translator.
+_.ngettext = ngettext  # type: ignore[attr-defined]
+
+
 def babel_locale(lang: str | None = None) -> str:
     return {"fr": "fr_FR", "en": "en_GB"}[lang or language()]

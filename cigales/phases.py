@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from cigales.errors import CigalesError, Notice
-from ledger.errors import N_, Msg
+from ledger.errors import N_, NP_, Msg, MsgList
 
 PHASE1_YEARS = 5
 LIFE_YEARS = 10
@@ -275,12 +275,12 @@ class Lifecycle:
             first=f"{window[0][0]:04d}-{window[0][1]:02d}" if window else "—",
             last=f"{window[1][0]:04d}-{window[1][1]:02d}" if window else "—")
 
-    def allowed_phases(self, investments: bool) -> str:
-        allowed = [Phase.INVESTMENT.value]
+    def allowed_phases(self, investments: bool) -> MsgList:
+        allowed: list[str] = [PHASE_LABELS[Phase.INVESTMENT]]
         flag = self.settings.phase2_investments if investments else self.settings.phase2_savings
         if flag:
-            allowed.append(Phase.MANAGEMENT.value)
-        return ", ".join(allowed)
+            allowed.append(PHASE_LABELS[Phase.MANAGEMENT])
+        return MsgList(allowed)
 
     def check_savings(self, date: dt.date) -> None:
         self.check_in_life(date)
@@ -302,8 +302,8 @@ class Lifecycle:
         if phase not in (Phase.INVESTMENT, Phase.MANAGEMENT):
             raise PhaseDoesNotAllow(date=date.isoformat(), phase=PHASE_LABELS[phase],
                                     operation=Msg(N_("members joining or leaving")),
-                                    allowed=f"{Phase.INVESTMENT.value}, "
-                                            f"{Phase.MANAGEMENT.value}")
+                                    allowed=MsgList([PHASE_LABELS[Phase.INVESTMENT],
+                                                     PHASE_LABELS[Phase.MANAGEMENT]]))
 
     def reported_phase(self, date: dt.date) -> str:
         """The phase code reports show on ``date`` (a Phase value, or ``lapsed``)."""
@@ -372,7 +372,8 @@ class Lifecycle:
         if phase in (Phase.INVESTMENT, Phase.MANAGEMENT):
             if active_members < MIN_MEMBERS:
                 found.append(Alert("too_few_members",
-                                   N_("{count} active member(s): a club needs at least 5."),
+                                   NP_("{count} active member: a club needs at least 5.",
+                                       "{count} active members: a club needs at least 5."),
                                    {"count": str(active_members)}))
             elif active_members > MAX_MEMBERS:
                 found.append(Alert("too_many_members",

@@ -16,10 +16,72 @@ def N_(message: str) -> str:
     return message
 
 
+class Plural(str):
+    """A message template with a plural form (the string itself is the singular): the form
+    is chosen by the number in the parameter ``key``, with the catalog's plural rule."""
+
+    __slots__ = ("key", "plural")
+    plural: str
+    key: str
+
+    def __new__(cls, singular: str, plural: str, key: str = "count") -> Plural:
+        made = super().__new__(cls, singular)
+        made.plural = plural
+        made.key = key
+        return made
+
+
+def NP_(singular: str, plural: str, key: str = "count") -> Plural:
+    """Mark a singular/plural pair for extraction (babel.cfg: NP_:1,2); translated when
+    rendered, in the form the number in ``params[key]`` needs."""
+    return Plural(singular, plural, key)
+
+
+def render_template(template: str, params: dict[str, Any], translate: Any) -> str:
+    """The template in the reader's language: a Plural picks its form through the
+    translator's ``ngettext`` (the English rule when the translator has none)."""
+    if isinstance(template, Plural):
+        try:
+            n = int(str(params.get(template.key, 0)).replace("\u202f", "").replace(" ", ""))
+        except ValueError:
+            n = 2
+        plural = getattr(translate, "ngettext", None)
+        if plural is not None:
+            return str(plural(str(template), template.plural, n))
+        return str(translate(str(template) if n == 1 else template.plural))
+    return str(translate(template))
+
+
 class Msg(str):
     """A message parameter that is itself translatable (a word such as "savings")."""
 
     __slots__ = ()
+
+
+class MsgList(str):
+    """A message parameter listing translatable words ("investment, management"): each is
+    translated when the message is rendered; the plain string is the English list."""
+
+    __slots__ = ("items",)
+    items: tuple[str, ...]
+
+    def __new__(cls, items: tuple[str, ...] | list[str]) -> MsgList:
+        made = super().__new__(cls, ", ".join(items))
+        made.items = tuple(items)
+        return made
+
+
+def render_params(params: dict[str, Any], translate: Any) -> dict[str, Any]:
+    """Message parameters with their translatable words translated."""
+    out: dict[str, Any] = {}
+    for key, value in params.items():
+        if isinstance(value, MsgList):
+            out[key] = ", ".join(str(translate(item)) for item in value.items)
+        elif isinstance(value, Msg):
+            out[key] = translate(value)
+        else:
+            out[key] = value
+    return out
 
 
 class UserError(Exception):
@@ -35,8 +97,8 @@ class UserError(Exception):
         super().__init__(self.render(lambda s: s))
 
     def render(self, translate: Any) -> str:
-        params = {k: translate(v) if isinstance(v, Msg) else v for k, v in self.params.items()}
-        return str(translate(self.template)).format(**params)
+        return render_template(self.template, self.params, translate).format(
+            **render_params(self.params, translate))
 
 
 class LedgerError(UserError):

@@ -55,12 +55,39 @@ def long_date(value: dt.date, lang: str | None = None) -> str:
     return _babel_date(value, format="long", locale=babel_locale(lang))
 
 
+def _percent_pattern(decimals: str, lang: str | None) -> str:  # noqa: ARG001
+    """The percent pattern with the given decimal part (".00", ".####"): a space before the
+    sign, as the documents have always printed it ("12,50 %")."""
+    return "#,##0" + decimals + " %"
+
+
 def share(value: Fraction | Decimal, lang: str | None = None, digits: int = 2) -> str:
-    """A fraction as a percentage: "12,50 %"."""
+    """A fraction as a percentage: "12,50 %" / "12.50%"."""
     dec = Decimal(value.numerator) / Decimal(value.denominator) if isinstance(
         value, Fraction) else value
-    pattern = "#,##0." + "0" * digits + " %" if digits else "#,##0 %"
-    return format_percent(dec, format=pattern, locale=babel_locale(lang))
+    return format_percent(dec, format=_percent_pattern("." + "0" * digits if digits else "",
+                                                       lang), locale=babel_locale(lang))
+
+
+def share_text(value: str | Decimal | Fraction, lang: str | None = None) -> str:
+    """A member's share as machine text ("0.384615", six places) in a person's words:
+    "38,4615 %" — the same digits, none invented or lost."""
+    dec = value if isinstance(value, Decimal) else (
+        Decimal(value.numerator) / Decimal(value.denominator) if isinstance(value, Fraction)
+        else Decimal(str(value)))
+    exponent = dec.as_tuple().exponent
+    places = max(-exponent - 2, 0) if isinstance(value, str) and isinstance(exponent, int) \
+        else 4
+    return share(dec, lang, digits=int(places))
+
+
+def rate(value: str | Decimal | Fraction, lang: str | None = None) -> str:
+    """A rate as a percentage with only the decimals it needs: 0.25 → "25 %",
+    0.025 → "2,5 %", 0.0125 → "1,25 %"."""
+    dec = Decimal(value.numerator) / Decimal(value.denominator) if isinstance(
+        value, Fraction) else Decimal(str(value))
+    return format_percent(dec, format=_percent_pattern(".####", lang),
+                          locale=babel_locale(lang))
 
 
 def pdf_safe(text: str) -> str:

@@ -34,6 +34,13 @@ STATUSES = {
     "current": N_("current"),
 }
 
+INSTALMENT_STATUSES = {
+    "paid": N_("paid"),
+    "late": N_("late"),
+    "partial": N_("partly paid"),
+    "due": N_("to come"),
+}
+
 SECTIONS = {
     "financial_assets": N_("Financial assets (gross)"),
     "impairments": N_("Impairments"),

@@ -47,6 +47,7 @@ from ledger.money import Money
 from ledger.schema import Entry
 from reports.cells import safe_text
 from reports.export import CsvLine, journal_lines
+from reports.labels import KINDS, STATUSES, label
 
 MONEY_FORMAT = "#,##0.00"
 DATE_FORMAT = "DD/MM/YYYY"
@@ -224,8 +225,10 @@ def _build(data: WorkbookData) -> Workbook:
         _Col(_("Cost"), "money", True), _Col(_("Repaid"), "money", True),
         _Col(_("Outstanding"), "money", True), _Col(_("Impairment"), "money", True),
         _Col(_("Status"))],
-        lambda: [(p.number, p.investee_name, p.kind, p.date, p.cost, p.repaid, p.outstanding,
-                  p.impairment, p.status) for p in data.portfolio])
+        # A spreadsheet is read by people: kinds and statuses in words.
+        lambda: [(p.number, p.investee_name, label(KINDS, p.kind), p.date, p.cost, p.repaid,
+                  p.outstanding, p.impairment, label(STATUSES, p.status))
+                 for p in data.portfolio])
     stamp = dt.datetime.combine(data.stamp, dt.time())
     props = wb.properties
     props.creator = props.lastModifiedBy = "cigales"

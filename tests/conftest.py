@@ -26,6 +26,9 @@ TODAY = dt.date(2026, 11, 22)
 @pytest.fixture(autouse=True)
 def _pinned_today(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CIGALES_TODAY", TODAY.isoformat())
+    # Tables are laid out for the terminal's width: tests read them at a fixed one (the
+    # width tests set their own).
+    monkeypatch.setenv("COLUMNS", "120")
     monkeypatch.delenv("CIGALES_DB", raising=False)
     monkeypatch.delenv("CIGALES_LANG", raising=False)
 

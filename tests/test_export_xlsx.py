@@ -22,6 +22,7 @@ from cigales.services.portfolio import portfolio
 from ledger.money import Money
 from ledger.queries import trial_balance
 from reports.export import journal_lines
+from reports.labels import KINDS, STATUSES, label
 from reports.xlsx import DATE_FORMAT, MONEY_FORMAT, sheet_title, workbook_data, write_xlsx
 from tests.test_export_plaintext import SLUG, TODAY, build
 
@@ -113,12 +114,15 @@ def test_every_value_equals_the_ledger(engine, year):
 
     # Portfolio: each investment.
     _header, rows, total = body(wb.worksheets[3])
+    # Kinds and statuses in words (the codes are in JSON and CSV).
     assert [(r[0], r[1], r[2], r[3].date(), *map(money, r[4:8]), r[8]) for r in rows] == [
-        (p.number, p.investee_name, p.kind, p.date, p.cost, p.repaid, p.outstanding,
-         p.impairment, p.status) for p in holdings]
+        (p.number, p.investee_name, label(KINDS, p.kind), p.date, p.cost, p.repaid,
+         p.outstanding, p.impairment, label(STATUSES, p.status)) for p in holdings]
     assert money(total[4]) == Money(sum(p.cost.cents for p in holdings))
     if year is None or year >= 2022:
-        assert [r[2] for r in rows] == ["equity", "honour"]
+        assert [r[2] for r in rows] == [label(KINDS, "equity"), label(KINDS, "honour")]
+        assert not {r[2] for r in rows} & {"equity", "honour"}
+        assert not {r[8] for r in rows} & {"held", "current", "late", "written_off"}
         assert money(rows[0][7]) == Money(50000)  # the impairment
 
 

@@ -15,8 +15,27 @@ from typing import Any
 from cigales import chart
 from cigales.bank.errors import InvalidRules
 from cigales.bank.values import normalise
+from ledger.errors import N_
 
 SHIPPED = Path(__file__).parent / "rules" / "default.toml"
+
+# The names of the shipped rules, marked for translation (a TOML file is not extracted);
+# tests/bank check that every shipped name is here. A treasurer's own rule names are shown
+# as written.
+SHIPPED_NAMES = {
+    "dues: CIGALES association": N_("dues: CIGALES association"),
+    "bank card fee": N_("bank card fee"),
+    "bank package": N_("bank package"),
+    "bank fees": N_("bank fees"),
+    "interest on a savings account": N_("interest on a savings account"),
+}
+
+
+def rule_name(name: str) -> str:
+    """A rule's name in the reader's language (shipped rules) or as its author wrote it."""
+    from cigales.i18n import _
+
+    return _(SHIPPED_NAMES[name]) if name in SHIPPED_NAMES else name
 SIGNS = ("debit", "credit", "any")
 _ACCOUNT_RE = re.compile(r"^[0-9]{3,8}$")
 

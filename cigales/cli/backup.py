@@ -22,7 +22,9 @@ def _print_checks(report: backup_mod.CopyReport) -> None:
         entries = ngettext("{count} entry", "{count} entries", club.entries).format(
             count=fmt.count(club.entries))
         if club.issues:
-            print(_("Club {slug}: {entries}; FAILS {issues} integrity check(s).").format(
+            print(ngettext("Club {slug}: {entries}; FAILS {issues} integrity check.",
+                           "Club {slug}: {entries}; FAILS {issues} integrity checks.",
+                           club.issues).format(
                 slug=club.slug, entries=entries, issues=fmt.count(club.issues)))
         else:
             print(_("Club {slug}: {entries}; every integrity check passes.").format(

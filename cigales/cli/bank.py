@@ -19,10 +19,12 @@ from cigales.bank import rules as rules_mod
 from cigales.bank.errors import BalanceMismatch
 from cigales.bank.iban import mask
 from cigales.bank.matching import Proposal
+from cigales.bank.rules import rule_name
 from cigales.bank.source import LineCounts
 from cigales.cli import common
 from cigales.cli import output as output_mod
 from cigales.cli.output import Column, emit
+from cigales.errors import Amount
 from cigales.i18n import _, ngettext
 from cigales.services import bank, reconciliations
 from cigales.services.clubs import get_club
@@ -63,7 +65,8 @@ def _table_row(p: Proposal, ids: dict[str, int]) -> dict[str, Any]:
     row["label"] = label if len(label) <= 48 else label[:47] + "…"
     target = "" if p.match.kind == "suspense" else (p.match.target or "")
     row["proposal"] = f"{_kind_text(p.match.kind)} {target}".strip()
-    row["why"] = p.match.detail or {"iban": _("member's IBAN"),
+    detail = rule_name(p.match.detail) if p.match.reason == "rule" else p.match.detail
+    row["why"] = detail or {"iban": _("member's IBAN"),
                                     "name_amount": _("name and planned amount"),
                                     "investee": _("investee name"), "none": ""}.get(
         p.match.reason, p.match.reason)
@@ -82,9 +85,10 @@ _COLUMNS = [Column("id", "id", True), Column("line", "#", True), Column("date", 
 
 
 def _columns() -> list[Column]:
+    # At 80 columns the reason goes first: the proposal and its status say what happens.
     return [Column("id", _("No."), True), Column("date", _("Date")),
             Column("amount", _("Amount"), True), Column("label", _("Label")),
-            Column("proposal", _("Proposal")), Column("why", _("Why")),
+            Column("proposal", _("Proposal")), Column("why", _("Why"), drop=1),
             Column("status", _("Status"))]
 
 
@@ -395,12 +399,14 @@ def register(app: typer.Typer) -> None:
                  rows=rows, payload=payload, output=output,
                  title=_("Movements on 5121 not matched by an imported bank line"))
         if out.suspense and format == "table":
-            common.notice(_("{count} bank lines are still in suspense (471): see `cigales "
-                            "bank suspense`.").format(count=len(out.suspense)))
+            common.notice(ngettext(
+                "{count} bank line is still in suspense (471): see `cigales bank suspense`.",
+                "{count} bank lines are still in suspense (471): see `cigales bank suspense`.",
+                len(out.suspense)).format(count=fmt.count(len(out.suspense))))
         if not out.ok:
-            raise BalanceMismatch(date=when.isoformat(), ledger=out.ledger.plain(),
-                                  statement=out.statement.plain(),
-                                  difference=out.difference.plain())
+            raise BalanceMismatch(date=fmt.date(when), ledger=Amount(out.ledger.plain()),
+                                  statement=Amount(out.statement.plain()),
+                                  difference=Amount(out.difference.plain()))
         if format == "table":
             print(_("Reconciled: on {date} the books and the statement both show "
                     "{balance}.").format(date=fmt.date(when), balance=fmt.money(out.ledger)))

@@ -8,8 +8,39 @@ from cigales.cli import common, switchover
 from cigales.cli.output import Column, emit
 from cigales.i18n import _
 from cigales.services import accounts, clubs, lifecycle, portfolio
-from reports import fmt
+from ledger.errors import N_
+from reports import fmt, labels
 from reports.labels import phase_name
+
+# What `club show` prints, in this order, with the words people read for each field.
+FIELDS = {
+    "slug": N_("Identifier"), "name": N_("Name"), "region": N_("Region"),
+    "department": N_("Department"), "siren": N_("SIREN"), "founded": N_("Founded on"),
+    "as_of": N_("Situation on"), "phase_label": N_("Phase"),
+    "phase_ends": N_("End of the current phase"), "life_ends": N_("End of the club's life"),
+    "prorogation": N_("Prorogation decided on"), "share_method": N_("Shares computed"),
+    "phase2_savings": N_("Savings in the management phase"),
+    "phase2_investments": N_("New investments in the management phase"),
+    "result_allocation": N_("Result of the year goes to"),
+    "members_active": N_("Active members"), "cash": N_("Cash at bank"),
+    "net_assets": N_("Net assets"),
+}
+RESULT_ALLOCATIONS = {"carry_forward": N_("retained earnings (110/119)"),
+                      "members": N_("the members, pro rata of their shares (1018)")}
+
+
+def _field_value(key: str, value: object) -> object:
+    if key == "share_method":
+        return labels.label(labels.SHARE_METHODS, str(value))
+    if key == "result_allocation":
+        return labels.label(RESULT_ALLOCATIONS, str(value))
+    if isinstance(value, bool):
+        return _("allowed") if value else _("not allowed")
+    if key == "members_active":
+        return fmt.count(int(str(value)))
+    if key == "siren" and not value:
+        return "—"
+    return value
 
 
 def register(app: typer.Typer) -> None:
@@ -100,7 +131,7 @@ def register(app: typer.Typer) -> None:
                       Column("founded", _("Founded")), Column("region", _("Region")),
                       Column("department", _("Dept.")),
                       Column("phase_label", _("Phase")),
-                      Column("entries", _("Entries"), numeric=True),
+                      Column("entries", _("Entries"), numeric=True, show=fmt.count),
                       Column("cash", _("Cash"), numeric=True)],
              rows=rows, payload=rows, output=output, title=_("Clubs"))
 
@@ -137,10 +168,18 @@ def register(app: typer.Typer) -> None:
         if format == "json":
             emit(format, columns=[], rows=[], payload=payload, output=output)
             return
-        # People read the phase by its name; the settings of phase 2 say what it allows.
-        rows = [{"field": k, "value": v} for k, v in payload.items()
-                if k not in ("alerts", "phase")]
-        rows += [{"field": _("alert"), "value": a["message"]} for a in alerts]
+        rows: list[dict[str, object]]
+        if format == "csv":
+            rows = [{"field": k, "value": v} for k, v in payload.items()
+                    if k not in ("alerts", "phase")]
+            rows += [{"field": "alert", "value": a["code"]} for a in alerts]
+        else:
+            # People read the phase by its name, each setting in words, alerts with their
+            # dates the French way.
+            rows = [{"field": _(FIELDS[k]), "value": _field_value(k, v)}
+                    for k, v in payload.items() if k in FIELDS]
+            rows += [{"field": _("Alert"), "value": fmt.notice(a, _)}
+                     for a in (*st.alerts, *more)]
         emit(format, columns=[Column("field", _("Field")), Column("value", _("Value"))],
              rows=rows, payload=payload, output=output, title=c.name)
 
@@ -194,7 +233,8 @@ def register(app: typer.Typer) -> None:
         rows = [{"member": p.member, "share": p.share, "amount": p.amount,
                  "owed_before": p.owed_before} for p in plan.distribution]
         emit(format,
-             columns=[Column("member", _("Member")), Column("share", _("Share"), True),
+             columns=[Column("member", _("Member")),
+                      Column("share", _("Share"), True, show=fmt.share_text),
                       Column("amount", _("Amount"), True),
                       Column("owed_before", _("Already owed"), True)],
              rows=rows,
@@ -202,7 +242,7 @@ def register(app: typer.Typer) -> None:
                       "owed_to_leavers": plan.owed_to_leavers,
                       "distributable": plan.distributable, "distribution": rows},
              title=_("Liquidation of {club} on {date} – cash {cash}").format(
-                 club=club, date=when.isoformat(), cash=plan.cash.plain()),
+                 club=club, date=fmt.date(when), cash=fmt.money(plan.cash)),
              footer={"member": _("Total"), "amount": plan.distributable,
                      "owed_before": plan.owed_to_leavers})
 

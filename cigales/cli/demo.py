@@ -87,8 +87,9 @@ def register(app: typer.Typer) -> None:
         if first_built and not no_accounts:
             _demo_accounts(ctx, demo.demo_slug(seed, 0), today)
         if folder is not None:
-            common.notice(_("Reports: {count} file(s) in {folder}.").format(
-                count=files, folder=folder))
+            common.notice(ngettext("Reports: {count} file in {folder}.",
+                                   "Reports: {count} files in {folder}.", files).format(
+                count=format_decimal(files, locale=i18n.babel_locale()), folder=folder))
 
 
 def _switchover_example(output: str, lang: str) -> None:
@@ -115,8 +116,10 @@ def _demo_accounts(ctx: typer.Context, slug: str, today: dt.date) -> None:
         made = web_accounts.demo_accounts(s, get_club(s, slug), today)
     common.notice(_("Web accounts of the demo club (passwords shown only now; run "
                     "`cigales serve` and sign in at http://127.0.0.1:8000/):"))
+    from cigales.cli.web import role_words
+
     for email, password, role in made:
-        common.notice(f"  {role.label()}  {email}  {password}")
+        common.notice(f"  {role_words(role)}  {email}  {password}")
 
 
 def _write_reports(ctx: typer.Context, club: Club, year: int, folder: Path,
@@ -129,10 +132,13 @@ def _write_reports(ctx: typer.Context, club: Club, year: int, folder: Path,
 
 
 def _summary(built: int, skipped: int, entries: int, people: int, elapsed: float) -> str:
+    def grouped(n: int) -> str:  # "18 152" / "18,152"
+        return str(format_decimal(n, locale=i18n.babel_locale()))
+
     text = ngettext("{count} demo club built", "{count} demo clubs built", built).format(
-        count=built)
+        count=grouped(built))
     text += _(": {entries} entries, {members} members, in {seconds} s.").format(
-        entries=entries, members=people, seconds=_seconds(elapsed))
+        entries=grouped(entries), members=grouped(people), seconds=_seconds(elapsed))
     if skipped:
         text += " " + ngettext("{count} club already existed and was skipped.",
                                "{count} clubs already existed and were skipped.",

@@ -11,6 +11,7 @@ from cigales.services import bookkeeping
 from cigales.services.clubs import get_club
 from ledger.post import PostedEntry
 from ledger.schema import USER_JOURNALS
+from reports import fmt
 
 
 def _show(entry: PostedEntry, format: str) -> None:
@@ -101,7 +102,7 @@ def register(app: typer.Typer) -> None:
         if format == "table":
             print(_("Fiscal year {year} closed; result {result}; closing entries: {entries}; "
                     "opening entry: {opening}.").format(
-                year=year, result=result.result.plain(), entries=", ".join(entries) or "—",
+                year=year, result=fmt.money(result.result), entries=", ".join(entries) or "—",
                 opening=opening or "—"))
         else:
             emit(format, columns=[Column(k, k) for k in payload], rows=[payload],

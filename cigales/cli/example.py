@@ -6,10 +6,11 @@ import typer
 
 from cigales.cli import common
 from cigales.cli.reports import show_trial_balance
-from cigales.i18n import _
+from cigales.i18n import ngettext
 from cigales.services import bookkeeping
 from cigales.services.example import SLUG, build_example
 from ledger import queries
+from reports import fmt
 
 
 def register(app: typer.Typer) -> None:
@@ -23,7 +24,11 @@ def register(app: typer.Typer) -> None:
             result = build_example(s, today=today, on_closed=common.store_return_on_close)
             tb = queries.trial_balance(s, result.club.book_id, today)
             problems = bookkeeping.audit(s, result.club)
-        common.notice(_("Example club “{slug}”: {count} new entries; integrity check: "
-                        "{issues} issue(s).").format(slug=SLUG, count=result.entries_written,
-                                                     issues=len(problems)))
+        common.notice(ngettext(
+            "Example club “{slug}”: {count} new entry; integrity check: {issues}.",
+            "Example club “{slug}”: {count} new entries; integrity check: {issues}.",
+            result.entries_written).format(
+                slug=SLUG, count=fmt.count(result.entries_written),
+                issues=ngettext("{count} issue", "{count} issues", len(problems)).format(
+                    count=fmt.count(len(problems)))))
         show_trial_balance(SLUG, tb, format)

@@ -12,8 +12,9 @@ import typer
 from cigales.cli import common, federation_access, federation_keys
 from cigales.cli.output import Column, emit, write, write_binary
 from cigales.errors import CigalesError, MissingValue, SomeFilesRejected, UnreadableFile
-from cigales.i18n import _
+from cigales.i18n import _, ngettext
 from cigales.services.clubs import get_club
+from reports import fmt
 from reports.federation import FederationReport, Figures, Group
 from reports.labels import RETURN_STATUSES, label
 
@@ -216,12 +217,12 @@ def _emit_report(report: FederationReport, format: str, output: str | None) -> N
                Column("new_clubs", _("New"), True),
                Column("members_active", _("Members"), True),
                Column("savings_collected", _("Savings"), True),
-               Column("cash_year_end", _("Cash 31/12"), True),
-               Column("invested", _("Invested"), True),
+               Column("cash_year_end", _("Cash 31/12"), True, drop=2),
+               Column("invested", _("Invested"), True, drop=3),
                Column("projects", _("Projects"), True),
                Column("average_ticket", _("Average ticket"), True),
                Column("loans_outstanding", _("Loans outstanding"), True),
-               Column("par30", _("PAR30"), True),
+               Column("par30", _("PAR30"), True, show=fmt.share_text, drop=1),
                Column("jobs_created", _("Jobs created"), True)]
     if format == "table":  # a terminal is narrow: the key figures only; csv and json have all
         keep = ("region", "clubs", "members_active", "savings_collected", "cash_year_end",
@@ -230,8 +231,11 @@ def _emit_report(report: FederationReport, format: str, output: str | None) -> N
     emit(format,
          columns=columns,
          rows=rows, payload=payload, output=output,
-         title=_("Federation {year}: {clubs} club(s), {hosted} from their books and "
-                 "{returns} from returns").format(year=report.year, clubs=total.current.clubs,
-                                                  hosted=report.hosted,
-                                                  returns=report.from_returns),
+         title=ngettext("Federation {year}: {clubs} club, {hosted} from their books and "
+                        "{returns} from returns",
+                        "Federation {year}: {clubs} clubs, {hosted} from their books and "
+                        "{returns} from returns", total.current.clubs).format(
+                            year=report.year, clubs=fmt.count(total.current.clubs),
+                            hosted=fmt.count(report.hosted),
+                            returns=fmt.count(report.from_returns)),
          footer=footer)

@@ -14,7 +14,7 @@ import typer
 from cigales.cli import common
 from cigales.cli.output import Column, emit
 from cigales.federation import access
-from cigales.i18n import _
+from cigales.i18n import _, ngettext
 from cigales.services.clubs import get_club
 
 
@@ -83,7 +83,8 @@ def register(federation_app: typer.Typer) -> None:
         if not removed:
             common.notice(_("Role {role} had no such access: nothing changed.").format(role=role))
             return
-        print(_("Access taken back from {role}: {count} grant(s).").format(
+        print(ngettext("Access taken back from {role}: {count} grant.",
+                       "Access taken back from {role}: {count} grants.", len(removed)).format(
             role=role, count=len(removed)))
 
     @federation_app.command("grants", help=_("List the roles given access, and to what."))

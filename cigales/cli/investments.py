@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from cigales.cli import common
 from cigales.cli.output import Column, emit
 from cigales.errors import Notice
-from cigales.i18n import _
+from cigales.i18n import _, ngettext
 from cigales.models import LEGAL_FORMS, Club
 from cigales.services import investments, loans, portfolio
 from cigales.services.clubs import get_club
@@ -20,7 +20,7 @@ from ledger import queries
 from ledger.money import Money
 from ledger.queries import JournalEntry
 from reports import fmt
-from reports.labels import KINDS, label
+from reports.labels import BUCKETS, INSTALMENT_STATUSES, KINDS, STATUSES, label
 
 FREQUENCIES = ("monthly", "quarterly", "yearly")
 METHODS = ("linear", "annuity")
@@ -316,7 +316,9 @@ def register(app: typer.Typer) -> None:
                       Column("principal", _("Principal"), True),
                       Column("interest", _("Interest"), True), Column("total", _("Total"), True),
                       Column("outstanding_after", _("Outstanding after"), True),
-                      Column("paid", _("Paid"), True), Column("status", _("Status"))],
+                      Column("paid", _("Paid"), True),
+                      Column("status", _("Status"),
+                             show=lambda v: label(INSTALMENT_STATUSES, v))],
              rows=rows,
              payload={"loan": loan, "investee": investee.slug, "kind": inv.kind,
                       "principal": Money(inv.amount_cents), "version": v.schedule.version,
@@ -374,7 +376,9 @@ def register(app: typer.Typer) -> None:
             total=fmt.amount(st.total)))
         print("  " + _("Outstanding principal: {amount}").format(
             amount=fmt.amount(st.principal)))
-        print("  " + _("Interest of {count} unpaid instalment(s) due by then: {amount}").format(
+        print("  " + ngettext("Interest of {count} unpaid instalment due by then: {amount}",
+                              "Interest of {count} unpaid instalments due by then: {amount}",
+                              st.overdue_rows).format(
             count=st.overdue_rows, amount=fmt.amount(st.overdue_interest)))
         print("  " + _("Interest of the current period accrued to that date: {amount}").format(
             amount=fmt.amount(st.accrued_interest)))
@@ -400,7 +404,7 @@ def register(app: typer.Typer) -> None:
             v = loans.reschedule(s, get_club(s, club), loan, date=when, instalments=instalments,
                                  deferral=deferral, rate=annual, today=common.today())
         print(_("Loan {number} rescheduled: {outstanding} over {count} instalments.").format(
-            number=loan, outstanding=v.outstanding.plain(), count=instalments))
+            number=loan, outstanding=fmt.money(v.outstanding), count=fmt.count(instalments)))
 
     @loan_app.command("write-off", help=_("Write the outstanding principal off as a loss "
                                           "(6750)."))
@@ -457,7 +461,7 @@ def register(app: typer.Typer) -> None:
                       Column("outstanding", _("Outstanding"), True),
                       Column("overdue", _("Overdue"), True),
                       Column("days_late", _("Days late"), True),
-                      *(Column(b, b, True) for b in report.buckets),
+                      *(Column(b, label(BUCKETS, b), True) for b in report.buckets),
                       Column("par30", "PAR30")],
              rows=rows,
              payload={"as_of": date, "outstanding": report.outstanding,
@@ -465,7 +469,7 @@ def register(app: typer.Typer) -> None:
                       "loans": rows},
              output=output,
              title=_("Loan arrears on {date} – PAR30 {par}").format(
-                 date=date.isoformat(), par=share_text(report.par30, 4)),
+                 date=fmt.date(date), par=fmt.share(report.par30)),
              footer={"investee": _("Total"), "outstanding": report.outstanding,
                      **report.buckets})
 
@@ -495,14 +499,17 @@ def register(app: typer.Typer) -> None:
                            "amount": k.amount, "income": k.income, "gain": k.gain}
                           for k in ln.keys]} for ln in lines]
         emit(format,
+             # At 80 columns: investee, instrument, cost, outstanding and status stay.
              columns=[Column("number", "#", True), Column("investee", _("Investee")),
-                      Column("instrument_label", _("Instrument")), Column("date", _("Date")),
-                      Column("cost", _("Cost"), True), Column("repaid", _("Repaid"), True),
+                      Column("instrument", _("Instrument"), show=lambda v: label(KINDS, v)),
+                      Column("date", _("Date"), drop=1),
+                      Column("cost", _("Cost"), True), Column("repaid", _("Repaid"), True,
+                                                              drop=2),
                       Column("outstanding", _("Outstanding"), True),
-                      Column("impairment", _("Impairment"), True),
-                      Column("status", _("Status"))],
+                      Column("impairment", _("Impairment"), True, drop=3),
+                      Column("status", _("Status"), show=lambda v: label(STATUSES, v))],
              rows=rows, payload=rows, output=output,
-             title=_("Portfolio on {date}").format(date=date.isoformat()))
+             title=_("Portfolio on {date}").format(date=fmt.date(date)))
 
     @tax_app.command("sheet", help=_("IR-PME tax sheet and taxable income per member for a "
                                      "year."))
@@ -539,13 +546,15 @@ def register(app: typer.Typer) -> None:
         } for sh in sheets]
         rows = [{"member": p["member"], **sub} for p in payload for sub in p["subscriptions"]]
         emit(format,
+             # At 80 columns: member, investee, date paid, base and reduction stay.
              columns=[Column("member", _("Member")), Column("investee", _("Investee")),
-                      Column("siren", "SIREN"), Column("paid_on", _("Paid on")),
-                      Column("club_amount", _("Club amount"), True),
-                      Column("key", _("Key"), True), Column("base", _("Base"), True),
-                      Column("rate", _("Rate"), True),
+                      Column("siren", "SIREN", drop=5), Column("paid_on", _("Paid on")),
+                      Column("club_amount", _("Club amount"), True, drop=4),
+                      Column("key", _("Key"), True, show=fmt.share_text, drop=3),
+                      Column("base", _("Base"), True),
+                      Column("rate", _("Rate"), True, show=fmt.rate, drop=1),
                       Column("reduction", _("Reduction"), True),
-                      Column("lock_up_end", _("Lock-up end"))],
+                      Column("lock_up_end", _("Lock-up end"), drop=2)],
              rows=rows, payload=payload, output=output,
              title=_("IR-PME tax sheet {year}").format(year=year))
         if format == "table":

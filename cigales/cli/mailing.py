@@ -13,7 +13,7 @@ from cigales.errors import CigalesError
 from cigales.i18n import _, ngettext
 from cigales.services import mail
 from cigales.services.clubs import get_club
-from ledger.errors import N_
+from ledger.errors import NP_
 from reports import fmt
 from reports.data import MemberStatement
 from reports.pack import statement_name
@@ -21,8 +21,10 @@ from reports.pack import statement_name
 
 class SomeMailsFailed(CigalesError):
     code = "mails_failed"
-    template = N_("{count} of {total} statement(s) could not be sent (see the lines above); "
-                  "run the command again to retry them: those sent are not sent twice.")
+    template = NP_("{count} of {total} statements could not be sent (see the lines above); "
+                   "run the command again to retry it: those sent are not sent twice.",
+                   "{count} of {total} statements could not be sent (see the lines above); "
+                   "run the command again to retry them: those sent are not sent twice.")
 
 
 def _line(recipient: mail.Recipient, result: str) -> str:

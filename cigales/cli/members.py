@@ -147,12 +147,14 @@ def register(app: typer.Typer) -> None:
                  "deceased": r.deceased, "monthly": r.monthly, "paid": r.paid,
                  "contributed": r.contributed, "book_capital": r.book_capital,
                  "share": r.share_text, "value": r.value, "units": r.units} for r in rows]
+        # At 80 columns: member, name, share and value stay; book capital goes first.
         columns = [Column("code", _("Member")), Column("name", _("Name")),
-                   Column("joined", _("Joined")), Column("left", _("Left")),
-                   Column("paid", _("Paid in"), True),
-                   Column("contributed", _("Net contributions"), True),
-                   Column("book_capital", _("Book capital"), True),
-                   Column("share", _("Share"), True), Column("value", _("Value"), True)]
+                   Column("joined", _("Joined"), drop=3), Column("left", _("Left"), drop=2),
+                   Column("paid", _("Paid in"), True, drop=4),
+                   Column("contributed", _("Net contributions"), True, drop=1),
+                   Column("book_capital", _("Book capital"), True, drop=5),
+                   Column("share", _("Share"), True, show=fmt.share_text),
+                   Column("value", _("Value"), True)]
         if table.method == "units":
             columns.insert(-1, Column("units", _("Units"), True))
         emit(format, columns=columns, rows=data, payload=data, output=output,
@@ -233,7 +235,7 @@ def register(app: typer.Typer) -> None:
                  "months_behind": a.months_behind} for a in rows]
         emit(format,
              columns=[Column("member", _("Member")), Column("monthly", _("Monthly"), True),
-                      Column("months", _("Months"), True),
+                      Column("months", _("Months"), True, show=fmt.count),
                       Column("expected", _("Expected"), True), Column("paid", _("Paid"), True),
                       Column("behind", _("Behind"), True),
                       Column("months_behind", _("Months behind"), True)],

@@ -13,10 +13,10 @@ import itertools
 import json
 import os
 import sys
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
@@ -30,9 +30,22 @@ from reports import csvdialect, fmt
 
 @dataclass(frozen=True, slots=True)
 class Column:
+    """A column: ``key`` names it in CSV and JSON, ``header`` in tables; ``show`` turns a
+    value into the words people read (a status code into its name, a share into a
+    percentage) in tables only — CSV keeps the value as it is."""
+
     key: str
     header: str
     numeric: bool = False
+    show: Callable[[Any], str] | None = field(default=None, compare=False)
+    # On a narrow terminal, columns with the highest ``drop`` go first (equal values go
+    # together); 0: always shown. CSV and JSON always have every column.
+    drop: int = 0
+
+    def cell(self, value: Any) -> str:
+        if self.show is not None and value is not None and value != "":
+            return self.show(value)
+        return human(value)
 
 
 def plain(value: Any) -> Any:
@@ -93,19 +106,58 @@ def to_csv(columns: Sequence[Column], rows: Sequence[Mapping[str, Any]],
                            ([_csv_cell(row.get(c.key), d) for c in columns] for row in rows)))
 
 
-def to_table(columns: Sequence[Column], rows: Sequence[Mapping[str, Any]], title: str | None,
-             footer: Mapping[str, Any] | None = None, width: int | None = None) -> str:
+def terminal_width() -> int:
+    """The width tables are laid out for: $COLUMNS, else the terminal's, else 120 (a file or
+    a pipe, read later on any screen)."""
+    import shutil
+
+    return max(shutil.get_terminal_size(fallback=(120, 24)).columns, 40)
+
+
+def _render(columns: Sequence[Column], rows: Sequence[Mapping[str, Any]], title: str | None,
+            footer: Mapping[str, Any] | None, width: int, *, fold_numbers: bool = False
+            ) -> str:
     table = Table(title=title, show_footer=footer is not None)
-    for c in columns:
+    cells = [[c.cell(row.get(c.key)) for c in columns] for row in rows]
+    for i, c in enumerate(columns):
+        # Amounts and dates are never cut in two; words wrap at spaces, and a text column
+        # keeps room for a short word (up to 12 characters) so it never shrinks to nothing.
+        longest_word = max((len(w) for row in cells for w in row[i].split()), default=0)
         table.add_column(c.header, justify="right" if c.numeric else "left",
-                         footer=human(footer.get(c.key)) if footer else "")
-    for row in rows:
-        table.add_row(*(human(row.get(c.key)) for c in columns))
-    console = Console(file=io.StringIO(), width=width or 120, force_terminal=False,
+                         footer=c.cell(footer.get(c.key)) if footer else "",
+                         no_wrap=c.numeric and not fold_numbers, overflow="fold",
+                         min_width=None if c.numeric else min(max(longest_word, 4), 12))
+    for row_cells in cells:
+        table.add_row(*row_cells)
+    console = Console(file=io.StringIO(), width=width, force_terminal=False,
                       color_system=None)
     console.print(table)
-    out = console.file.getvalue()  # type: ignore[attr-defined]
-    return str(out)
+    return str(console.file.getvalue())  # type: ignore[attr-defined]
+
+
+def _natural_width(columns: Sequence[Column], rows: Sequence[Mapping[str, Any]],
+                   footer: Mapping[str, Any] | None) -> int:
+    """The width of the table when nothing is wrapped."""
+    text = _render(columns, rows, None, footer, 10_000)
+    return max((len(line.rstrip()) for line in text.splitlines()), default=0)
+
+
+def to_table(columns: Sequence[Column], rows: Sequence[Mapping[str, Any]], title: str | None,
+             footer: Mapping[str, Any] | None = None, width: int | None = None) -> str:
+    """A table for people, laid out for ``width`` (default: the terminal's): when it does
+    not fit, the least useful columns are left out (``Column.drop``), then the text columns
+    wrap; no line is wider than ``width``."""
+    width = width or terminal_width()
+    shown = list(columns)
+    while any(c.drop for c in shown) and _natural_width(shown, rows, footer) > width:
+        worst = max((c.drop for c in shown), default=0)
+        shown = [c for c in shown if c.drop != worst]
+    text = _render(shown, rows, title, footer, width)
+    if "┏┳" in text or "┳┳" in text:
+        # The numbers alone are wider than the terminal and squeezed a text column to
+        # nothing: let the numbers fold instead, so that every column keeps its text.
+        text = _render(shown, rows, title, footer, width, fold_numbers=True)
+    return text
 
 
 def emit(

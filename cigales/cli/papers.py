@@ -13,8 +13,9 @@ from cigales import i18n
 from cigales.cli import common
 from cigales.cli.output import write_binary
 from cigales.errors import MissingValue, OutputNotWritable
-from cigales.i18n import _
+from cigales.i18n import _, ngettext
 from cigales.services.clubs import get_club
+from reports import fmt
 
 
 def _lang(value: str | None) -> str | None:
@@ -159,5 +160,7 @@ def register(report_app: typer.Typer) -> None:
             except OSError as exc:
                 raise OutputNotWritable(path=output,
                                                reason=exc.strerror or str(exc)) from exc
-        common.notice(_("{count} statement(s) of {year} written to {path}.").format(
-            count=len(written), year=year, path=target))
+        common.notice(ngettext("{count} statement of {year} written to {path}.",
+                               "{count} statements of {year} written to {path}.",
+                               len(written)).format(
+            count=fmt.count(len(written)), year=year, path=target))

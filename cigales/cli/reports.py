@@ -32,11 +32,13 @@ def show_trial_balance(club: str | None, tb: queries.TrialBalance, format: str,
     """One club's trial balance, or every club's together when ``club`` is None."""
     rows = [{"code": a.code, "label": a.label, "debit": a.debit, "credit": a.credit,
              "balance": a.balance} for a in tb.accounts]
-    as_of = tb.as_of.isoformat() if tb.as_of else ""
+    as_of = fmt.date(tb.as_of) if tb.as_of else ""
     emit(
         format,
+        # Narrow terminals: the balance stays, debit and credit go (together).
         columns=[Column("code", _("Account")), Column("label", _("Label")),
-                 Column("debit", _("Debit"), True), Column("credit", _("Credit"), True),
+                 Column("debit", _("Debit"), True, drop=1),
+                 Column("credit", _("Credit"), True, drop=1),
                  Column("balance", _("Balance"), True)],
         rows=rows,
         payload={"club": club, "as_of": tb.as_of, "accounts": rows,
@@ -104,7 +106,8 @@ def register(app: typer.Typer) -> None:
                    Column("joined", _("Joined")), Column("left", _("Left")),
                    Column("contributed", _("Net contributions"), True),
                    Column("book_capital", _("Book capital"), True),
-                   Column("share", _("Share"), True), Column("value", _("Value"), True)]
+                   Column("share", _("Share"), True, show=fmt.share_text),
+                   Column("value", _("Value"), True)]
         if table.method == "units":
             columns.insert(-1, Column("units", _("Units"), True))
         emit(format, columns=columns, rows=rows,

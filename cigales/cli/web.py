@@ -14,10 +14,30 @@ import typer
 from cigales.cli import common
 from cigales.cli.output import Column, emit
 from cigales.errors import UsageProblem
-from cigales.i18n import _
+from cigales.i18n import _, ngettext
 from ledger.errors import N_
+from reports import fmt
+from reports.labels import label
 
 DEFAULT_URL = "http://127.0.0.1:8000"
+
+ACCOUNT_STATUSES = {"active": N_("active"), "invited": N_("invited, not signed in yet"),
+                    "revoked": N_("closed")}
+
+
+def role_words(role: object) -> str:
+    """A role as people say it: "member M01 of les-fourmis", "treasurer of les-fourmis"."""
+    kind = getattr(role, "kind", "")
+    club, member, region = (getattr(role, n, None) for n in ("club", "member", "region"))
+    if kind == "member":
+        return _("member {member} of {club}").format(member=member, club=club)
+    if kind == "treasurer":
+        return _("treasurer of {club}").format(club=club)
+    if kind == "region":
+        return _("region {region}").format(region=region)
+    if kind == "federation":
+        return _("federation")
+    return str(role.label()) if hasattr(role, "label") else str(role)
 
 
 def _base_url(value: str | None) -> str:
@@ -100,8 +120,8 @@ def register(app: typer.Typer) -> None:
             invitation = web_accounts.invite(s, role, email=email)
         print(f"{_base_url(base_url)}/invitation/{invitation.token}")
         common.notice(_("Invitation for {email} ({role}), valid until {date}.").format(
-            email=invitation.email, role=role.label(),
-            date=invitation.expires_at.date().isoformat()))
+            email=invitation.email, role=role_words(role),
+            date=fmt.date(invitation.expires_at.date())))
 
     @web_app.command("users", help=_("List web accounts and their roles."))
     def web_users(
@@ -118,8 +138,13 @@ def register(app: typer.Typer) -> None:
             users = web_accounts.list_users(s, club)
         rows = [{"email": u.email, "roles": " ".join(r.label() for r in u.roles),
                  "status": u.status, "created": u.created_at.date()} for u in users]
+        if format == "table":
+            rows = [{**row, "roles": "; ".join(role_words(r) for r in u.roles)}
+                    for row, u in zip(rows, users, strict=True)]
         emit(format, columns=[Column("email", _("E-mail address")), Column("roles", _("Roles")),
-                              Column("status", _("Status")), Column("created", _("Created"))],
+                              Column("status", _("Status"),
+                                     show=lambda v: label(ACCOUNT_STATUSES, v)),
+                              Column("created", _("Created"))],
              rows=rows, payload=rows, output=output, title=_("Web accounts"))
 
     @web_app.command("revoke", help=_("Close a web account (or, with --club, remove its roles "
@@ -133,5 +158,6 @@ def register(app: typer.Typer) -> None:
 
         with common.session(ctx) as s:
             removed = web_accounts.revoke(s, email, club=club)
-        common.notice(_("{email}: {count} role(s) removed{closed}.").format(
-            email=email, count=removed, closed="" if club else _(", account closed")))
+        common.notice(ngettext("{email}: {count} role removed{closed}.",
+                               "{email}: {count} roles removed{closed}.", removed).format(
+            email=email, count=fmt.count(removed), closed="" if club else _(", account closed")))

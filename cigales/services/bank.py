@@ -35,7 +35,7 @@ from cigales.bank.errors import (
     NoProfileFits,
     UnknownBankLine,
 )
-from cigales.bank.fingerprint import Fingerprinter, fingerprints
+from cigales.bank.fingerprint import Fingerprinter, fingerprints, label_words, same_movement
 from cigales.bank.lines import BankLine, Statement, reference_text
 from cigales.bank.matching import (
     SUSPENSE_ACCOUNT,
@@ -161,11 +161,58 @@ def line_ids(session: Session, club: Club, prints: Sequence[str]) -> dict[str, i
     return found
 
 
+def _seen_in_another_format(session: Session, club: Club, lines: Sequence[BankLine],
+                            prints: list[str], known: set[str],
+                            up_to_line: int | None = None) -> list[str]:
+    """``prints`` where a line not known by its own fingerprint is a movement already booked
+    from a file of another format (same date and amount, same label words): that line takes
+    the booked line's fingerprint, so it is known and shows the booked line's number.
+
+    Booked lines of this very statement (known by fingerprint) are not candidates; each booked
+    line is paired with one new line at most; two lines that both carry a bank id (FITID,
+    AcctSvcrRef) are the same movement only if the ids are equal, which the fingerprint
+    already says. ``up_to_line``: only lines booked before this statement was started (a
+    streamed import books its first batches while it reads on; its own lines are never the
+    other format's copy)."""
+    todo = [i for i, fp in enumerate(prints) if fp not in known]
+    if not todo:
+        return prints
+    dates = sorted({lines[i].date for i in todo})
+    rows: list[BankLineRow] = []
+    for start in range(0, len(dates), 200):
+        query = select(BankLineRow).where(
+            BankLineRow.club_id == club.id, BankLineRow.date.in_(dates[start:start + 200]))
+        if up_to_line is not None:
+            query = query.where(BankLineRow.id <= up_to_line)
+        rows.extend(session.execute(query.order_by(BankLineRow.id)).scalars())
+    own = set(prints)
+    pool: dict[tuple[dt.date, int], list[BankLineRow]] = {}
+    for row in rows:
+        if row.fingerprint not in own:
+            pool.setdefault((row.date, row.amount_cents), []).append(row)
+    out = list(prints)
+    for i in todo:
+        line = lines[i]
+        words = label_words(line.raw_label or line.label, line.reference)
+        candidates = pool.get((line.date, line.amount.cents), [])
+        for row in candidates:
+            if line.bank_id and row.bank_id:
+                continue  # two bank ids that differ: two movements
+            if same_movement(words, label_words(row.raw_label or row.label, row.reference)):
+                out[i] = row.fingerprint
+                candidates.remove(row)
+                break
+    return out
+
+
 def propose(session: Session, club: Club, statement: Statement,
             rules: Sequence[Rule]) -> list[Proposal]:
     ctx = context(session, club, rules)
     prints = fingerprints(statement.lines)
     known = known_fingerprints(session, club, prints)
+    crossed = _seen_in_another_format(session, club, statement.lines, prints, known)
+    known |= {fp for fp, own in zip(crossed, prints, strict=True) if fp != own}
+    prints = crossed
     return [Proposal(line, fp, match_line(line, ctx), known=fp in known)
             for line, fp in zip(statement.lines, prints, strict=True)]
 
@@ -223,11 +270,21 @@ def stream_proposals(engine: Engine, club_slug: str, lines: Iterable[BankLine],
     Nothing is held beyond the chunk but the fingerprints' counts (bounded, see
     ``Fingerprinter``), so memory stays bounded whatever the size of the statement."""
     fingerprint = Fingerprinter()
+    last_line: int | None = None
     try:
         for batch in _chunks(lines, chunk):
             prints = [fingerprint(line) for line in batch]
             with db.session_scope(engine, write=False) as s:
-                known = known_fingerprints(s, get_club(s, club_slug), prints)
+                club = get_club(s, club_slug)
+                if last_line is None:  # the lines booked before this statement
+                    last_line = int(s.execute(select(func.coalesce(func.max(BankLineRow.id), 0))
+                                              .where(BankLineRow.club_id == club.id))
+                                    .scalar_one())
+                known = known_fingerprints(s, club, prints)
+                # The same movement booked from a file of another format (cross-format).
+                crossed = _seen_in_another_format(s, club, batch, prints, known, last_line)
+            known |= {fp for fp, own in zip(crossed, prints, strict=True) if fp != own}
+            prints = crossed
             for line, fp in zip(batch, prints, strict=True):
                 yield Proposal(line, fp, match_line(line, ctx), known=fp in known)
     finally:

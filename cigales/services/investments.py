@@ -35,7 +35,7 @@ from cigales.services.lifecycle import lifecycle, not_in_future
 from cigales.services.membership import check_enough_members
 from cigales.shares import positions, share_text
 from cigales.siren import validate_siren
-from ledger.errors import N_, Msg
+from ledger.errors import N_, NP_, Msg
 from ledger.limits import NAME_MAX, REGION_MAX, check_fields
 from ledger.money import Money, allocate, round_half_up
 from ledger.post import EntryDraft, Line, PostedEntry, post_entries, post_entry
@@ -449,7 +449,8 @@ def subscribe(session: Session, club: Club, investee: Investee, *, date: dt.date
                                     amount=amount.plain(), investee=investee.name)
     account = open_investee_account(session, club, investee, "equity")
     entry = post_entry(session, club.book_id, EntryDraft(
-        "BQ", date, f"Souscription {shares} parts {investee.name}",
+        # Entry labels are the books' French text, whatever the reader's language.
+        "BQ", date, f"Souscription {shares} part{'s' if shares > 1 else ''} {investee.name}",
         (Line(account, amount), Line(chart.BANK_ACCOUNT, -amount))))
     investment = create_investment(session, club, investee, kind="equity", date=date,
                                    amount=amount, entry=entry, shares=shares,
@@ -621,10 +622,14 @@ def clawback_notices(session: Session, investment: Investment, investee: Investe
             reduction_at_stake(session, investment, investee, disposed).plain())
         return [Notice(
             "ir_pme_clawback",
-            N_("Redemption on {date} of {shares} part(s) of investment {number} in {investee}, "
-               "paid on {paid}: a repayment of capital before {end} (31 December of the 7th "
-               "year after payment) claws back the members' IR-PME tax reduction: {reduction} "
-               "at stake."), params)]
+            NP_("Redemption on {date} of {shares} part of investment {number} in {investee}, "
+                "paid on {paid}: a repayment of capital before {end} (31 December of the 7th "
+                "year after payment) claws back the members' IR-PME tax reduction: "
+                "{reduction} at stake.",
+                "Redemption on {date} of {shares} parts of investment {number} in {investee}, "
+                "paid on {paid}: a repayment of capital before {end} (31 December of the 7th "
+                "year after payment) claws back the members' IR-PME tax reduction: "
+                "{reduction} at stake.", key="shares"), params)]
     lock_end = policy.lock_up_end(investment.date)
     if date > lock_end:
         return []
@@ -633,10 +638,15 @@ def clawback_notices(session: Session, investment: Investment, investee: Investe
         reduction_at_stake(session, investment, investee, disposed).plain())
     return [Notice(
         "ir_pme_clawback",
-        N_("Sale on {date} of {shares} share(s) of investment {number} in {investee}, paid on "
-           "{paid}: titles sold before {lock} (31 December of the 5th year after payment) claw "
-           "back the members' IR-PME tax reduction: {reduction} at stake (except death, "
-           "invalidity or court-ordered liquidation of the company)."), params)]
+        NP_("Sale on {date} of {shares} share of investment {number} in {investee}, paid on "
+            "{paid}: titles sold before {lock} (31 December of the 5th year after payment) "
+            "claw back the members' IR-PME tax reduction: {reduction} at stake (except death, "
+            "invalidity or court-ordered liquidation of the company).",
+            "Sale on {date} of {shares} shares of investment {number} in {investee}, paid on "
+            "{paid}: titles sold before {lock} (31 December of the 5th year after payment) "
+            "claw back the members' IR-PME tax reduction: {reduction} at stake (except death, "
+            "invalidity or court-ordered liquidation of the company).", key="shares"),
+        params)]
 
 
 def impair(session: Session, club: Club, investee: Investee, *, date: dt.date, amount: Money,

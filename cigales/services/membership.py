@@ -19,16 +19,20 @@ from cigales import policy
 from cigales.errors import CigalesError
 from cigales.models import Club
 from cigales.services.lifecycle import active_members, club_members
-from ledger.errors import N_, Msg
+from ledger.errors import NP_, Msg
 
 
 class TooFewMembers(CigalesError):
     code = "too_few_members"
-    template = N_("On {date} the club has {count} active member(s), fewer than {minimum}, after "
-                  "having had {peak}: {operation} is refused. Allowed: members joining "
-                  "(`member add`) to bring it back to {minimum}, or ending the club (`club "
-                  "liquidate` and the liquidation operations). Charges, repayments and income "
-                  "received stay recordable.")
+    template = NP_(
+        "On {date} the club has {count} active member, fewer than {minimum}, after having had "
+        "{peak}: {operation} is refused. Allowed: members joining (`member add`) to bring it "
+        "back to {minimum}, or ending the club (`club liquidate` and the liquidation "
+        "operations). Charges, repayments and income received stay recordable.",
+        "On {date} the club has {count} active members, fewer than {minimum}, after having "
+        "had {peak}: {operation} is refused. Allowed: members joining (`member add`) to bring "
+        "it back to {minimum}, or ending the club (`club liquidate` and the liquidation "
+        "operations). Charges, repayments and income received stay recordable.")
 
 
 def peak_active(session: Session, club: Club, date: dt.date) -> int:

@@ -22,7 +22,7 @@ from typing import Any
 from cigales.bank.encoding import decode
 from cigales.errors import UsageProblem
 from cigales.switchover.template import Column, Table, fold
-from ledger.errors import N_, InvalidAmount, Msg
+from ledger.errors import N_, NP_, InvalidAmount, Msg, render_template
 from ledger.money import Money
 
 _DATE_FR = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
@@ -46,7 +46,8 @@ class Problem:
 
 class SwitchoverFileInvalid(UsageProblem):
     code = "switchover_file_invalid"
-    template = N_("{count} problem(s) in {path}; nothing was written:\n{problems}")
+    template = NP_("{count} problem in {path}; nothing was written:\n{problems}",
+                   "{count} problems in {path}; nothing was written:\n{problems}")
 
     def __init__(self, path: str, problems: Sequence[Problem]) -> None:
         self.problems = tuple(problems)
@@ -54,8 +55,8 @@ class SwitchoverFileInvalid(UsageProblem):
 
     def render(self, translate: Any) -> str:
         lines = "\n".join(f"  {p.render(translate)}" for p in self.problems)
-        return str(translate(self.template)).format(path=self.params["path"],
-                                                    count=len(self.problems), problems=lines)
+        return render_template(self.template, self.params, translate).format(
+            path=self.params["path"], count=len(self.problems), problems=lines)
 
 
 def column_letter(index: int) -> str:

@@ -227,8 +227,44 @@ def data_table(
             ("TOPPADDING", (0, -1), (-1, -1), 4),
         ]
     widths = _fit_words(_column_widths(columns), _needed_widths(columns, rows, total))
-    return Table(data, colWidths=widths, repeatRows=1, hAlign="LEFT",
-                 style=TableStyle(commands))
+    return _DataTable(data, colWidths=widths, repeatRows=1, hAlign="LEFT",
+                      style=TableStyle(commands))
+
+
+# A table this short (in rows, header not counted) moves whole to the next page with its
+# heading rather than split; a longer one splits, but never leaves fewer than _MIN_PART body
+# rows on either page: a page holding only a header and a total row, or a heading over two
+# lines, reads as a mistake.
+_SMALL_TABLE_ROWS = 12
+_MIN_PART = 3
+
+
+class _DataTable(Table):  # type: ignore[misc]
+    def _body_rows(self) -> int:
+        return int(len(self._cellvalues) - self.repeatRows)
+
+    def split(self, avail_width: float, avail_height: float) -> list[Flowable]:
+        if self._body_rows() <= _SMALL_TABLE_ROWS:
+            return []  # whole on the next page (the frame always holds such a table)
+        parts = list(super().split(avail_width, avail_height))
+        if len(parts) != 2:
+            return parts
+        head, tail = parts
+        head_rows = len(head._cellvalues) - self.repeatRows
+        tail_rows = len(tail._cellvalues) - self.repeatRows
+        if head_rows < _MIN_PART:
+            return []  # too little room left here: start the table on the next page
+        if tail_rows >= _MIN_PART:
+            return parts
+        # Move rows from the first page so that the last holds _MIN_PART of them.
+        self.wrap(avail_width, avail_height)
+        heights = self._rowHeights
+        move = _MIN_PART - tail_rows
+        keep = head_rows + self.repeatRows - move  # rows (with the header) on the first page
+        if keep - self.repeatRows < _MIN_PART:
+            return []
+        shorter = sum(heights[:keep]) + 0.5
+        return list(super().split(avail_width, shorter))
 
 
 _CELL_PADDING = 8 + 1  # LEFTPADDING + RIGHTPADDING, and a point so rounding never wraps

@@ -785,7 +785,8 @@ def test_reschedule_keeps_the_old_schedule(small, database_url):
     ])
     r = ok(small("loan", "reschedule", *CLUB, "--loan", "1", "--date", "2025-05-01",
                  "--instalments", "4", "--deferral", "1"))
-    assert "1000.00" in r.stdout
+    # The message is for people: the amount the French way (JSON below keeps "1000.00").
+    assert "1\u202f000,00\u00a0€ en 4 échéances" in r.stdout
     data = schedule(small, 1, "--as-of", "2025-07-01")
     assert (data["version"], data["outstanding"]) == (2, "1000.00")
     # The new schedule lends the outstanding 1000.00 again, first due after one period.

@@ -165,8 +165,10 @@ def test_show_phases_and_alerts(cli, engine):
         "P1 – phase d’investissement")
     table = ok(cli("club", "show", "--club", "ancienne")).stdout
     assert "échue (indivision légale)" in table
-    assert "phase2_savings" in table
-    assert "phase2_investments" in table
+    # The phase-2 settings are shown, in words (JSON keeps phase2_savings/_investments).
+    assert "Épargne en phase de gestion" in table
+    assert "Nouveaux investissements en phase de gestion" in table
+    assert "phase2_savings" not in table
     english = ok(cli("--lang", "en", "club", "list", "--format", "json")).json()
     assert {c["slug"]: (c["phase"], c["phase_label"]) for c in english} == {
         "ancienne": ("lapsed", "lapsed (legal indivision)"),

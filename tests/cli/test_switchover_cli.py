@@ -134,7 +134,7 @@ def test_every_problem_reported_at_once(cli, database_url, folder):
     edit(folder, "cles.csv", "I1;M06;1/66", "I1;M06;1/33")
     result = refused(cli, database_url, "club", "switchover", str(folder),
                      *CLUB, *D, code="switchover_file_invalid", exit_code=2)
-    assert "3 problème(s)" in result.stderr
+    assert "3 problèmes dans" in result.stderr  # the plural agrees (no "(s)")
     assert "membres!G4 : montant illisible « 1.234,5x »" in result.stderr
     for where in ("investissements!D3", "cles!2"):
         assert where in result.stderr
@@ -330,7 +330,7 @@ def test_key_of_a_member_who_had_not_joined(cli, database_url, folder):
     edit(folder, "membres.csv", "M06;Membre M06;;15/01/2023", "M06;Membre M06;;15/04/2023")
     result = refused(cli, database_url, "club", "switchover", str(folder), *CLUB, *D,
                      code="switchover_file_invalid", exit_code=2)
-    assert "2 problème(s)" in result.stderr  # the keys' totals are not also wrong
+    assert "2 problèmes dans" in result.stderr  # the keys' totals are not also wrong
     assert "cles!B7 : M06 n'était pas membre le 2023-03-01, date de I1" in result.stderr
     assert "cles!B13 : " in result.stderr
 

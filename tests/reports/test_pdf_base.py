@@ -237,3 +237,46 @@ def test_charts_reject_bad_input():
         pie_chart(["a", "b"], [5, -1], title="t", value_format=euros)
     with pytest.raises(TypeError, match="cents"):
         line_chart(["a"], [1.5], title="t", value_format=euros)  # type: ignore[list-item]
+
+
+# -- no near-empty page for a small table ----------------------------------------------------
+
+def _pages_of(story: list) -> list[str]:
+    data = build_pdf(story, INFO)
+    return [page.extract_text() for page in PdfReader(io.BytesIO(data)).pages]
+
+
+def _filler(lines: int) -> list:
+    return [paragraph(f"Ligne de remplissage numéro {i} du rapport annuel.") for i in
+            range(lines)]
+
+
+def _small_table(rows: int, name: str) -> list:
+    columns = [Col("Membre"), Col("Montant", 30, "right")]
+    return [heading(name, 0), data_table(columns, [[f"{name} M{i:02d}", euros(100 * i)]
+                                                   for i in range(rows)],
+                                         total=["Total", euros(1)])]
+
+
+@pytest.mark.parametrize("filler", range(36, 52))
+def test_a_small_table_is_never_split_from_its_heading_or_itself(filler: int):
+    """Whatever text comes before it, a five-row table sits whole on one page, under its
+    heading: never a heading alone at the foot of a page, never a page holding only the last
+    rows or the total."""
+    pages = _pages_of([*_filler(filler), *_small_table(5, "Quotes-parts"),
+                       paragraph("Fin du document.")])
+    holding = [i for i, text in enumerate(pages) if "Quotes-parts M" in text]
+    assert len(holding) == 1, holding
+    page = pages[holding[0]]
+    assert "Quotes-parts\n" in page or page.count("Quotes-parts") > 5  # the heading
+    assert all(f"Quotes-parts M{i:02d}" in page for i in range(5))
+    assert "Total" in page
+
+
+@pytest.mark.parametrize("filler", range(0, 50, 3))
+def test_a_long_table_leaves_at_least_three_rows_on_each_page(filler: int):
+    pages = _pages_of([*_filler(filler), *_small_table(40, "Journal")])
+    for text in pages:
+        rows = len(re.findall(r"Journal M\d\d", text)) + ("Total" in text)
+        assert rows == 0 or rows >= 3, (filler, text)
+    assert sum(len(re.findall(r"Journal M\d\d", text)) for text in pages) == 40
