@@ -12,6 +12,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from babel.support import NullTranslations, Translations
 
@@ -78,6 +79,17 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 
 # Messages with a plural form (ledger.errors.Plural) find ngettext on the translator.
 _.ngettext = ngettext  # type: ignore[attr-defined]
+
+
+def format_date(value: Any) -> str:
+    """A date in the current language's format (04/11/2026; 4 Nov 2026)."""
+    from reports import fmt  # Babel's date data, loaded by messages that show a date
+
+    return fmt.date(value, language())
+
+
+# Messages that name a date (ledger.errors.render_params) show it in the reader's format.
+_.format_date = format_date  # type: ignore[attr-defined]
 
 
 def babel_locale(lang: str | None = None) -> str:

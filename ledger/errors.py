@@ -8,7 +8,12 @@ catalogs, so ``str(error)`` is the English text.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from typing import Any, ClassVar
+
+# A date given to a message as ISO text ("2026-11-04"): shown in the reader's format.
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def N_(message: str) -> str:
@@ -72,16 +77,35 @@ class MsgList(str):
 
 
 def render_params(params: dict[str, Any], translate: Any) -> dict[str, Any]:
-    """Message parameters with their translatable words translated."""
+    """Message parameters with their translatable words translated, and dates in the
+    reader's format when the translator knows one (``format_date``: 04/11/2026 in French)."""
     out: dict[str, Any] = {}
+    format_date = getattr(translate, "format_date", None)
     for key, value in params.items():
-        if isinstance(value, MsgList):
+        if format_date is not None and _is_date(value):
+            out[key] = format_date(value if isinstance(value, dt.date)
+                                   else dt.date.fromisoformat(value))
+        elif isinstance(value, MsgList):
             out[key] = ", ".join(str(translate(item)) for item in value.items)
         elif isinstance(value, Msg):
             out[key] = translate(value)
         else:
             out[key] = value
     return out
+
+
+def _is_date(value: Any) -> bool:
+    if isinstance(value, dt.datetime):
+        return False
+    if isinstance(value, dt.date):
+        return True
+    if isinstance(value, str) and not isinstance(value, Msg) and _ISO_DATE.fullmatch(value):
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError:
+            return False  # an impossible date the user typed is shown as typed
+        return True
+    return False
 
 
 class UserError(Exception):

@@ -157,7 +157,7 @@ def test_member_erase_is_refused_during_retention(cli, database_url):
     before = snapshot(database_url)
     refused = cli("member", "erase", "--club", "long", "--member", "M01", "--yes")
     assert (refused.exit_code, refused.error_code) == (1, "retention_applies")
-    assert "2031-06-30" in refused.stderr
+    assert "30/06/2031" in refused.stderr
     assert snapshot(database_url) == before
 
 

@@ -251,9 +251,9 @@ def test_dividend_sale_impairment_and_write_off(fourmis, database_url):
     # Sold before the IR-PME lock-up ends (31/12/2028): the clawback warning names the sale,
     # its date and the reduction at stake: 2,000 paid on 2023-06-01 at 25 % = 500.00 for the
     # 20 parts (100.00 a member), 5 of them sold: 125.00.
-    warning = [ln for ln in r.stderr.splitlines() if "2028-12-31" in ln]
+    warning = [ln for ln in r.stderr.splitlines() if "31/12/2028" in ln]
     assert len(warning) == 1
-    for part in ("2024-06-01", "5", "2023-06-01", "125,00"):
+    for part in ("01/06/2024", "5", "01/06/2023", "125,00"):
         assert part in warning[0], part
     r = ok(fourmis(*equity("dividend", "la-fabrique", "2024-06-02", "--amount", "1",
                            "--format", "json")))
@@ -332,13 +332,13 @@ def test_redemption_at_nominal_and_full_sale_close_the_stake(fourmis):
     # warning per subscription, with the reduction at stake: 1,000 paid on 2023-06-01 at 25 %
     # = 250.00, all 10 parts redeemed; 500 paid on 2023-08-01 at 25 % = 125.00, 2 of 10 parts
     # redeemed: 25.00.
-    warnings = [ln for ln in r.stderr.splitlines() if "2030-12-31" in ln]
+    warnings = [ln for ln in r.stderr.splitlines() if "31/12/2030" in ln]
     assert len(warnings) == 2
-    assert "2024-01-15" in warnings[0]
+    assert "15/01/2024" in warnings[0]
     assert "250,00" in warnings[0]
-    assert "2023-08-01" in warnings[1]
+    assert "01/08/2023" in warnings[1]
     assert "25,00" in warnings[1]
-    assert "2028-12-31" not in r.stderr
+    assert "31/12/2028" not in r.stderr
     b = balances(fourmis)
     assert (b["261-coop"], b["7750"], b["6750"], b["5121"]) == (
         "400.00", "-1100.00", "1100.00", "5600.00")
@@ -470,17 +470,17 @@ def test_no_new_investments_after_phase_one_without_prorogation(anciens, databas
          "phase_does_not_allow", 1),
         (subscribe("coop", "2017-02-28", 1, "100", club=OLD), "date_outside_club_life", 1),
     ])
-    assert "2022-03-01" in res[subscribe("coop", "2022-03-01", 1, "100", club=OLD)].stderr
+    assert "01/03/2022" in res[subscribe("coop", "2022-03-01", 1, "100", club=OLD)].stderr
     # The last day of phase 1 still allows it; managing what is held stays allowed after.
     ok(anciens(*subscribe("coop", "2022-02-28", 1, "100", club=OLD)))
     ok(anciens(*equity("dividend", "coop", "2023-05-01", "--amount", "55", club=OLD)))
     # Redemption after the lock-up (2022-12-31) but before 31 December of year + 7: the
     # capital-repayment clawback warning.
     r = ok(anciens(*equity("redeem", "coop", "2023-06-01", "--shares", "10", club=OLD)))
-    assert "2024-12-31" in r.stderr
+    assert "31/12/2024" in r.stderr
     sheet = tax(anciens, 2023, "--member", "M02", club=OLD)[0]
     assert [w["code"] for w in sheet["warnings"]] == ["ir_pme_clawback"]
-    assert "2024-12-31" in sheet["warnings"][0]["message"]
+    assert "31/12/2024" in sheet["warnings"][0]["message"]
     # The dividend is split over the two subscriptions by shares (50 + 5), then by their keys.
     assert sheet["income"] == [
         {"source": "Coop", "kind": "dividend", "club_amount": "50.00", "member_amount": "10.00"},
@@ -655,7 +655,7 @@ def test_shareholder_loan_contribution_and_participating_titles(fourmis, databas
         (grant("asso", "2024-07-01", "500", "--kind", "association", "--term", "2029-02-30"),
          "invalid_date", 2),
     ])
-    assert "2031-07-01" in res[grant("coop", "2024-07-01", "500", "--kind", "participating",
+    assert "01/07/2031" in res[grant("coop", "2024-07-01", "500", "--kind", "participating",
                                      "--term", "2031-06-30")].stderr
     ok(fourmis(*subscribe("sas", "2024-07-01", 10, "100")))
     # A CCA needs at least 5 % of the capital (Code monétaire et financier L. 312-2):
@@ -719,18 +719,18 @@ def test_loan_after_the_club_life_is_a_warning_not_a_refusal(fourmis):
     r = ok(fourmis(*grant("atelier", "2026-01-10", "84", "--instalments", "84")))
     assert r.stdout.strip() == "2"
     assert r.error_code is None
-    assert "2033-01-10" in r.stderr
-    assert "2033-01-09" in r.stderr
+    assert "10/01/2033" in r.stderr
+    assert "09/01/2033" in r.stderr
     r = ok(fourmis(*grant("atelier", "2026-01-10", "100", "--instalments", "10",
                           "--frequency", "yearly", "--format", "json")))
     assert r.json() == {"loan": 3, "entry": "BQ 63"}
-    assert "2036-01-10" in r.stderr
+    assert "10/01/2036" in r.stderr
     assert set(portfolio(fourmis)) == {1, 2, 3}
     alerts = show(fourmis, "--as-of", "2026-01-10")["alerts"]
     late = [a["message"] for a in alerts if a["code"] == "loan_ends_after_life"]
     assert len(late) == 2
-    assert "2033-01-10" in late[0]
-    assert "2036-01-10" in late[1]
+    assert "10/01/2033" in late[0]
+    assert "10/01/2036" in late[1]
 
 
 def test_club_show_alerts_on_an_old_club(anciens):
@@ -740,17 +740,17 @@ def test_club_show_alerts_on_an_old_club(anciens):
     assert alert_codes(anciens, "--as-of", "2021-06-01", club=OLD) == []
     # Paid in 2022: the lock-up runs to 2027-12-31, after the life ends on 2027-02-28.
     r = ok(anciens(*subscribe("coop", "2022-02-01", 10, "100", club=OLD)))
-    assert "2027-12-31" in r.stderr
-    assert "2027-02-28" in r.stderr
+    assert "31/12/2027" in r.stderr
+    assert "28/02/2027" in r.stderr
     r = ok(anciens(*grant("velo", "2022-02-01", "610", "--instalments", "61", club=OLD)))
-    assert "2027-03-01" in r.stderr
+    assert "01/03/2027" in r.stderr
     r = ok(anciens(*grant("velo", "2022-02-01", "600", "--instalments", "60", club=OLD)))
     assert r.stderr == ""
     alerts = show(anciens, "--as-of", "2022-02-15", club=OLD)["alerts"]
     assert [a["code"] for a in alerts] == ["phase_ends_soon", "lock_up_after_life",
                                            "loan_ends_after_life"]
-    assert "2027-12-31" in alerts[1]["message"]
-    assert "2027-03-01" in alerts[2]["message"]
+    assert "31/12/2027" in alerts[1]["message"]
+    assert "01/03/2027" in alerts[2]["message"]
     # Nothing repaid: on 2022-04-15 the first instalments (due 2022-03-01) are 45 days late.
     codes = alert_codes(anciens, "--as-of", "2022-04-15", club=OLD)
     assert codes.count("instalment_late") == 2
@@ -849,7 +849,7 @@ def test_write_off_then_recover(fourmis, database_url):
         (("loan", "recover", *CLUB, "--loan", "7", "--date", "2025-09-01", "--amount", "1"),
          "unknown_loan", 1),
     ])
-    assert "2025-06-01" in res[repay(1, "2025-07-01", "50")].stderr
+    assert "01/06/2025" in res[repay(1, "2025-07-01", "50")].stderr
     ok(fourmis("loan", "recover", *CLUB, "--loan", "1", "--date", "2025-09-01",
                "--amount", "200"))
     b = balances(fourmis)
@@ -1018,12 +1018,12 @@ def test_tax_sheet_rates_bases_and_lock_up(fourmis, database_url):
     for s in sheets:
         assert s["subscriptions"] == []
         assert [w["code"] for w in s["warnings"]] == ["ir_pme_clawback"], s["member"]
-        assert "2028-12-31" in s["warnings"][0]["message"]
+        assert "31/12/2028" in s["warnings"][0]["message"]
     assert [s["income"][0]["member_amount"] for s in sheets] == [
         "11.00", "10.00", "10.00", "10.00", "10.00"]
     r = ok(fourmis("tax", "sheet", *CLUB, "--year", "2025", "--member", "M03"))
     assert "M03" in r.stderr
-    assert "2028-12-31" in r.stderr
+    assert "31/12/2028" in r.stderr
     assert all(s["warnings"] == [] for s in tax(fourmis, 2026))
     assert tax(fourmis, 2022) == []  # nobody was a member yet
 

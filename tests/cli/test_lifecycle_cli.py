@@ -148,7 +148,7 @@ def test_show_phases_and_alerts(cli, engine):
     assert alert_codes(show(cli, "jeune", "--as-of", "2028-07-09")) == []
     soon = show(cli, "jeune", "--as-of", "2028-07-10")["alerts"]
     assert [a["code"] for a in soon] == ["phase_ends_soon"]
-    assert "2029-01-09" in soon[0]["message"]
+    assert "09/01/2029" in soon[0]["message"]
 
     proche = show(cli, "fin-proche")
     assert (proche["phase"], proche["phase_ends"], proche["life_ends"]) == (
@@ -177,7 +177,7 @@ def test_show_phases_and_alerts(cli, engine):
     assert "P1 – phase d’investissement" in ok(cli("club", "list")).stdout
     # The federation return keeps its own status values (investment for a lapsed club).
     assert alert_codes(ancienne) == ["legal_indivision", "too_few_members"]
-    assert "2026-03-14" in ancienne["alerts"][0]["message"]
+    assert "14/03/2026" in ancienne["alerts"][0]["message"]
     assert "3" in ancienne["alerts"][1]["message"]
     assert alert_codes(show(cli, "ancienne", "--as-of", "2026-03-14")) == [
         "phase_ends_soon", "too_few_members"]
@@ -205,8 +205,8 @@ def test_extend_in_the_window_once(cli, engine, database_url):
         (extend("nope", "2025-06-01"), "unknown_club", 1),
     ])
     early = cli(*extend("ancienne", "2025-03-14"))
-    assert "2025-03-15" in early.stderr
-    assert "2026-03-14" in early.stderr
+    assert "15/03/2025" in early.stderr
+    assert "14/03/2026" in early.stderr
     assert "--late" in cli(*extend("ancienne", "2026-03-15")).stderr
 
     r = ok(cli(*extend("ancienne", "2025-03-15")))  # first day of the 12-month window
@@ -224,7 +224,7 @@ def test_extend_in_the_window_once(cli, engine, database_url):
         (extend("ancienne", "2025-06-01"), "prorogation_already_decided", 1),
         (extend("ancienne", "2026-04-01", "--late"), "prorogation_already_decided", 1),
     ])
-    assert "2025-03-15" in cli(*extend("ancienne", "2025-06-01")).stderr
+    assert "15/03/2025" in cli(*extend("ancienne", "2025-06-01")).stderr
 
 
 def test_late_prorogation_stays_visible(cli, engine):
@@ -236,8 +236,8 @@ def test_late_prorogation_stays_visible(cli, engine):
         "management", "2031-03-14", "2026-04-01")
     (late,) = status["alerts"]  # the legal indivision alert is gone, the lapse is not hidden
     assert late["code"] == "late_prorogation"
-    assert "2026-04-01" in late["message"]
-    assert "2026-03-14" in late["message"]
+    assert "01/04/2026" in late["message"]
+    assert "14/03/2026" in late["message"]
 
 
 def test_savings_in_the_management_phase_follow_the_setting(cli, engine, database_url):
@@ -259,7 +259,7 @@ def test_savings_in_the_management_phase_follow_the_setting(cli, engine, databas
         (("saving", "collect", "--club", "ancienne", "--month", "2026-11"),
          "phase_does_not_allow", 1),
     ])
-    assert "2026-03-15" in cli(*saving("sans", "2026-03-15")).stderr
+    assert "15/03/2026" in cli(*saving("sans", "2026-03-15")).stderr
     ok(cli(*saving("avec", "2026-03-15")))
     r = ok(cli("saving", "collect", "--club", "avec", "--month", "2026-04", "--format", "json"))
     assert [m["status"] for m in r.json()["members"]] == ["recorded"] * 5
@@ -302,8 +302,8 @@ def test_dates_outside_the_club_life_are_refused(cli, engine, database_url):
         (liquidate("2026-03-01", "--yes", club=club), "date_outside_club_life", 1),
     ])
     r = cli(*saving("2026-03-01"))
-    assert "2016-03-01" in r.stderr
-    assert "2026-02-28" in r.stderr
+    assert "01/03/2016" in r.stderr
+    assert "28/02/2026" in r.stderr
 
 
 def test_arrears_stop_at_the_end_of_the_club_life(cli, engine):
@@ -403,7 +403,7 @@ def test_liquidate_dry_run_then_pay_everyone_and_close(fourmis, database_url):
         (liquidate("2024-04-01", "--yes"), "club_closed", 1),
         (liquidate("2024-05-01", "--dry-run"), "club_closed", 1),
     ])
-    assert "2024-04-01" in fourmis("saving", "add", *CLUB, "--member", "M01", "--date",
+    assert "01/04/2024" in fourmis("saving", "add", *CLUB, "--member", "M01", "--date",
                                    "2024-05-01", "--amount", "10").stderr
 
 

@@ -417,7 +417,7 @@ def test_saving_bad_input_writes_nothing(fourmis, database_url):
         (("saving", "add", "--club", "nope", "--member", "M01", "--date", "2024-03-01",
           "--amount", "30"), "unknown_club", 1),
     ])
-    assert "2024-03-01" in fourmis(*saving(member="M06", date="2024-02-29")).stderr
+    assert "01/03/2024" in fourmis(*saving(member="M06", date="2024-02-29")).stderr
 
 
 def test_collect_records_each_month_once(cli, engine, database_url):

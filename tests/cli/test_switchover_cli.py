@@ -358,7 +358,7 @@ def test_paid_in_at_subscription_then_tax_sheet(cli, database_url, folder, tmp_p
     sheets = cli("tax", "sheet", *other, "--year", "2023", "--format", "json").json()
     m01 = next(sh for sh in sheets if sh["member"] == "M01")
     assert [w["code"] for w in m01["warnings"]] == ["keys_computed_at_switchover"]
-    assert "2024-06-30" in cli("tax", "sheet", *other, "--year", "2023").stderr
+    assert "30/06/2024" in cli("tax", "sheet", *other, "--year", "2023").stderr
     statement = tmp_path / "m01.pdf"
     assert cli("report", "statement", *other, "--year", "2023", "--member", "M01",
                "-o", str(statement)).exit_code == 0
