@@ -203,13 +203,15 @@ def open_statement(path: Path, profile: str | None = None,
     if profile is not None:
         chosen = profiles_mod.resolve(profile, profile_dir)
     else:
-        chosen = _detect_profile(sample, str(path), profile_dir)
+        chosen = detect_profile(sample, str(path), profile_dir)
     encoding = _encoding(path, chosen.encoding, bom, utf8_ok, cp1252_ok)
     return StatementFile(path, sha, size, "csv", chosen.name, encoding, _profile=chosen)
 
 
-def _detect_profile(sample: bytes, path: str, profile_dir: Path | None
-                    ) -> profiles_mod.Profile:
+def detect_profile(sample: bytes, path: str, profile_dir: Path | None
+                   ) -> profiles_mod.Profile:
+    """The first CSV profile whose header is found in ``sample`` (specific ones before the
+    generic French ones)."""
     candidates = profiles_mod.available(profile_dir)
     generic = [n for n in ("fr-generic", "fr-signed") if n in candidates]
     order = [n for n in sorted(candidates) if n not in generic] + generic

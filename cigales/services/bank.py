@@ -24,7 +24,7 @@ from cigales import chart, db
 from cigales.bank import camt, ofx
 from cigales.bank import iban as iban_mod
 from cigales.bank import profiles as profiles_mod
-from cigales.bank.csv_reader import matches, read_csv
+from cigales.bank.csv_reader import read_csv
 from cigales.bank.encoding import decode
 from cigales.bank.errors import (
     AssignSignMismatch,
@@ -32,7 +32,6 @@ from cigales.bank.errors import (
     IbanInUse,
     LineNotBookable,
     LineNotInSuspense,
-    NoProfileFits,
     UnknownBankLine,
 )
 from cigales.bank.fingerprint import Fingerprinter, fingerprints, label_words, same_movement
@@ -48,7 +47,7 @@ from cigales.bank.matching import (
 )
 from cigales.bank.models import BankImport, BankLineRow, MemberBankAccount
 from cigales.bank.rules import Rule
-from cigales.bank.source import StatementFile, open_statement
+from cigales.bank.source import StatementFile, detect_profile, open_statement
 from cigales.errors import MemberAccountReserved
 from cigales.models import Club, Investee, Investment, Member, MemberIdentity
 from cigales.services import bank_links, bookkeeping, flows, loans, savings
@@ -71,22 +70,6 @@ _LABEL_MAX = 250
 
 # -- reading --------------------------------------------------------------------------------------
 
-def _detect_profile(data: bytes, path: str, profile_dir: Path | None
-                    ) -> profiles_mod.Profile:
-    candidates = profiles_mod.available(profile_dir)
-    generic = [n for n in ("fr-generic", "fr-signed") if n in candidates]
-    order = [n for n in sorted(candidates) if n not in generic] + generic
-    for name in order:
-        profile = candidates[name]
-        try:
-            text, _ = decode(data, profile.encoding, path)
-        except UserError:
-            continue
-        if matches(text, profile):
-            return profile
-    raise NoProfileFits(path=path, known=", ".join(sorted(candidates)))
-
-
 def read_bytes(data: bytes, path: str, profile: str | None = None,
                profile_dir: Path | None = None) -> Statement:
     """Any supported format: OFX and camt.053 are recognised by content, CSV by profile
@@ -96,7 +79,7 @@ def read_bytes(data: bytes, path: str, profile: str | None = None,
     if profile is None and camt.looks_like_camt(data):
         return camt.read_camt(data, path)
     chosen = (profiles_mod.resolve(profile, profile_dir) if profile is not None
-              else _detect_profile(data, path, profile_dir))
+              else detect_profile(data, path, profile_dir))
     text, _ = decode(data, chosen.encoding, path)
     return read_csv(text, chosen, path)
 
