@@ -36,9 +36,19 @@ class TooFewMembers(CigalesError):
 
 
 def peak_active(session: Session, club: Club, date: dt.date) -> int:
-    """The most members active on any day up to ``date`` (a peak falls on a joining day)."""
-    joins = {m.joined for m in club_members(session, club).values() if m.joined <= date}
-    return max((active_members(session, club, day) for day in joins), default=0)
+    """The most members on the roll on any day up to ``date`` (a peak falls on a joining day).
+
+    A member is on the roll from the day they join to the day they leave, both included:
+    twelve founders of whom eight leave on the founding day made a club of twelve that day.
+    (``active_members`` counts a leaver out on the day they leave, which is right for the
+    club's size after that day's events, not for what it had reached: counting that way,
+    departures on a joining day would erase the peak and lift the floor.)
+    """
+    roll = list(club_members(session, club).values())
+    joins = {m.joined for m in roll if m.joined <= date}
+    return max((sum(1 for m in roll
+                    if m.joined <= day and (m.left_on is None or m.left_on >= day))
+                for day in joins), default=0)
 
 
 def check_enough_members(session: Session, club: Club, date: dt.date,
