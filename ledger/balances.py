@@ -37,7 +37,6 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ledger.schema import (
@@ -85,8 +84,15 @@ def add_postings(session: Session, totals: Mapping[tuple[int, dt.date], tuple[in
             for (account_id, month), (debit, credit) in sorted(totals.items())]
     dialect = session.get_bind().dialect.name
     table = _TABLE
-    stmt = (postgresql.insert(table) if dialect == "postgresql"
-            else sqlite.insert(table))
+    # Start-up: the dialect's insert is imported here, so that a command on SQLite never
+    # imports the PostgreSQL dialect (and its drivers' modules) - see tests/cli/test_startup.py.
+    stmt: Any
+    if dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql
+        stmt = postgresql.insert(table)
+    else:
+        from sqlalchemy.dialects import sqlite
+        stmt = sqlite.insert(table)
     stmt = stmt.on_conflict_do_update(
         index_elements=[table.c.account_id, table.c.month],
         set_={"debit_cents": table.c.debit_cents + stmt.excluded.debit_cents,
