@@ -170,6 +170,10 @@ class _Locked:
     accounts: dict[str, tuple[int, bool]] = field(default_factory=dict)  # code -> (id, postable)
     # Idempotency keys known not to be used in the book (prefetch_keys()).
     absent_keys: set[str] = field(default_factory=set)
+    # Every idempotency key used in the book, when the transaction knows them all (a book of
+    # at most _KNOWN_KEYS_UP_TO entries when locked, kept up to date by _write): a key not in
+    # it needs no look-up. None: unknown, each key is looked up.
+    used_keys: set[str] | None = None
     # Deferred finishing (see deferred()): entries from this seq on are written but not sealed
     # yet, and the book row and these journals' counters still hold their old values.
     pending_from: int | None = None
@@ -318,7 +322,9 @@ def _transaction_created(session: Session, transaction: Any) -> None:
                              accounts=dict(locked.accounts),
                              dirty_journals=set(locked.dirty_journals),
                              kept=dict(locked.kept),
-                             absent_keys=set(locked.absent_keys))
+                             absent_keys=set(locked.absent_keys),
+                             used_keys=(None if locked.used_keys is None
+                                        else set(locked.used_keys)))
             for book_id, locked in _locked_books(session).items()}))
 
 
@@ -375,6 +381,9 @@ def ensure_fiscal_years(session: Session, book: BookLike, years: Iterable[int]) 
     return existing
 
 
+_KNOWN_KEYS_UP_TO = 5_000
+
+
 def _lock_book(session: Session, book_id: int) -> _Locked:
     # FOR UPDATE serializes writers on PostgreSQL; SQLite ignores it and relies on the
     # BEGIN IMMEDIATE that cigales.db issues for write transactions. Once per transaction.
@@ -388,6 +397,15 @@ def _lock_book(session: Session, book_id: int) -> _Locked:
         raise LookupError(f"no book with id {book_id}")
     locked = _Locked(book, book.id, book.code, book.opened_on, book.chain_seq,
                      book.head_hash or GENESIS_HASH)
+    # Performance: a small book's keys are read at once (none to read in a new book), so that
+    # its entries need no idempotency look-up each (a demo club, a month's savings).
+    if book.chain_seq == 0:
+        locked.used_keys = set()
+    elif book.chain_seq <= _KNOWN_KEYS_UP_TO:
+        locked.used_keys = {k for k in session.execute(
+            select(Entry.idem_key).where(Entry.book_id == book_id,
+                                         Entry.idem_key.is_not(None))).scalars()
+                            if k is not None}
     _locked_books(session)[book_id] = locked
     return locked
 
@@ -459,6 +477,8 @@ def post_entries(
     keyed = {d.key for d in drafts if d.key is not None}
     # Keys prefetch_keys() found unused need no look-up (they are dropped when written).
     unknown = keyed - book.absent_keys
+    if book.used_keys is not None:
+        unknown &= book.used_keys  # the others are known unused: no look-up
     if unknown:
         # Plain rows, not ORM objects: this runs for every keyed entry (savings, bank lines).
         existing = {
@@ -623,6 +643,8 @@ def _write(
     book.counters.update(counters)
     book.dirty_journals.update(journals)
     book.absent_keys.difference_update(drafts[i].key for i in to_write)
+    if book.used_keys is not None:
+        book.used_keys.update(k for i in to_write if (k := drafts[i].key) is not None)
     if _deferring(session):
         book.kept = _merged(book.kept, kept)
     else:
