@@ -14,6 +14,10 @@ Rules:
 * it is written only by ``ledger.post`` (``add_postings``), in the transaction of the
   postings, with one upsert per account and month of the batch; entries are never changed and
   a reversal is a new entry, so totals only grow, which the database guards enforce;
+* inside a deferred block (``ledger.post.deferred``) the totals of the block's entries are
+  kept in memory and written once, per account and month, when the block settles; every
+  reader here first calls the hooks registered with ``before_read`` (``ledger.post`` writes
+  what waits), so what is read is always exact, inside the transaction as after it;
 * ``ledger.audit`` recomputes it from the postings (``recomputed``) and reports every
   difference as ``balance_cache_mismatch``: the postings stay the source of truth.
 """
@@ -21,7 +25,7 @@ Rules:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,6 +79,33 @@ def counts(journal: str, date: dt.date, opened_on: dt.date) -> bool:
 
 # -- writing -------------------------------------------------------------------------------------
 
+_UPSERTS: dict[str, Any] = {}
+
+
+def _upsert(dialect: str) -> Any:
+    """The upsert statement of a dialect, built once: building it (``excluded`` makes a new
+    column collection each time) cost more CPU than sending it."""
+    stmt = _UPSERTS.get(dialect)
+    if stmt is None:
+        table = _TABLE
+        # Start-up: the dialect's insert is imported here, so that a command on SQLite never
+        # imports the PostgreSQL dialect (and its drivers' modules): tests/cli/test_startup.py.
+        insert: Any
+        if dialect == "postgresql":
+            from sqlalchemy.dialects import postgresql
+            insert = postgresql.insert(table)
+        else:
+            from sqlalchemy.dialects import sqlite
+            insert = sqlite.insert(table)
+        stmt = insert.on_conflict_do_update(
+            index_elements=[table.c.account_id, table.c.month],
+            set_={"debit_cents": table.c.debit_cents + insert.excluded.debit_cents,
+                  "credit_cents": table.c.credit_cents + insert.excluded.credit_cents},
+        ).returning(table.c.account_id)
+        _UPSERTS[dialect] = stmt
+    return stmt
+
+
 def add_postings(session: Session, totals: Mapping[tuple[int, dt.date], tuple[int, int]]) -> None:
     """Add (debit, credit) cents to each (account id, month): one upsert per key."""
     if not totals:
@@ -82,25 +113,26 @@ def add_postings(session: Session, totals: Mapping[tuple[int, dt.date], tuple[in
     rows = [{"account_id": account_id, "month": month, "debit_cents": debit,
              "credit_cents": credit}
             for (account_id, month), (debit, credit) in sorted(totals.items())]
-    dialect = session.get_bind().dialect.name
-    table = _TABLE
-    # Start-up: the dialect's insert is imported here, so that a command on SQLite never
-    # imports the PostgreSQL dialect (and its drivers' modules) - see tests/cli/test_startup.py.
-    stmt: Any
-    if dialect == "postgresql":
-        from sqlalchemy.dialects import postgresql
-        stmt = postgresql.insert(table)
-    else:
-        from sqlalchemy.dialects import sqlite
-        stmt = sqlite.insert(table)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[table.c.account_id, table.c.month],
-        set_={"debit_cents": table.c.debit_cents + stmt.excluded.debit_cents,
-              "credit_cents": table.c.credit_cents + stmt.excluded.credit_cents},
-    )
     # Performance: as for the postings (ledger.post._write), RETURNING makes SQLAlchemy send
     # multi-row statements instead of one statement per row.
-    session.execute(stmt.returning(table.c.account_id), rows)
+    session.execute(_upsert(session.get_bind().dialect.name), rows)
+
+
+_BEFORE_READ: list[Callable[[Session], None]] = []
+
+
+def before_read(hook: Callable[[Session], None]) -> Callable[[Session], None]:
+    """Register ``hook(session)``, called before every read of the kept balances: a writer
+    that holds totals not written yet (``ledger.post.deferred``) writes them there."""
+    _BEFORE_READ.append(hook)
+    return hook
+
+
+def up_to_date(session: Session) -> None:
+    """Write the totals still held by writers (see ``before_read``): to be called before
+    reading ``account_balance_month`` in a transaction that may have posted entries."""
+    for hook in _BEFORE_READ:
+        hook(session)
 
 
 def accumulate(totals: dict[tuple[int, dt.date], tuple[int, int]], account_id: int,
@@ -155,7 +187,8 @@ def movements(book_id: int, as_of: dt.date | None = None, from_date: dt.date | N
               accounts: ColumnElement[bool] | None = None) -> Subquery:
     """Rows (account_id, debit, credit) to be summed per account: the totals of the postings
     counted in balances dated up to ``as_of`` (all by default) and from ``from_date``, of the
-    accounts matching ``accounts`` (a condition on ``Account``; all by default)."""
+    accounts matching ``accounts`` (a condition on ``Account``; all by default). A caller
+    that runs it calls ``up_to_date(session)`` first."""
     parts = _parts(book_id, as_of, 1, accounts)
     if from_date is not None:
         # Movements from D are the totals at as_of less the totals the day before D.
@@ -182,6 +215,7 @@ def balances_at(
     if prefix:
         by_prefix = Account.code.startswith(prefix, autoescape=True)
         accounts = by_prefix if accounts is None else and_(accounts, by_prefix)
+    up_to_date(session)
     m = movements(book_id, as_of, from_date, accounts)
     debit, credit = func.sum(m.c.debit), func.sum(m.c.credit)
     query = (
@@ -205,6 +239,7 @@ def total_at(
     from_date: dt.date | None = None,
 ) -> int:
     """Signed total (debit − credit) of the accounts matching ``accounts`` (all by default)."""
+    up_to_date(session)
     m = movements(book_id, as_of, from_date, accounts)
     query = select(func.coalesce(func.sum(m.c.debit - m.c.credit), literal(0)))
     return int(session.execute(query).scalar_one())
@@ -234,6 +269,7 @@ def recomputed(session: Session, book_id: int) -> dict[tuple[int, dt.date], tupl
 
 
 def stored(session: Session, book_id: int) -> dict[tuple[int, dt.date], tuple[int, int]]:
+    up_to_date(session)
     rows = session.execute(
         select(AccountBalanceMonth.account_id, AccountBalanceMonth.month,
                AccountBalanceMonth.debit_cents, AccountBalanceMonth.credit_cents)

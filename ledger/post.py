@@ -29,7 +29,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from ledger import errors
-from ledger.balances import accumulate, add_postings, counts
+from ledger.balances import accumulate, add_postings, before_read, counts
 from ledger.guards import guard_code
 from ledger.limits import KEY_MAX, LABEL_MAX, check_cents, check_text
 from ledger.money import Money
@@ -170,10 +170,17 @@ class _Locked:
     accounts: dict[str, tuple[int, bool]] = field(default_factory=dict)  # code -> (id, postable)
     # Idempotency keys known not to be used in the book (prefetch_keys()).
     absent_keys: set[str] = field(default_factory=set)
+    # Every idempotency key used in the book, when the transaction knows them all (a book of
+    # at most _KNOWN_KEYS_UP_TO entries when locked, kept up to date by _write): a key not in
+    # it needs no look-up. None: unknown, each key is looked up.
+    used_keys: set[str] | None = None
     # Deferred finishing (see deferred()): entries from this seq on are written but not sealed
     # yet, and the book row and these journals' counters still hold their old values.
     pending_from: int | None = None
     dirty_journals: set[str] = field(default_factory=set)
+    # Kept-balance totals of those entries, (account id, month) -> (debit, credit), not yet
+    # added to account_balance_month (written by settle() or before any read of the table).
+    kept: dict[tuple[int, dt.date], tuple[int, int]] = field(default_factory=dict)
 
 
 def _locked_books(session: Session) -> dict[int, _Locked]:
@@ -239,6 +246,7 @@ def settle(session: Session, book_id: int | None = None) -> None:
         if locked.pending_from is None:
             continue
         try:
+            _write_kept(session, locked)
             session.execute(_SEAL, {"b_id": locked.id, "first": locked.pending_from,
                                     "last": locked.seq})
             session.execute(_MOVE_HEAD, {"b_id": locked.id, "seq": locked.seq,
@@ -251,6 +259,28 @@ def settle(session: Session, book_id: int | None = None) -> None:
         locked.pending_from = None
         locked.dirty_journals.clear()
         session.expire(locked.orm)
+
+
+def _write_kept(session: Session, locked: _Locked) -> None:
+    # One upsert per account and month for the whole deferred block.
+    if locked.kept:
+        add_postings(session, locked.kept)
+        locked.kept = {}
+
+
+@before_read
+def _kept_up_to_date(session: Session) -> None:
+    """Before the kept balances are read: write the totals still held for this transaction's
+    books (the entries stay unsealed until settle())."""
+    books = session.info.get(_UOW)
+    if not books:
+        return
+    for locked in books.values():
+        if locked.kept:
+            try:
+                _write_kept(session, locked)
+            except (IntegrityError, DBAPIError) as exc:
+                raise translate_db_error(exc) from exc
 
 
 @event.listens_for(Session, "before_commit")
@@ -291,7 +321,10 @@ def _transaction_created(session: Session, transaction: Any) -> None:
             book_id: replace(locked, counters=dict(locked.counters), years=dict(locked.years),
                              accounts=dict(locked.accounts),
                              dirty_journals=set(locked.dirty_journals),
-                             absent_keys=set(locked.absent_keys))
+                             kept=dict(locked.kept),
+                             absent_keys=set(locked.absent_keys),
+                             used_keys=(None if locked.used_keys is None
+                                        else set(locked.used_keys)))
             for book_id, locked in _locked_books(session).items()}))
 
 
@@ -348,6 +381,9 @@ def ensure_fiscal_years(session: Session, book: BookLike, years: Iterable[int]) 
     return existing
 
 
+_KNOWN_KEYS_UP_TO = 5_000
+
+
 def _lock_book(session: Session, book_id: int) -> _Locked:
     # FOR UPDATE serializes writers on PostgreSQL; SQLite ignores it and relies on the
     # BEGIN IMMEDIATE that cigales.db issues for write transactions. Once per transaction.
@@ -361,6 +397,15 @@ def _lock_book(session: Session, book_id: int) -> _Locked:
         raise LookupError(f"no book with id {book_id}")
     locked = _Locked(book, book.id, book.code, book.opened_on, book.chain_seq,
                      book.head_hash or GENESIS_HASH)
+    # Performance: a small book's keys are read at once (none to read in a new book), so that
+    # its entries need no idempotency look-up each (a demo club, a month's savings).
+    if book.chain_seq == 0:
+        locked.used_keys = set()
+    elif book.chain_seq <= _KNOWN_KEYS_UP_TO:
+        locked.used_keys = {k for k in session.execute(
+            select(Entry.idem_key).where(Entry.book_id == book_id,
+                                         Entry.idem_key.is_not(None))).scalars()
+                            if k is not None}
     _locked_books(session)[book_id] = locked
     return locked
 
@@ -432,6 +477,8 @@ def post_entries(
     keyed = {d.key for d in drafts if d.key is not None}
     # Keys prefetch_keys() found unused need no look-up (they are dropped when written).
     unknown = keyed - book.absent_keys
+    if book.used_keys is not None:
+        unknown &= book.used_keys  # the others are known unused: no look-up
     if unknown:
         # Plain rows, not ORM objects: this runs for every keyed entry (savings, bank lines).
         existing = {
@@ -573,13 +620,16 @@ def _write(
         session.execute(_INSERT_POSTINGS, posting_rows)
         # Kept balances (ledger.balances) move with the postings, in this transaction: one
         # upsert per account and month of the batch, under the rule of every balance query.
+        # Inside deferred() they wait with the sealing: one upsert per account and month of
+        # the whole block (settle()), or before anything reads the table (before_read).
         kept: dict[tuple[int, dt.date], tuple[int, int]] = {}
         for i in to_write:
             d = drafts[i]
             if counts(d.journal, d.date, book.opened_on):
                 for code, cents in shapes[i]:
                     accumulate(kept, account_ids[code], d.date, cents)
-        add_postings(session, kept)
+        if not _deferring(session):
+            add_postings(session, _merged(dict(book.kept), kept) if book.kept else kept)
     except (IntegrityError, DBAPIError) as exc:
         # Re-read the book next time, unless entries written before wait to be sealed: their
         # range must survive, for the commit's settle() (the state has not moved).
@@ -593,6 +643,12 @@ def _write(
     book.counters.update(counters)
     book.dirty_journals.update(journals)
     book.absent_keys.difference_update(drafts[i].key for i in to_write)
+    if book.used_keys is not None:
+        book.used_keys.update(k for i in to_write if (k := drafts[i].key) is not None)
+    if _deferring(session):
+        book.kept = _merged(book.kept, kept)
+    else:
+        book.kept = {}
     if not _deferring(session):
         settle(session, book.id)
     for entry_id, i, (number, digest) in zip(ids, to_write, numbered, strict=True):
@@ -628,6 +684,16 @@ _STORE_COUNTER = (update(metadata.tables[JournalCounter.__tablename__])
                          metadata.tables[JournalCounter.__tablename__].c.journal
                          == bindparam("j"))
                   .values(last_number=bindparam("n")))
+
+
+def _merged(into: dict[tuple[int, dt.date], tuple[int, int]],
+            more: dict[tuple[int, dt.date], tuple[int, int]]
+            ) -> dict[tuple[int, dt.date], tuple[int, int]]:
+    """``into`` with ``more``'s (debit, credit) added, key by key (``into`` is changed)."""
+    for key, (debit, credit) in more.items():
+        had = into.get(key)
+        into[key] = (debit, credit) if had is None else (had[0] + debit, had[1] + credit)
+    return into
 
 
 def translate_db_error(exc: DBAPIError) -> Exception:

@@ -34,7 +34,7 @@ from ledger import balances, guards
 from ledger.audit import check_book
 from ledger.closing import carry_forward, close_year
 from ledger.money import Money
-from ledger.post import EntryDraft, Line, post_entries, reverse_entry
+from ledger.post import EntryDraft, Line, deferred, pending, post_entries, reverse_entry
 from ledger.queries import (
     account_balance,
     balance,
@@ -149,6 +149,43 @@ def test_an_entry_counts_only_on_the_opening_day(engine: Engine) -> None:
         assert kept == {(ids["5121"], D(2021, 3, 1)): (1000, 0),
                         (ids["471"], D(2021, 3, 1)): (0, 1000)}
         assert account_balance(s, club.book_id, "5121") == Money(1000)
+
+
+# -- a deferred block (ledger.post.deferred) -----------------------------------------------------
+
+def test_kept_balances_read_inside_a_deferred_block_are_exact(engine: Engine) -> None:
+    club = make_club(engine)
+    with db.session_scope(engine) as s:
+        with deferred(s):
+            for day in range(1, 11):
+                post_entries(s, club.book_id, [EntryDraft("BQ", D(2021, 4, day), "Frais", (
+                    Line("6270", Money(100 * day)), Line("5121", Money(-100 * day))))])
+                # read through the kept table while the block's totals wait: written first
+                assert_same_figures(s, club.book_id, D(2021, 4, 30))
+                assert balances.stored(s, club.book_id) == balances.recomputed(s, club.book_id)
+            assert pending(s)  # reading wrote the totals, not the sealing
+        assert not pending(s)
+        assert balances.stored(s, club.book_id) == balances.recomputed(s, club.book_id)
+    with db.session_scope(engine, write=False) as s:
+        assert account_balance(s, club.book_id, "6270") == Money(5500)
+        assert balances.differences(s, club.book_id) == []
+
+
+def test_kept_totals_of_a_savepoint_rolled_back_are_dropped(engine: Engine) -> None:
+    club = make_club(engine)
+    with db.session_scope(engine) as s, deferred(s):
+        post_entries(s, club.book_id, [EntryDraft("BQ", D(2021, 4, 1), "Frais", (
+            Line("6270", Money(100)), Line("5121", Money(-100))))])
+        nested = s.begin_nested()
+        post_entries(s, club.book_id, [EntryDraft("BQ", D(2021, 4, 2), "Frais", (
+            Line("6270", Money(40)), Line("5121", Money(-40))))])
+        nested.rollback()
+        post_entries(s, club.book_id, [EntryDraft("BQ", D(2021, 5, 3), "Frais", (
+            Line("6270", Money(7)), Line("5121", Money(-7))))])
+    with db.session_scope(engine, write=False) as s:
+        assert account_balance(s, club.book_id, "6270") == Money(107)
+        assert balances.differences(s, club.book_id) == []
+        assert check_book(s, club.book_id) == []
 
 
 # -- the demo club -------------------------------------------------------------------------------
