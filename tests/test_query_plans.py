@@ -107,6 +107,8 @@ def hot_calls(s: Session) -> dict[str, Callable[[], object]]:
             s, book, mid_month),
         "account balance": lambda: queries.account_balance(s, book, "5121", mid_month),
         "balances by account": lambda: queries.balances_by_account(s, book, mid_month),
+        "balances by prefix of some books (federation report)": lambda: queries.prefix_balances(
+            s, [book], ("51", "2", "5"), mid_month),
         "general ledger of an account": lambda: queries.general_ledger(
             s, book, "5121", D(2025, 1, 1), mid_month),
         "net assets": lambda: shares.net_assets(s, club, mid_month),
