@@ -38,7 +38,7 @@ from tests.reports.conftest import SLUG, build_lake_club
 D = dt.date
 
 # Tables that grow with the books of every club in the database.
-LARGE = ("posting", "entry", "capital_movement", "investment_event", "account_balance_month",
+LARGE = ("account", "posting", "entry", "capital_movement", "investment_event", "account_balance_month",
          "loan_instalment", "member_key", "member_key_version", "bank_line")
 
 
@@ -115,6 +115,7 @@ def hot_calls(s: Session) -> dict[str, Callable[[], object]]:
         "members' positions": lambda: shares.positions(s, club, mid_month),
         "balance sheet": lambda: data.balance_sheet(s, club, 2025),
         "income statement": lambda: data.income_statement(s, club, 2025),
+        "cash reconciliation (AGM pack)": lambda: data.cash_reconciliation(s, club, 2025),
     }
 
 
