@@ -38,8 +38,9 @@ from tests.reports.conftest import SLUG, build_lake_club
 D = dt.date
 
 # Tables that grow with the books of every club in the database.
-LARGE = ("account", "posting", "entry", "capital_movement", "investment_event", "account_balance_month",
-         "loan_instalment", "member_key", "member_key_version", "bank_line")
+LARGE = ("account", "posting", "entry", "capital_movement", "investment_event",
+         "account_balance_month", "loan_instalment", "member_key", "member_key_version",
+         "bank_line")
 
 
 @dataclass(frozen=True)
