@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from ledger import balances
@@ -175,8 +175,30 @@ def trial_balance_all(
     prefix: str | None = None,
 ) -> TrialBalance:
     """The trial balance of every book together (a region's clubs), per account code: the
-    same postings as ``trial_balance`` counts for each book, in one grouped query. A code's
-    label is the smallest of its books' labels (sub-accounts may be named differently)."""
+    same figures as ``trial_balance`` gives each book, read like it from the kept balances
+    (``ledger.balances``). A code's label is the smallest of its books' labels (sub-accounts
+    may be named differently). ``trial_balance_all_from_postings`` sums every posting."""
+    accounts = Account.code.startswith(prefix, autoescape=True) if prefix else None
+    balances.up_to_date(session)
+    m = balances.movements(None, as_of, accounts=accounts)
+    debit, credit = func.sum(m.c.debit), func.sum(m.c.credit)
+    rows = session.execute(
+        select(Account.code, func.min(Account.label), debit, credit)
+        .select_from(m).join(Account, Account.id == m.c.account_id)
+        .group_by(Account.code)
+        # Every posting is non-zero: a code with a movement has a non-zero total.
+        .having(or_(debit != 0, credit != 0))
+        .order_by(Account.code)
+    ).all()
+    return _trial_balance_all(as_of, rows)
+
+
+def trial_balance_all_from_postings(
+    session: Session,
+    as_of: dt.date | None = None,
+    prefix: str | None = None,
+) -> TrialBalance:
+    """``trial_balance_all`` summed from the postings themselves (the source of truth)."""
     debit = func.coalesce(func.sum(case((Posting.amount_cents > 0, Posting.amount_cents),
                                         else_=0)), 0)
     credit = func.coalesce(func.sum(case((Posting.amount_cents < 0, -Posting.amount_cents),
@@ -195,6 +217,10 @@ def trial_balance_all(
         .group_by(Account.code)
         .order_by(Account.code)
     ).all()
+    return _trial_balance_all(as_of, rows)
+
+
+def _trial_balance_all(as_of: dt.date | None, rows: Sequence[Any]) -> TrialBalance:
     accounts = tuple(AccountBalance(code, label, Money(int(d)), Money(int(c)))
                      for code, label, d, c in rows)
     return TrialBalance(as_of=as_of, accounts=accounts,
@@ -223,8 +249,35 @@ def prefix_balances(
     """``balance`` of each prefix for many books at once: one grouped query.
 
     Per book, the signed balance (debit − credit) of the accounts starting with each prefix,
-    counted like ``balance`` (AN journal excluded, see ``counts_in_balances``).
+    counted like ``balance`` (AN journal excluded, see ``counts_in_balances``), read like it
+    from the kept balances (``ledger.balances``): full months from the table, the last partial
+    month from the postings. ``prefix_balances_from_postings`` sums every posting.
     """
+    found = {b: {p: Money(0) for p in prefixes} for b in book_ids}
+    if not book_ids or not prefixes:
+        return found
+    starts = [Account.code.startswith(p, autoescape=True) for p in prefixes]
+    balances.up_to_date(session)
+    m = balances.movements(book_ids, as_of, accounts=or_(*starts))
+    sums = [func.coalesce(func.sum(case((start, m.c.debit - m.c.credit), else_=0)), 0)
+            for start in starts]
+    rows = session.execute(
+        select(Account.book_id, *sums)
+        .select_from(m).join(Account, Account.id == m.c.account_id)
+        .group_by(Account.book_id)
+    ).all()
+    for row in rows:
+        found[int(row[0])] = {p: Money(int(v)) for p, v in zip(prefixes, row[1:], strict=True)}
+    return found
+
+
+def prefix_balances_from_postings(
+    session: Session,
+    book_ids: Sequence[int],
+    prefixes: Sequence[str],
+    as_of: dt.date | None = None,
+) -> dict[int, dict[str, Money]]:
+    """``prefix_balances`` summed from the postings themselves (the source of truth)."""
     found = {b: {p: Money(0) for p in prefixes} for b in book_ids}
     if not book_ids or not prefixes:
         return found

@@ -38,8 +38,9 @@ from tests.reports.conftest import SLUG, build_lake_club
 D = dt.date
 
 # Tables that grow with the books of every club in the database.
-LARGE = ("posting", "entry", "capital_movement", "investment_event", "account_balance_month",
-         "loan_instalment", "member_key", "member_key_version", "bank_line")
+LARGE = ("account", "posting", "entry", "capital_movement", "investment_event",
+         "account_balance_month", "loan_instalment", "member_key", "member_key_version",
+         "bank_line")
 
 
 @dataclass(frozen=True)
@@ -107,12 +108,15 @@ def hot_calls(s: Session) -> dict[str, Callable[[], object]]:
             s, book, mid_month),
         "account balance": lambda: queries.account_balance(s, book, "5121", mid_month),
         "balances by account": lambda: queries.balances_by_account(s, book, mid_month),
+        "balances by prefix of some books (federation report)": lambda: queries.prefix_balances(
+            s, [book], ("51", "2", "5"), mid_month),
         "general ledger of an account": lambda: queries.general_ledger(
             s, book, "5121", D(2025, 1, 1), mid_month),
         "net assets": lambda: shares.net_assets(s, club, mid_month),
         "members' positions": lambda: shares.positions(s, club, mid_month),
         "balance sheet": lambda: data.balance_sheet(s, club, 2025),
         "income statement": lambda: data.income_statement(s, club, 2025),
+        "cash reconciliation (AGM pack)": lambda: data.cash_reconciliation(s, club, 2025),
     }
 
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import NoResultFound
@@ -44,6 +44,8 @@ from ledger.errors import N_, IdempotencyConflict, Msg
 from ledger.money import Money
 from ledger.post import EntryDraft, Line, PostedEntry, post_entry
 from ledger.schema import Account, Entry, Posting
+
+_T = TypeVar("_T")
 
 LOAN_KINDS = ("honour", "shareholder", "association", "participating")
 LOAN_CHANGES = ("repayment", "write_off", "reschedule", "recovery")
@@ -429,23 +431,57 @@ def views(session: Session, loans: Sequence[tuple[Investment, Investee]],
                  if not _outstanding(inv, events[inv.id]).is_zero()]
         if not loans:
             return []
-    every: dict[int, list[LoanSchedule]] = defaultdict(list)
-    for schedule in session.execute(select(LoanSchedule).where(
-            LoanSchedule.investment_id.in_([inv.id for inv, _ in loans]))).scalars():
-        every[schedule.investment_id].append(schedule)
+    # Schedules and instalments are read once per transaction (the session's cache, the one
+    # ``_schedules`` and ``_instalments`` use): a report asking for two dates (a year and the
+    # one before) reads each schedule's instalments once.
+    every: dict[int, list[LoanSchedule]] = {}
+    missing = []
+    for inv, _ in loans:
+        hit = uow.peek(session, ("loan_schedules", inv.id))
+        if hit is None:
+            missing.append(inv.id)
+        else:
+            every[inv.id] = hit
+    if missing:
+        found: dict[int, list[LoanSchedule]] = {i: [] for i in missing}
+        for schedule in session.execute(select(LoanSchedule).where(
+                LoanSchedule.investment_id.in_(missing))
+                .order_by(LoanSchedule.version.desc())).scalars():
+            found[schedule.investment_id].append(schedule)
+        for investment_id, listed in found.items():
+            every[investment_id] = uow.cached(session, ("loan_schedules", investment_id),
+                                              _SCHEDULE_TABLES, _given(listed))
     chosen = {inv.id: _in_force(every[inv.id], inv, as_of) for inv, _ in loans}
-    # Plain rows, not ORM objects: a region's loans have tens of thousands of instalments.
-    rows: dict[int, list[schedules.Instalment]] = defaultdict(list)
-    for r in session.execute(select(
-            LoanInstalment.schedule_id, LoanInstalment.n, LoanInstalment.due,
-            LoanInstalment.principal_cents, LoanInstalment.interest_cents,
-            LoanInstalment.outstanding_after_cents, LoanInstalment.interest_only).where(
-            LoanInstalment.schedule_id.in_([s.id for s in chosen.values()]))
-            .order_by(LoanInstalment.schedule_id, LoanInstalment.n)):
-        rows[r.schedule_id].append(_instalment(r))
-    return [_view_of(inv, investee, chosen[inv.id], tuple(rows[chosen[inv.id].id]),
+    rows: dict[int, tuple[schedules.Instalment, ...]] = {}
+    wanted = []
+    for schedule in chosen.values():
+        hit = uow.peek(session, ("loan_instalments", schedule.id))
+        if hit is None:
+            wanted.append(schedule.id)
+        else:
+            rows[schedule.id] = hit
+    if wanted:
+        # Plain rows, not ORM objects: a region's loans have tens of thousands of instalments.
+        read: dict[int, list[schedules.Instalment]] = {i: [] for i in wanted}
+        for r in session.execute(select(
+                LoanInstalment.schedule_id, LoanInstalment.n, LoanInstalment.due,
+                LoanInstalment.principal_cents, LoanInstalment.interest_cents,
+                LoanInstalment.outstanding_after_cents, LoanInstalment.interest_only).where(
+                LoanInstalment.schedule_id.in_(wanted))
+                .order_by(LoanInstalment.schedule_id, LoanInstalment.n)):
+            read[r.schedule_id].append(_instalment(r))
+        for schedule_id, listed_rows in read.items():
+            rows[schedule_id] = uow.cached(
+                session, ("loan_instalments", schedule_id), _INSTALMENT_TABLES,
+                _given(tuple(listed_rows)))
+    return [_view_of(inv, investee, chosen[inv.id], rows[chosen[inv.id].id],
                      events[inv.id], as_of)
             for inv, investee in loans]
+
+
+def _given(value: _T) -> Callable[[], _T]:
+    """A loader for ``uow.cached`` of a value already read."""
+    return lambda: value
 
 
 def _outstanding(investment: Investment, events: Sequence[LoanEvent]) -> Money:

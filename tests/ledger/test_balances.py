@@ -40,10 +40,14 @@ from ledger.queries import (
     balance,
     balances_by_account,
     balances_by_account_from_postings,
+    prefix_balances,
+    prefix_balances_from_postings,
     trial_balance,
+    trial_balance_all,
+    trial_balance_all_from_postings,
     trial_balance_from_postings,
 )
-from ledger.schema import Account, Entry, Posting, counts_in_balances
+from ledger.schema import Account, Book, Entry, Posting, counts_in_balances
 from reports import data
 from tests.conftest import BACKENDS, TODAY
 from tests.helpers import FOUNDED, ScratchDatabase, make_club
@@ -66,6 +70,21 @@ def assert_same_figures(s: Session, book_id: int, as_of: dt.date | None,
         assert account_balance(s, book_id, code, as_of) == by_code.get(code, Money(0))
     assert balance(s, book_id, "51", as_of) == sum(
         (v for c, v in by_code.items() if c.startswith("51")), Money(0))
+
+
+PREFIXES = ("51", "5121", "6", "7680", "4", "1")
+
+
+def assert_same_region_figures(s: Session, as_of: dt.date | None) -> None:
+    """Several books at once: the trial balance of every book and the balances by prefix of
+    each book (alone, some of them, all) read the same from the kept balances."""
+    books = list(s.execute(select(Book.id).order_by(Book.id)).scalars())
+    for prefix in (None, "5", "7680"):
+        assert trial_balance_all(s, as_of, prefix) == \
+            trial_balance_all_from_postings(s, as_of, prefix), (as_of, prefix)
+    for chosen in (books, books[-1:], books[::2]):
+        assert prefix_balances(s, chosen, PREFIXES, as_of) == \
+            prefix_balances_from_postings(s, chosen, PREFIXES, as_of), (as_of, chosen)
 
 
 def days(start: dt.date, end: dt.date) -> st.SearchStrategy[dt.date]:
@@ -126,8 +145,10 @@ def test_random_books_read_the_same_from_the_kept_balances(
         assert balances.differences(s, book) == []
         assert check_book(s, book) == []
         assert_same_figures(s, book, None)
+        assert_same_region_figures(s, None)
         for day in dates:
             assert_same_figures(s, book, day)
+            assert_same_region_figures(s, day)
         low, high = min(dates), max(dates)
         assert_same_figures(s, book, high, from_date=low)
         assert_same_figures(s, book, D(2023, 12, 31), from_date=D(2022, 1, 1))
@@ -223,6 +244,7 @@ def test_the_demo_club_reads_the_same_from_the_kept_balances(engine: Engine) -> 
                 - dt.timedelta(days=1)
             for as_of in (day.replace(day=15), month_end):
                 assert_same_figures(s, book, as_of)
+                assert_same_region_figures(s, as_of)
             day = month_end + dt.timedelta(days=1)
         for year in range(club.founded.year, TODAY.year + 1):
             first = D(year, 1, 1)

@@ -7,6 +7,7 @@ import datetime as dt
 from collections import Counter
 
 import pytest
+from sqlalchemy import select
 
 from cigales import db
 from cigales.services import lifecycle, loans, portfolio
@@ -77,3 +78,41 @@ def test_the_view_gives_what_the_services_give(lake):
         assert view.status == lifecycle.status(s, club, last)
         assert [v.outstanding for v in view.loans] == [
             v.outstanding for v in loans.all_loans(s, club, last)]
+
+
+def test_loan_views_read_schedules_and_instalments_once_per_transaction(lake):
+    """A report asking for two dates (the federation return's year and the year before) reads
+    each loan's schedules and instalments once; the figures are the ones of ``loans.view``."""
+    from sqlalchemy import event
+
+    from cigales.models import Investee, Investment
+
+    dates = (dt.date(2024, 12, 31), dt.date(2025, 12, 31), dt.date(2025, 6, 15))
+    with db.session_scope(lake, write=False) as s:
+        club = get_club(s, SLUG)
+        rows = s.execute(select(Investment, Investee)
+                         .join(Investee, Investee.id == Investment.investee_id)
+                         .where(Investment.club_id == club.id,
+                                Investment.kind.in_(loans.LOAN_KINDS))).all()
+        assert rows
+        read: list[str] = []
+
+        def spy(conn, cursor, statement, parameters, context, executemany):
+            read.append(statement)
+
+        event.listen(s.get_bind(), "before_cursor_execute", spy)
+        try:
+            seen = {as_of: loans.views(s, [(i, e) for i, e in rows], as_of) for as_of in dates}
+        finally:
+            event.remove(s.get_bind(), "before_cursor_execute", spy)
+        assert sum("FROM loan_instalment" in q for q in read) == 1
+        assert sum("FROM loan_schedule" in q for q in read) == 1
+    for as_of in dates:
+        with db.session_scope(lake, write=False) as s:
+            one_by_one = [loans.view(s, s.get(Investment, i.id), s.get(Investee, e.id), as_of)
+                          for i, e in rows]
+            assert [(v.investment.id, v.schedule.id, v.instalments, v.statuses, v.arrears,
+                     v.written_off_on, v.repaid, v.interest_paid, v.outstanding)
+                    for v in seen[as_of]] == \
+                [(v.investment.id, v.schedule.id, v.instalments, v.statuses, v.arrears,
+                  v.written_off_on, v.repaid, v.interest_paid, v.outstanding) for v in one_by_one]
