@@ -254,10 +254,13 @@ def arrears(session: Session, club: Club, as_of: dt.date) -> list[Arrears]:
         .group_by(CapitalMovement.member_id)).all())
     result = []
     plans = club_plans(session, club)
+    # The plan's months are the club's, not the member's: decided once per month here, not
+    # once per member and month (the same rule, ``Lifecycle.is_saving_month``).
+    plan_months: dict[tuple[int, int], bool] = {}
     for member in session.execute(select(Member).where(
             Member.club_id == club.id, Member.joined <= as_of).order_by(Member.code)).scalars():
         periods = periods_of(plans, member)
-        months, expected = _expected(member, periods, life, as_of, since)
+        months, expected = _expected(member, periods, life, as_of, since, plan_months)
         current = plan_for(periods, as_of.year, as_of.month)
         got = Money(int(paid.get(member.id, 0)))
         behind = expected - got if expected > got else Money(0)
@@ -268,11 +271,14 @@ def arrears(session: Session, club: Club, as_of: dt.date) -> list[Arrears]:
 
 
 def _expected(member: Member, periods: tuple[PlanPeriod, ...], life: Lifecycle,
-              as_of: dt.date, since: dt.date | None = None) -> tuple[int, Money]:
+              as_of: dt.date, since: dt.date | None = None,
+              plan_months: dict[tuple[int, int], bool] | None = None) -> tuple[int, Money]:
     """Months of the plan, up to ``as_of``'s month, that the member owes — the club's plan
     months (``Lifecycle.is_saving_month``, exactly what `saving collect` accepts) in which the
     member was a member for at least a day, after ``since``'s month when the club moved in
-    then (switchover) — and the sum of each such month's own plan."""
+    then (switchover) — and the sum of each such month's own plan. ``plan_months`` keeps
+    ``is_saving_month``'s answers across the members of one call."""
+    memo = {} if plan_months is None else plan_months
     count = 0
     total = 0
     year, month = member.joined.year, member.joined.month
@@ -281,7 +287,10 @@ def _expected(member: Member, periods: tuple[PlanPeriod, ...], life: Lifecycle,
     while (year, month) <= (as_of.year, as_of.month):
         first, last = month_bounds(year, month)
         day = max(first, member.joined)
-        if (life.is_saving_month(year, month) and day <= min(last, as_of)
+        in_plan = memo.get((year, month))
+        if in_plan is None:
+            in_plan = memo[(year, month)] = life.is_saving_month(year, month)
+        if (in_plan and day <= min(last, as_of)
                 and member.active_on(day)):
             count += 1
             total += plan_for(periods, year, month).cents
