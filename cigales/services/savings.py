@@ -236,8 +236,10 @@ class Arrears:
     months_behind: int
 
 
-def arrears(session: Session, club: Club, as_of: dt.date) -> list[Arrears]:
-    """Expected savings (plan × months the member could save) against what was paid.
+def arrears(session: Session, club: Club, as_of: dt.date,
+            member: str | None = None) -> list[Arrears]:
+    """Expected savings (plan × months the member could save) against what was paid; of
+    every member who had joined by ``as_of``, or of ``member`` only (a member's own page).
 
     A club that moved in at D with its members' paid-in totals counts from the month after
     D: the totals brought in settle whatever was due up to D (domain: arrears from D).
@@ -246,6 +248,10 @@ def arrears(session: Session, club: Club, as_of: dt.date) -> list[Arrears]:
     since = opening_position_date(session, club.book_id)
     conds = [CapitalMovement.club_id == club.id, CapitalMovement.kind == "saving",
              CapitalMovement.date <= as_of]
+    members = [Member.club_id == club.id, Member.joined <= as_of]
+    if member is not None:
+        members.append(Member.code == member)
+        conds.append(CapitalMovement.member_id.in_(select(Member.id).where(*members)))
     if since is not None:
         conds.append(CapitalMovement.date > since)
     paid = dict(session.execute(
@@ -257,15 +263,15 @@ def arrears(session: Session, club: Club, as_of: dt.date) -> list[Arrears]:
     # The plan's months are the club's, not the member's: decided once per month here, not
     # once per member and month (the same rule, ``Lifecycle.is_saving_month``).
     plan_months: dict[tuple[int, int], bool] = {}
-    for member in session.execute(select(Member).where(
-            Member.club_id == club.id, Member.joined <= as_of).order_by(Member.code)).scalars():
-        periods = periods_of(plans, member)
-        months, expected = _expected(member, periods, life, as_of, since, plan_months)
+    for one in session.execute(select(Member).where(*members)
+                               .order_by(Member.code)).scalars():
+        periods = periods_of(plans, one)
+        months, expected = _expected(one, periods, life, as_of, since, plan_months)
         current = plan_for(periods, as_of.year, as_of.month)
-        got = Money(int(paid.get(member.id, 0)))
+        got = Money(int(paid.get(one.id, 0)))
         behind = expected - got if expected > got else Money(0)
         months_behind = behind.cents // current.cents if current.cents else 0
-        result.append(Arrears(member.code, current, months, expected, got, behind,
+        result.append(Arrears(one.code, current, months, expected, got, behind,
                               months_behind))
     return result
 

@@ -126,3 +126,18 @@ def test_tax_sheets_and_arrears_read_a_fixed_number_of_times(demo: Demo) -> None
                     s, club, TODAY.year))[0],
                 _count(demo.engine, lambda s=s, club=club: savings.arrears(s, club, TODAY))[0])
     assert counts[SMALL] == counts[LARGE], counts
+
+
+def test_one_members_arrears_are_their_row_of_the_clubs(demo: Demo) -> None:
+    """The member page asks for its member's arrears only: the same figures as the row of
+    the whole club's (what `member arrears` and the dashboard show), for every member and on
+    dates inside and after the saving months."""
+    with db.session_scope(demo.engine, write=False) as s:
+        for slug in demo.slugs.values():
+            club = get_club(s, slug)
+            for as_of in (TODAY, club.founded, TODAY.replace(year=TODAY.year - 3)):
+                everyone = savings.arrears(s, club, as_of)
+                assert everyone
+                for row in everyone:
+                    assert savings.arrears(s, club, as_of, member=row.member) == [row]
+            assert savings.arrears(s, club, TODAY, member="NOBODY") == []
