@@ -59,6 +59,23 @@ def sign_in(base: str, email: str, password: str) -> httpx.Client:
     return client
 
 
+def server_cpu(pid: int) -> float | None:
+    """CPU seconds (user + system) used so far by the server process (Linux /proc; None
+    elsewhere): on a shared machine the CPU per request is the figure to compare."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def load_average() -> str:
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
 def timed(client: httpx.Client, path: str) -> tuple[float, int]:
     started = time.perf_counter()
     status = client.get(path).status_code
@@ -113,20 +130,25 @@ def main() -> int:
                 time.sleep(0.2)
         member = sign_in(base, member_email, member_password)
         treasurer = sign_in(base, treasurer_email, treasurer_password)
-        print(f"database: {clubs} clubs; {args.requests} sequential requests per page")
+        print(f"database: {clubs} clubs; {args.requests} sequential requests per page; "
+              f"load average {load_average()} on {os.cpu_count()} CPUs")
         for name, path in pages.items():
             client = member if name == "member page" else treasurer
             timed(client, path)  # warm-up
             times = []
+            cpu_before = server_cpu(server.pid)
             for _ in range(args.requests):
                 ms, status = timed(client, path)
                 assert status == 200, (path, status)
                 times.append(ms)
+            cpu_after = server_cpu(server.pid)
+            cpu = "" if cpu_before is None or cpu_after is None else \
+                f"  server CPU {(cpu_after - cpu_before) * 1000 / args.requests:5.1f} ms/request"
             p95 = percentile(times, 0.95)
             met = p95 < TARGET_P95_MS
             ok &= met
             print(f"  {name:12} p50 {statistics.median(times):7.1f} ms  p95 {p95:7.1f} ms  "
-                  f"max {max(times):7.1f} ms  target p95 < {TARGET_P95_MS:.0f} ms: "
+                  f"max {max(times):7.1f} ms{cpu}  target p95 < {TARGET_P95_MS:.0f} ms: "
                   f"{'met' if met else 'MISSED'}")
 
         # Concurrency: every simulated user signs in, then reads its page in a loop.
@@ -165,7 +187,7 @@ def main() -> int:
         print(f"{args.users} concurrent users for {args.seconds:.0f} s: {len(results)} "
               f"requests, {len(results) / args.seconds:.1f}/s, p95 "
               f"{percentile(results, 0.95):.0f} ms, errors: {len(errors)} "
-              f"({'met' if not errors else 'MISSED'})")
+              f"({'met' if not errors else 'MISSED'}); load average {load_average()}")
     finally:
         server.terminate()
         server.wait(timeout=10)

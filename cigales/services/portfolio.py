@@ -122,11 +122,22 @@ class PortfolioLine:
 
 
 def member_keys(session: Session, investment: Investment) -> tuple[KeyPart, ...]:
-    rows = session.execute(
-        select(Member.code, MemberKey.numerator, MemberKey.denominator, MemberKey.amount_cents)
-        .join(Member, Member.id == MemberKey.member_id)
-        .where(MemberKey.investment_id == investment.id).order_by(Member.code)).all()
-    return tuple(KeyPart(code, Fraction(int(n), int(d)), Money(int(a))) for code, n, d, a in rows)
+    return members_keys(session, [investment.id])[investment.id]
+
+
+def members_keys(session: Session, investment_ids: Sequence[int],
+                 ) -> dict[int, tuple[KeyPart, ...]]:
+    """``member_keys`` of many investments, read by one query."""
+    found: dict[int, list[KeyPart]] = {i: [] for i in investment_ids}
+    if investment_ids:
+        for inv_id, code, n, d, a in session.execute(
+                select(MemberKey.investment_id, Member.code, MemberKey.numerator,
+                       MemberKey.denominator, MemberKey.amount_cents)
+                .join(Member, Member.id == MemberKey.member_id)
+                .where(MemberKey.investment_id.in_(investment_ids))
+                .order_by(MemberKey.investment_id, Member.code)):
+            found[inv_id].append(KeyPart(code, Fraction(int(n), int(d)), Money(int(a))))
+    return {i: tuple(parts) for i, parts in found.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,9 +274,12 @@ def tax_sheets(session: Session, club: Club, year: int,
         select(Investment, Investee).join(Investee, Investee.id == Investment.investee_id)
         .where(Investment.club_id == club.id).order_by(Investment.number)).all()
     histories = keys.versions(session, [inv for inv, _ in every])
+    # Every event and frozen key of the club's investments, read once (not per investment).
+    dated = _dated(session, [inv.id for inv, _ in every], last)
+    frozen_keys = members_keys(session, [inv.id for inv, _ in every if inv.kind == "equity"])
     for inv, investee in (row for row in every if row[0].kind == "equity"):
         # The reduction belongs to whoever paid: the key frozen on the payment date.
-        frozen = {k.member: k for k in member_keys(session, inv)}
+        frozen = {k.member: k for k in frozen_keys[inv.id]}
         if first <= inv.date <= last:
             rate = policy.ir_pme_rate(inv.date, investee.esus)
             for code in codes:
@@ -279,20 +293,18 @@ def tax_sheets(session: Session, club: Club, year: int,
                 if inv.keys_basis == "switchover":
                     warnings[code].append(_keys_at_switchover(session, club, inv, investee))
         # Disposals in the year of titles still under lock-up claw the reduction back.
-        disposals = session.execute(select(InvestmentEvent).where(
-            InvestmentEvent.investment_id == inv.id,
-            InvestmentEvent.kind.in_(("sale", "redemption")),
-            InvestmentEvent.date >= first, InvestmentEvent.date <= last)).scalars().all()
+        disposals = [e for e in dated[inv.id]
+                     if e.kind in ("sale", "redemption") and e.date >= first]
         for event in disposals:
             for notice in clawback_notices(session, inv, investee, event.date, event.kind,
                                            event.shares):
                 for code in codes:
                     if code in frozen:
                         warnings[code].append(notice)
-        _split_income(session, inv, investee.name, "dividend", first, last,
+        _split_income(inv, dated[inv.id], investee.name, "dividend", first,
                       histories[inv.id], income)
     for inv, investee in (row for row in every if row[0].kind in LOAN_KINDS):
-        _split_income(session, inv, investee.name, "interest", first, last,
+        _split_income(inv, dated[inv.id], investee.name, "interest", first,
                       histories[inv.id], income)
     # Bank interest belongs to whoever holds the club at year end.
     # Credits of the year only: the closing entry debits 7680 back to zero on 31 December.
@@ -327,13 +339,13 @@ def _keys_at_switchover(session: Session, club: Club, inv: Investment,
                    "as_of": opened.isoformat() if opened is not None else "—"})
 
 
-def _split_income(session: Session, inv: Investment, source: str, kind: str,
-                  first: dt.date, last: dt.date, history: list[keys.KeyVersion],
+def _split_income(inv: Investment, dated: list[InvestmentEvent], source: str, kind: str,
+                  first: dt.date, history: list[keys.KeyVersion],
                   income: dict[str, list[IncomeLine]]) -> None:
     """Income of an investment goes to the members who carry it on the day it is received:
-    the frozen key, or the version that followed a settled member's departure."""
-    events = [(d, c) for d, c in income_events(inv.kind, _dated(session, [inv.id], last)[inv.id])
-              if d >= first]
+    the frozen key, or the version that followed a settled member's departure. ``dated``:
+    the investment's events up to the year's last day (``_dated``)."""
+    events = [(d, c) for d, c in income_events(inv.kind, dated) if d >= first]
     total = Money(sum(c for _, c in events))
     if total.cents <= 0:
         return

@@ -240,8 +240,10 @@ class Arrears:
     months_behind: int
 
 
-def arrears(session: Session, club: Club, as_of: dt.date) -> list[Arrears]:
-    """Expected savings (plan × months the member could save) against what was paid.
+def arrears(session: Session, club: Club, as_of: dt.date,
+            member: str | None = None) -> list[Arrears]:
+    """Expected savings (plan × months the member could save) against what was paid; of
+    every member who had joined by ``as_of``, or of ``member`` only (a member's own page).
 
     A club that moved in at D with its members' paid-in totals counts from the month after
     D: the totals brought in settle whatever was due up to D (domain: arrears from D).
@@ -250,6 +252,10 @@ def arrears(session: Session, club: Club, as_of: dt.date) -> list[Arrears]:
     since = opening_position_date(session, club.book_id)
     conds = [CapitalMovement.club_id == club.id, CapitalMovement.kind == "saving",
              CapitalMovement.date <= as_of]
+    members = [Member.club_id == club.id, Member.joined <= as_of]
+    if member is not None:
+        members.append(Member.code == member)
+        conds.append(CapitalMovement.member_id.in_(select(Member.id).where(*members)))
     if since is not None:
         conds.append(CapitalMovement.date > since)
     paid = dict(session.execute(
@@ -258,25 +264,31 @@ def arrears(session: Session, club: Club, as_of: dt.date) -> list[Arrears]:
         .group_by(CapitalMovement.member_id)).all())
     result = []
     plans = club_plans(session, club)
-    for member in session.execute(select(Member).where(
-            Member.club_id == club.id, Member.joined <= as_of).order_by(Member.code)).scalars():
-        periods = periods_of(plans, member)
-        months, expected = _expected(member, periods, life, as_of, since)
+    # The plan's months are the club's, not the member's: decided once per month here, not
+    # once per member and month (the same rule, ``Lifecycle.is_saving_month``).
+    plan_months: dict[tuple[int, int], bool] = {}
+    for one in session.execute(select(Member).where(*members)
+                               .order_by(Member.code)).scalars():
+        periods = periods_of(plans, one)
+        months, expected = _expected(one, periods, life, as_of, since, plan_months)
         current = plan_for(periods, as_of.year, as_of.month)
-        got = Money(int(paid.get(member.id, 0)))
+        got = Money(int(paid.get(one.id, 0)))
         behind = expected - got if expected > got else Money(0)
         months_behind = behind.cents // current.cents if current.cents else 0
-        result.append(Arrears(member.code, current, months, expected, got, behind,
+        result.append(Arrears(one.code, current, months, expected, got, behind,
                               months_behind))
     return result
 
 
 def _expected(member: Member, periods: tuple[PlanPeriod, ...], life: Lifecycle,
-              as_of: dt.date, since: dt.date | None = None) -> tuple[int, Money]:
+              as_of: dt.date, since: dt.date | None = None,
+              plan_months: dict[tuple[int, int], bool] | None = None) -> tuple[int, Money]:
     """Months of the plan, up to ``as_of``'s month, that the member owes — the club's plan
     months (``Lifecycle.is_saving_month``, exactly what `saving collect` accepts) in which the
     member was a member for at least a day, after ``since``'s month when the club moved in
-    then (switchover) — and the sum of each such month's own plan."""
+    then (switchover) — and the sum of each such month's own plan. ``plan_months`` keeps
+    ``is_saving_month``'s answers across the members of one call."""
+    memo = {} if plan_months is None else plan_months
     count = 0
     total = 0
     year, month = member.joined.year, member.joined.month
@@ -285,7 +297,10 @@ def _expected(member: Member, periods: tuple[PlanPeriod, ...], life: Lifecycle,
     while (year, month) <= (as_of.year, as_of.month):
         first, last = month_bounds(year, month)
         day = max(first, member.joined)
-        if (life.is_saving_month(year, month) and day <= min(last, as_of)
+        in_plan = memo.get((year, month))
+        if in_plan is None:
+            in_plan = memo[(year, month)] = life.is_saving_month(year, month)
+        if (in_plan and day <= min(last, as_of)
                 and member.active_on(day)):
             count += 1
             total += plan_for(periods, year, month).cents

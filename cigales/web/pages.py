@@ -187,7 +187,7 @@ def member_page(ctx: Ctx) -> Response:
         row = next((r for r in rows if r.code == code), None)
         if row is None:
             return not_found(ctx)
-        arrears = next((a for a in savings.arrears(s, club, today) if a.member == code), None)
+        arrears = next(iter(savings.arrears(s, club, today, member=code)), None)
         statements = build_member_statements(s, club, year, generated=today, member=code)
         statement = statements[0] if statements else None
         closed = closed_years(s, club.book_id)
