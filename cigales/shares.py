@@ -5,7 +5,10 @@
 - ``units``: each saving buys units at the club's value per unit on the previous evening
   (net assets ÷ units outstanding; 10.00 EUR for the very first unit); a leaver's units are
   redeemed, a transfer moves them. Units are recomputed from the dated capital movements
-  every time, so a saving recorded late still buys at the price of its own date.
+  every time, so a saving recorded late still buys at the price of its own date. A club that
+  moved in at D (switchover) starts from each member's units at D, as its file stated them
+  (the ``opening`` movement), and the savings after D buy at the value per unit of their day,
+  as if the club had always been in cigales.
 
 Shares are exact fractions. Values split the club's net assets with ``allocate()``, so they
 sum to net assets to the cent whatever the rounding.
@@ -157,7 +160,8 @@ def units_held(session: Session, club: Club, as_of: dt.date) -> dict[str, Fracti
         Member.club_id == club.id)).all())
     movements = session.execute(
         select(CapitalMovement.date, CapitalMovement.kind, CapitalMovement.member_id,
-               CapitalMovement.counterpart_id, CapitalMovement.amount_cents)
+               CapitalMovement.counterpart_id, CapitalMovement.amount_cents,
+               CapitalMovement.units_numerator, CapitalMovement.units_denominator)
         .where(CapitalMovement.club_id == club.id, CapitalMovement.date <= as_of)
         .order_by(CapitalMovement.date, CapitalMovement.id)
     ).all()
@@ -169,7 +173,7 @@ def units_held(session: Session, club: Club, as_of: dt.date) -> dict[str, Fracti
     units: dict[str, Fraction] = defaultdict(Fraction)
     day: dt.date | None = None
     price = Fraction(FIRST_UNIT_PRICE_CENTS)
-    for date, kind, member_id, counterpart_id, amount in movements:
+    for date, kind, member_id, counterpart_id, amount, numerator, denominator in movements:
         if date != day:
             day = date
             outstanding = sum(units.values(), Fraction(0))
@@ -181,8 +185,13 @@ def units_held(session: Session, club: Club, as_of: dt.date) -> dict[str, Fracti
             price = (Fraction(before) / outstanding if outstanding > 0 and before > 0
                      else Fraction(FIRST_UNIT_PRICE_CENTS))
         code = codes[member_id]
-        # An ``opening`` total (switchover) buys no units: units clubs cannot switch over yet.
-        if kind == "saving":
+        if kind == "opening":
+            # A switchover at D: the units the member held then, as the file stated them (a
+            # prorata club's opening totals carry none). The price of the next day follows
+            # from the net assets of the opening entry and these units.
+            if numerator is not None and denominator:
+                units[code] += Fraction(int(numerator), int(denominator))
+        elif kind == "saving":
             # A negative saving (a reversed one) gives back units at the day's price.
             units[code] = max(units[code] + Fraction(int(amount)) / price, Fraction(0))
         elif kind == "redemption":
