@@ -21,6 +21,7 @@ from cigales.services.members import member_table
 from cigales.shares import positions
 from ledger.money import Money
 from ledger.queries import balances_by_account
+from reports.data import build_agm_pack, build_member_statements
 from tests.switchover import club_story as story
 from tests.switchover import units_story
 
@@ -241,8 +242,19 @@ def test_units_club_member_list_and_statements_agree(engine: Engine) -> None:
     for slug in ("rejoue", "reprise"):
         with db.session_scope(engine, write=False) as s:
             club = get_club(s, slug)
-            table, found = member_table(s, club, dt.date(2025, 2, 28))
-            rows[slug] = [(r.code, r.contributed, r.share_text, r.units, r.value)
-                          for r in found]
+            _table, found = member_table(s, club, dt.date(2025, 2, 28))
+            # The year after D, whole in both books: the AGM pack's share table and the
+            # members' statements read the same shares and values.
+            pack = build_agm_pack(s, club, 2025, generated=story.TODAY)
+            statements = build_member_statements(s, club, 2025, generated=story.TODAY)
+            rows[slug] = (
+                [(r.code, r.contributed, r.share_text, r.units, r.value) for r in found],
+                # Paid to date of U02, gone before D, is not in the file (as for "paid_in"
+                # in _state): what the club owes them is.
+                [(m.code, m.paid_in_year, m.paid_to_date if m.left is None else None,
+                  m.contributed, m.share, m.value) for m in pack.members],
+                [(st.code, st.paid_in_year, st.contributed, st.share, st.value,
+                  st.net_assets) for st in statements])
     assert rows["reprise"] == rows["rejoue"]
-    assert all(units is not None for _, _, _, units, _ in rows["reprise"])
+    assert all(units is not None for _, _, _, units, _ in rows["reprise"][0])
+    assert len(rows["reprise"][2]) == 6

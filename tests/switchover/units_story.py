@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from cigales.services import bookkeeping, flows, investments, members, savings
 from cigales.services.clubs import create_club, get_club
 from ledger.money import Money
-from tests.switchover.club_story import D, T0, TODAY, _months
+from tests.switchover.club_story import T0, TODAY, D, _months
 
 PLANS = {"U01": "30", "U02": "40", "U03": "50", "U04": "20", "U05": "60", "U06": "40"}
 ACTIVE = ("U01", "U03", "U04", "U05", "U06")
