@@ -223,8 +223,12 @@ class CapitalMovement(Base):
                         name="kind_known"),
         # A reversed saving is recorded as a negative saving on the reversal date.
         CheckConstraint("kind = 'saving' OR amount_cents >= 0", name="amount_not_negative"),
+        # Units held at D (switchover, units method): both or neither, only on an opening
+        # movement, more than 0 (migration 0014_12u).
         CheckConstraint("(units_numerator IS NULL AND units_denominator IS NULL) OR "
-                        "(kind = 'opening' AND units_numerator > 0 AND units_denominator > 0)",
+                        "(kind = 'opening' AND units_numerator IS NOT NULL "
+                        "AND units_denominator IS NOT NULL "
+                        "AND units_numerator > 0 AND units_denominator > 0)",
                         name="opening_units"),
         # Hot lookups (savings.paid_in_year per member, the club's savings of a period):
         # without them every call scans the movements of every club in the database.

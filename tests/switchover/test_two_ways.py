@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from cigales import db
-from cigales.models import Member
+from cigales.models import CapitalMovement, Member
 from cigales.schedules import par30
 from cigales.services import bookkeeping, lifecycle, loans, portfolio, savings, switchover
 from cigales.services.clubs import get_club
@@ -258,3 +259,25 @@ def test_units_club_member_list_and_statements_agree(engine: Engine) -> None:
     assert rows["reprise"] == rows["rejoue"]
     assert all(units is not None for _, _, _, units, _ in rows["reprise"][0])
     assert len(rows["reprise"][2]) == 6
+
+
+@pytest.mark.parametrize(("kind", "numerator", "denominator"), [
+    ("saving", 3, 1),  # units ride only on an opening movement
+    ("opening", 0, 1),  # and are more than 0
+    ("opening", 3, None),  # a fraction, whole
+    ("opening", 3, 0),
+])
+def test_the_database_refuses_stray_units(engine: Engine, kind: str, numerator: int,
+                                          denominator: int | None) -> None:
+    _build_units(engine)
+    with db.session_scope(engine, write=False) as s:
+        row = s.execute(select(CapitalMovement).where(CapitalMovement.kind == "opening")
+                        ).scalars().first()
+        assert row is not None
+        values = {"club_id": row.club_id, "member_id": row.member_id, "date": row.date,
+                  "kind": kind, "amount_cents": 100, "entry_id": row.entry_id}
+    with pytest.raises(IntegrityError), db.session_scope(engine) as s:
+        s.execute(insert(CapitalMovement).values(**values, units_numerator=numerator,
+                                                 units_denominator=denominator))
+    with db.session_scope(engine) as s:  # the same row without units is accepted
+        s.execute(insert(CapitalMovement).values(**values))

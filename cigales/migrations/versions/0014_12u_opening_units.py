@@ -20,8 +20,12 @@ down_revision = "0013_12"
 branch_labels = None
 depends_on = None
 
+# Both or neither, only on an opening movement, more than 0 (the IS NOT NULL terms: a CHECK
+# that evaluates to NULL passes).
 _CHECK = ("(units_numerator IS NULL AND units_denominator IS NULL) OR "
-          "(kind = 'opening' AND units_numerator > 0 AND units_denominator > 0)")
+          "(kind = 'opening' AND units_numerator IS NOT NULL "
+          "AND units_denominator IS NOT NULL "
+          "AND units_numerator > 0 AND units_denominator > 0)")
 
 
 def upgrade() -> None:
