@@ -30,7 +30,7 @@ from cigales.models import CapitalMovement, Club, Investment, InvestmentEvent, M
 from ledger.balances import total_at
 from ledger.money import Money, allocate, round_half_up
 from ledger.queries import balances_by_account, prefix_balances
-from ledger.schema import Account, Entry, Posting, counts_in_balances
+from ledger.schema import OPENING_JOURNAL, Account, Entry, Posting, counts_in_balances
 
 FIRST_UNIT_PRICE_CENTS = 1000  # 10.00 EUR
 NET_ASSET_CLASSES = ("2", "3", "4", "5")
@@ -154,6 +154,18 @@ def _net_assets_before(dates: list[dt.date], cumulative: list[int], day: dt.date
     return cumulative[i - 1] if i > 0 else 0
 
 
+def _opening_net_assets(session: Session, club: Club, day: dt.date) -> int:
+    """Net assets of the opening (AN) entry a switchover booked on ``day``, in cents."""
+    return int(session.execute(
+        select(func.coalesce(func.sum(Posting.amount_cents), 0))
+        .select_from(Posting)
+        .join(Entry, Entry.id == Posting.entry_id)
+        .join(Account, Account.id == Posting.account_id)
+        .where(Entry.book_id == club.book_id, Entry.journal == OPENING_JOURNAL,
+               Entry.date == day, counts_in_balances(),
+               func.substr(Account.code, 1, 1).in_(NET_ASSET_CLASSES))).scalar_one())
+
+
 def units_held(session: Session, club: Club, as_of: dt.date) -> dict[str, Fraction]:
     """Replay the capital movements day by day (one pricing per day, at the previous close)."""
     codes = dict(session.execute(select(Member.id, Member.code).where(
@@ -170,14 +182,24 @@ def units_held(session: Session, club: Club, as_of: dt.date) -> dict[str, Fracti
         select(InvestmentEvent.id).join(Investment, Investment.id == InvestmentEvent.investment_id)
         .where(Investment.club_id == club.id, InvestmentEvent.kind == "valuation",
                InvestmentEvent.date <= as_of).limit(1)).first() is not None
+    # A switchover at D (units method): the position at the end of D is where the units
+    # start. A saving recorded on D itself buys at that position's value per unit (the
+    # previous evening is not in the books): the opening entry's net assets ÷ opening units.
+    opening = [(m[0], Fraction(int(m[5]), int(m[6]))) for m in movements
+               if m[1] == "opening" and m[5] is not None and m[6]]
+    opening_day = opening[0][0] if opening else None
     units: dict[str, Fraction] = defaultdict(Fraction)
     day: dt.date | None = None
     price = Fraction(FIRST_UNIT_PRICE_CENTS)
     for date, kind, member_id, counterpart_id, amount, numerator, denominator in movements:
         if date != day:
             day = date
-            outstanding = sum(units.values(), Fraction(0))
-            before = _net_assets_before(dates, cumulative, date)
+            if date == opening_day:
+                outstanding = sum((u for _, u in opening), Fraction(0))
+                before = _opening_net_assets(session, club, date)
+            else:
+                outstanding = sum(units.values(), Fraction(0))
+                before = _net_assets_before(dates, cumulative, date)
             if has_valuations:
                 before += valuation_adjustment(session, club,
                                                date - dt.timedelta(days=1)).cents

@@ -281,3 +281,18 @@ def test_the_database_refuses_stray_units(engine: Engine, kind: str, numerator: 
                                                  units_denominator=denominator))
     with db.session_scope(engine) as s:  # the same row without units is accepted
         s.execute(insert(CapitalMovement).values(**values))
+
+
+def test_units_club_saving_recorded_on_d_buys_at_the_opening_value(engine: Engine) -> None:
+    """A saving dated D itself, recorded after the switchover: it buys at the value per unit
+    of the position at D (4,816.00 ÷ 602 = 8.00), as the replay's at the previous evening's."""
+    _build_units(engine)
+    for slug in ("rejoue", "reprise"):
+        with db.session_scope(engine) as s:
+            savings.add_saving(s, get_club(s, slug), member_code="U01", date=story.D,
+                               amount=Money.parse("30"), today=story.TODAY)
+    units = _units(engine, "reprise", story.D)
+    assert units == _units(engine, "rejoue", story.D)
+    assert units["U01"] == Fraction(195, 2) + Fraction(30, 8)
+    assert _state(engine, "reprise", dt.date(2024, 7, 1), with_results=False)["members"] == \
+        _state(engine, "rejoue", dt.date(2024, 7, 1), with_results=False)["members"]
