@@ -212,6 +212,10 @@ class CapitalMovement(Base):
     amount_cents: Mapped[int] = mapped_column(BigInteger)
     counterpart_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
     entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id"))
+    # Units method: the units the member held at D, as the switchover file states them (an
+    # exact fraction, e.g. 97,5 = 195/2). Only on an ``opening`` movement; NULL elsewhere.
+    units_numerator: Mapped[int | None] = mapped_column(BigInteger)
+    units_denominator: Mapped[int | None] = mapped_column(BigInteger)
 
     __table_args__ = (
         # ``opening``: a member's net paid-in total brought in by a switchover at D.
@@ -219,6 +223,13 @@ class CapitalMovement(Base):
                         name="kind_known"),
         # A reversed saving is recorded as a negative saving on the reversal date.
         CheckConstraint("kind = 'saving' OR amount_cents >= 0", name="amount_not_negative"),
+        # Units held at D (switchover, units method): both or neither, only on an opening
+        # movement, more than 0 (migration 0014_12u).
+        CheckConstraint("(units_numerator IS NULL AND units_denominator IS NULL) OR "
+                        "(kind = 'opening' AND units_numerator IS NOT NULL "
+                        "AND units_denominator IS NOT NULL "
+                        "AND units_numerator > 0 AND units_denominator > 0)",
+                        name="opening_units"),
         # Hot lookups (savings.paid_in_year per member, the club's savings of a period):
         # without them every call scans the movements of every club in the database.
         Index("ix_capital_movement_member_kind_date", "member_id", "kind", "date"),

@@ -5,7 +5,10 @@
 - ``units``: each saving buys units at the club's value per unit on the previous evening
   (net assets ÷ units outstanding; 10.00 EUR for the very first unit); a leaver's units are
   redeemed, a transfer moves them. Units are recomputed from the dated capital movements
-  every time, so a saving recorded late still buys at the price of its own date.
+  every time, so a saving recorded late still buys at the price of its own date. A club that
+  moved in at D (switchover) starts from each member's units at D, as its file stated them
+  (the ``opening`` movement), and the savings after D buy at the value per unit of their day,
+  as if the club had always been in cigales.
 
 Shares are exact fractions. Values split the club's net assets with ``allocate()``, so they
 sum to net assets to the cent whatever the rounding.
@@ -27,7 +30,7 @@ from cigales.models import CapitalMovement, Club, Investment, InvestmentEvent, M
 from ledger.balances import total_at
 from ledger.money import Money, allocate, round_half_up
 from ledger.queries import balances_by_account, prefix_balances
-from ledger.schema import Account, Entry, Posting, counts_in_balances
+from ledger.schema import OPENING_JOURNAL, Account, Entry, Posting, counts_in_balances
 
 FIRST_UNIT_PRICE_CENTS = 1000  # 10.00 EUR
 NET_ASSET_CLASSES = ("2", "3", "4", "5")
@@ -151,13 +154,26 @@ def _net_assets_before(dates: list[dt.date], cumulative: list[int], day: dt.date
     return cumulative[i - 1] if i > 0 else 0
 
 
+def _opening_net_assets(session: Session, club: Club, day: dt.date) -> int:
+    """Net assets of the opening (AN) entry a switchover booked on ``day``, in cents."""
+    return int(session.execute(
+        select(func.coalesce(func.sum(Posting.amount_cents), 0))
+        .select_from(Posting)
+        .join(Entry, Entry.id == Posting.entry_id)
+        .join(Account, Account.id == Posting.account_id)
+        .where(Entry.book_id == club.book_id, Entry.journal == OPENING_JOURNAL,
+               Entry.date == day, counts_in_balances(),
+               func.substr(Account.code, 1, 1).in_(NET_ASSET_CLASSES))).scalar_one())
+
+
 def units_held(session: Session, club: Club, as_of: dt.date) -> dict[str, Fraction]:
     """Replay the capital movements day by day (one pricing per day, at the previous close)."""
     codes = dict(session.execute(select(Member.id, Member.code).where(
         Member.club_id == club.id)).all())
     movements = session.execute(
         select(CapitalMovement.date, CapitalMovement.kind, CapitalMovement.member_id,
-               CapitalMovement.counterpart_id, CapitalMovement.amount_cents)
+               CapitalMovement.counterpart_id, CapitalMovement.amount_cents,
+               CapitalMovement.units_numerator, CapitalMovement.units_denominator)
         .where(CapitalMovement.club_id == club.id, CapitalMovement.date <= as_of)
         .order_by(CapitalMovement.date, CapitalMovement.id)
     ).all()
@@ -166,14 +182,24 @@ def units_held(session: Session, club: Club, as_of: dt.date) -> dict[str, Fracti
         select(InvestmentEvent.id).join(Investment, Investment.id == InvestmentEvent.investment_id)
         .where(Investment.club_id == club.id, InvestmentEvent.kind == "valuation",
                InvestmentEvent.date <= as_of).limit(1)).first() is not None
+    # A switchover at D (units method): the position at the end of D is where the units
+    # start. A saving recorded on D itself buys at that position's value per unit (the
+    # previous evening is not in the books): the opening entry's net assets ÷ opening units.
+    opening = [(m[0], Fraction(int(m[5]), int(m[6]))) for m in movements
+               if m[1] == "opening" and m[5] is not None and m[6]]
+    opening_day = opening[0][0] if opening else None
     units: dict[str, Fraction] = defaultdict(Fraction)
     day: dt.date | None = None
     price = Fraction(FIRST_UNIT_PRICE_CENTS)
-    for date, kind, member_id, counterpart_id, amount in movements:
+    for date, kind, member_id, counterpart_id, amount, numerator, denominator in movements:
         if date != day:
             day = date
-            outstanding = sum(units.values(), Fraction(0))
-            before = _net_assets_before(dates, cumulative, date)
+            if date == opening_day:
+                outstanding = sum((u for _, u in opening), Fraction(0))
+                before = _opening_net_assets(session, club, date)
+            else:
+                outstanding = sum(units.values(), Fraction(0))
+                before = _net_assets_before(dates, cumulative, date)
             if has_valuations:
                 before += valuation_adjustment(session, club,
                                                date - dt.timedelta(days=1)).cents
@@ -181,8 +207,13 @@ def units_held(session: Session, club: Club, as_of: dt.date) -> dict[str, Fracti
             price = (Fraction(before) / outstanding if outstanding > 0 and before > 0
                      else Fraction(FIRST_UNIT_PRICE_CENTS))
         code = codes[member_id]
-        # An ``opening`` total (switchover) buys no units: units clubs cannot switch over yet.
-        if kind == "saving":
+        if kind == "opening":
+            # A switchover at D: the units the member held then, as the file stated them (a
+            # prorata club's opening totals carry none). The price of the next day follows
+            # from the net assets of the opening entry and these units.
+            if numerator is not None and denominator:
+                units[code] += Fraction(int(numerator), int(denominator))
+        elif kind == "saving":
             # A negative saving (a reversed one) gives back units at the day's price.
             units[code] = max(units[code] + Fraction(int(amount)) / price, Fraction(0))
         elif kind == "redemption":

@@ -9,6 +9,7 @@ import typer
 from cigales.cli import common
 from cigales.cli.output import Column, emit
 from cigales.i18n import _
+from cigales.shares import share_text
 
 
 def _path_argument() -> object:
@@ -47,8 +48,10 @@ def register_club(club_app: typer.Typer) -> None:
         for warning in result.warnings:
             common.notice(warning.render(_))
         members = [{"code": m.code, "name": m.name, "joined": m.joined, "left": m.left,
-                    "paid_in": m.paid_in, "owed": m.owed, "share": m.share, "value": m.value}
+                    "paid_in": m.paid_in, "owed": m.owed, "share": m.share, "value": m.value,
+                    "units": share_text(m.units, 4) if m.units is not None else None}
                    for m in result.members]
+        by_units = any(m.units is not None for m in result.members)
         investments = [{"number": i.number, "ref": i.ref, "investee": i.investee,
                         "kind": i.kind, "date": i.date, "amount": i.amount,
                         "outstanding": i.outstanding,
@@ -71,7 +74,9 @@ def register_club(club_app: typer.Typer) -> None:
                  columns=[Column("code", _("Code")), Column("name", _("Name")),
                           Column("joined", _("Joined")), Column("left", _("Left")),
                           Column("paid_in", _("Paid in")), Column("owed", _("Owed")),
-                          Column("share", _("Share")), Column("value", _("Value"))],
+                          Column("share", _("Share"))]
+                 + ([Column("units", _("Units"), True)] if by_units else [])
+                 + [Column("value", _("Value"))],
                  rows=members, payload=members, output=output)
             if format == "table":
                 emit(format, title=_("Investments"),

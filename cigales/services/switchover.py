@@ -108,6 +108,7 @@ class PlannedMember:
     owed: Money
     share: str
     value: Money
+    units: Fraction | None = None  # units method: the units held at D
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +160,7 @@ class _Member:
     monthly: Money
     paid_in: Money
     owed: Money
+    units: Fraction | None = None  # units method: the units held at D
 
 
 @dataclass
@@ -208,8 +210,11 @@ def _located(cells: Cells, row: Row, exc: CigalesError, column: str | None = Non
 
 # -- reading ----------------------------------------------------------------------------------
 
-def _read_members(cells: Cells, rows: list[Row], as_of: dt.date | None) -> list[_Member]:
-    """``as_of``: the switchover date D (None for a member import, which has none)."""
+def _read_members(cells: Cells, rows: list[Row], as_of: dt.date | None,
+                  share_method: str | None = None) -> list[_Member]:
+    """``as_of``: the switchover date D (None for a member import, which has none);
+    ``share_method``: the club's (None when unknown: a member import, or a club sheet that
+    could not be read), which decides whether the units column must be filled or empty."""
     m = t.MEMBERS
     out: list[_Member] = []
     seen: dict[str, str] = {}
@@ -222,6 +227,9 @@ def _read_members(cells: Cells, rows: list[Row], as_of: dt.date | None) -> list[
         paid_in = cells.money(row, _col(m, "paid_in")) or Money(0)
         owed = cells.money(row, _col(m, "owed")) or Money(0)
         email = cells.text(row, _col(m, "email"))
+        units = cells.units(row, _col(m, "units")) if as_of is not None else None
+        if as_of is not None:
+            _check_units(cells, row, share_method, left, paid_in, units)
         if code is not None:
             code = code.upper()
             if code in seen:
@@ -250,8 +258,42 @@ def _read_members(cells: Cells, rows: list[Row], as_of: dt.date | None) -> list[
                               amount=value.plain())
         if code is None or name is None or joined is None:
             continue
-        out.append(_Member(row, code, name, email, joined, left, monthly, paid_in, owed))
+        out.append(_Member(row, code, name, email, joined, left, monthly, paid_in, owed,
+                           units if share_method == "units" and left is None else None))
     return out
+
+
+def _check_units(cells: Cells, row: Row, share_method: str | None, left: dt.date | None,
+                 paid_in: Money, units: Fraction | None) -> None:
+    """The units column: each present member's units at D under the units method (required
+    with a paid-in total, more than 0), empty otherwise. An unreadable cell was reported."""
+    value, ref = cells.raw(row, "units")
+    column = _col(t.MEMBERS, "units").fr
+    if share_method is None or (value is not None and units is None):
+        return  # nothing to check against, or an unreadable cell already reported
+    if share_method != "units":
+        if value is not None:
+            cells.problem(ref, N_("“{column}” is only for a club under the units method "
+                                  "(méthode des quotes-parts: parts); this club's is "
+                                  "{method}"), column=column, method=share_method)
+        return
+    if left is not None:
+        if value is not None and units != 0:
+            cells.problem(ref, N_("a member who left holds no units: leave “{column}” "
+                                  "empty"), column=column)
+        return
+    if paid_in.cents > 0:
+        if value is None:
+            cells.problem(ref, N_("missing value for “{column}”: under the units method each "
+                                  "member with a paid-in total holds units at D"),
+                          column=column)
+        elif units == 0:
+            cells.problem(ref, N_("{column} 0 for a member who paid in {amount}: units held "
+                                  "must be more than 0"), column=column,
+                          amount=paid_in.plain())
+    elif units:
+        cells.problem(ref, N_("units held without any paid-in total: fill “{column}” "
+                              "too"), column=_col(t.MEMBERS, "paid_in").fr)
 
 
 def _read_investments(cells: Cells, rows: list[Row], as_of: dt.date) -> list[_Investment]:
@@ -546,6 +588,9 @@ def switchover(session: Session, slug: str, as_of: dt.date, path: Path, *, today
         cells.problem(f"{t.CLUB.fr}", N_("the club sheet needs exactly one row, not {count}"),
                       count=len(club_rows))
     name = founded = region = department = prorogation = None
+    # The file's share method, else the club's if `club create` made it, else prorata.
+    share_method: str | None = session.execute(select(Club.share_method).where(
+        Club.slug == slug)).scalar_one_or_none() or "prorata"
     for row in club_rows[:1]:
         c = t.CLUB
         name = cells.text(row, _col(c, "name"))
@@ -553,17 +598,15 @@ def switchover(session: Session, slug: str, as_of: dt.date, path: Path, *, today
         region = cells.text(row, _col(c, "region"))
         department = cells.text(row, _col(c, "department"))
         prorogation = cells.date(row, _col(c, "prorogation"))
-        if cells.raw(row, "share_method")[0] is not None and cells.choice(
-                row, _col(c, "share_method"), t.SHARE_METHOD_WORDS) == "units":
-            # The units method needs each member's units at D, which the model cannot yet
-            # hold without their whole history: refused rather than approximated.
-            cells.problem(row.cells["share_method"][1],
-                          N_("the units method cannot be taken over yet; only prorata"))
+        if cells.raw(row, "share_method")[0] is not None:
+            # Unknown word (reported): the units column is then not checked against it.
+            share_method = cells.choice(row, _col(c, "share_method"), t.SHARE_METHOD_WORDS)
         if founded is not None and founded > as_of:
             cells.problem(row.cells["founded"][1], N_("founded {date}, after the switchover "
                                                       "date {as_of}"),
                           date=founded.isoformat(), as_of=as_of.isoformat())
-    members = _read_members(cells, tables["members"], as_of)
+    members = _read_members(cells, tables["members"], as_of,
+                            share_method if club_rows else None)
     investments = _read_investments(cells, tables["investments"], as_of)
     refs = {str(r.cells["ref"][0]).strip() for r in tables["investments"] if "ref" in r.cells}
     _read_keys(cells, tables["keys"], investments, members, refs)
@@ -576,7 +619,7 @@ def switchover(session: Session, slug: str, as_of: dt.date, path: Path, *, today
                            ).scalar_one_or_none()
     if club is None:
         club = create_club(session, slug, name, founded, today=today, region=region,
-                           department=department)
+                           department=department, share_method=share_method or "prorata")
     else:
         _replaceable(session, club, as_of, replace)
         if session.execute(select(Member.id).where(Member.club_id == club.id)).first():
@@ -586,6 +629,7 @@ def switchover(session: Session, slug: str, as_of: dt.date, path: Path, *, today
         club.founded = founded
         club.region = region
         club.department = department
+        club.share_method = share_method or "prorata"  # an unknown word was reported
         session.flush()
     # The books open on D: nothing before it can be booked, and the AN entry dated D is the
     # position every balance starts from.
@@ -688,9 +732,13 @@ def switchover(session: Session, slug: str, as_of: dt.date, path: Path, *, today
 
     for m in members:
         if m.code in created and m.left is None and m.paid_in.cents and entry is not None:
+            # Units method: the units held at D ride on the opening movement (shares.py
+            # starts from them); a prorata club's carry none.
             session.execute(insert(CapitalMovement).values(
                 club_id=club.id, member_id=created[m.code].id, date=as_of, kind="opening",
-                amount_cents=m.paid_in.cents, entry_id=entry.id))
+                amount_cents=m.paid_in.cents, entry_id=entry.id,
+                units_numerator=m.units.numerator if m.units else None,
+                units_denominator=m.units.denominator if m.units else None))
     planned_investments = []
     ids = {code: member.id for code, member in created.items()}
     for item in investments:
@@ -742,7 +790,8 @@ def switchover(session: Session, slug: str, as_of: dt.date, path: Path, *, today
     by_code = table.by_code()
     planned_members = tuple(
         PlannedMember(m.code, m.name, m.joined, m.left, m.paid_in, m.owed,
-                      share_text(by_code[m.code].share), by_code[m.code].value)
+                      share_text(by_code[m.code].share), by_code[m.code].value,
+                      by_code[m.code].units)
         for m in sorted(members, key=lambda m: m.code))
     warnings = tuple(
         Problem(item.row.cells["ref"][1],
@@ -810,7 +859,7 @@ def import_members(session: Session, club: Club, path: Path, *, today: dt.date,
     rows = read_tables(path, t.IMPORT_TABLES, cells, single=True)["members"]
     members = _read_members(cells, rows, None)
     for m in members:
-        for key in ("left", "paid_in", "owed"):
+        for key in ("left", "paid_in", "owed", "units"):
             value, ref = m.row.cells.get(key, (None, ""))
             if value not in (None, "", 0):
                 cells.problem(ref, N_("a member import adds members of a new club: “{column}” "

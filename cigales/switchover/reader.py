@@ -27,6 +27,10 @@ from ledger.money import Money
 
 _DATE_FR = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _DATE_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+# Units held (units method): decimals kept, and a bound that keeps the exact fraction within
+# the 64-bit integers it is stored in (capital_movement.units_numerator/_denominator).
+UNITS_PLACES = 8
+UNITS_MAX = Decimal(10) ** 9
 # "1.234,56": dots grouping thousands before a decimal comma (French spreadsheet exports).
 _DOTTED_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d*)?$")
 
@@ -194,6 +198,41 @@ class Cells:
             self.problem(ref, N_("key “{text}” outside 0 to 1"), text=str(value))
             return None
         return share
+
+    def units(self, row: Row, column: Column) -> Fraction | None:
+        """Units held (units method), kept exactly: "97,5", "97.5", "1 234,125" or "1.234,125".
+
+        A dot alone is a decimal point (1.234 is one unit and a bit, not 1,234 units); dots
+        group thousands only before a decimal comma. At most ``UNITS_PLACES`` decimals: more
+        would be a formula's floating-point tail, which nobody can check against the records.
+        """
+        if self.missing(row, column):
+            return None
+        value, ref = self.raw(row, column.key)
+        text = _number_text(value).replace(" ", "")
+        if isinstance(value, str) and "," in text and _DOTTED_THOUSANDS.match(text):
+            text = text.replace(".", "")
+        try:
+            number = Decimal(text.replace(",", "."))
+        except InvalidOperation:
+            number = Decimal("NaN")
+        if isinstance(value, bool) or not number.is_finite() or not re.fullmatch(
+                r"[+-]?[0-9]*[.,]?[0-9]*", text):
+            self.problem(ref, N_("unreadable number of units “{text}” (write e.g. 97,5)"),
+                         text=str(value))
+            return None
+        if number < 0:
+            self.problem(ref, N_("negative number of units “{text}”"), text=str(value))
+            return None
+        exponent = number.as_tuple().exponent
+        if isinstance(exponent, int) and -exponent > UNITS_PLACES:
+            self.problem(ref, N_("“{text}” has more than {places} decimals: round the units as "
+                                 "the club's records do"), text=str(value), places=UNITS_PLACES)
+            return None
+        if number >= UNITS_MAX:
+            self.problem(ref, N_("“{text}” units: more than a club can hold"), text=str(value))
+            return None
+        return Fraction(number)
 
     def choice(self, row: Row, column: Column, words: dict[str, str]) -> str | None:
         if self.missing(row, column):

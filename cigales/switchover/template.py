@@ -19,7 +19,7 @@ class Column:
     key: str
     fr: str
     en: str
-    kind: str  # text, date, money, int, rate, fraction, choice
+    kind: str  # text, date, money, int, rate, fraction, units, choice
     required: bool = False
     choices: tuple[str, ...] = ()
     help: str = ""  # msgid, shown on the instructions sheet
@@ -51,7 +51,7 @@ FREQUENCY_WORDS = {"monthly": "monthly", "mensuelle": "monthly", "quarterly": "q
 METHOD_WORDS = {"linear": "linear", "lineaire": "linear", "annuity": "annuity",
                 "annuite constante": "annuity", "annuites constantes": "annuity"}
 SHARE_METHOD_WORDS = {"prorata": "prorata", "pro rata des apports": "prorata", "units": "units",
-                      "parts": "units"}
+                      "parts": "units", "unites": "units"}
 LEGAL_FORM_WORDS = {"SCOP": "SCOP", "SCIC": "SCIC", "SARL": "SARL", "SAS": "SAS", "SA": "SA",
                     "EURL": "EURL", "SASU": "SASU", "ASSOCIATION": "association", "EI": "EI",
                     "AUTRE": "other", "OTHER": "other"}
@@ -63,7 +63,9 @@ CLUB = Table("club", "club", "club", (
     Column("region", "région", "region", "text"),
     Column("department", "département", "department", "text"),
     Column("share_method", "méthode des quotes-parts", "share method", "choice",
-           choices=("prorata",), help=N_("prorata (pro rata des apports).")),
+           choices=("prorata", "parts"),
+           help=N_("prorata (pro rata des apports, the default) or parts (units: each saving "
+                   "buys units at the club's value per unit).")),
     Column("prorogation", "prorogation votée le", "prorogation voted on", "date",
            help=N_("Date of the prorogation vote, if the club voted it.")),
 ), help=N_("One row: the club itself."))
@@ -79,6 +81,9 @@ MEMBERS = Table("members", "membres", "members", (
            help=N_("Net savings paid in up to D (savings less capital repaid).")),
     Column("owed", "reste dû", "still owed", "money",
            help=N_("What the club still owes a member who left.")),
+    Column("units", "parts détenues au", "units held at D", "units",
+           help=N_("Units method only: the units each present member held at D, with their "
+                   "decimals (e.g. 97,5); required for a member with a paid-in total.")),
 ), help=N_("One row per member, current or gone."))
 
 INVESTMENTS = Table("investments", "investissements", "investments", (
@@ -201,7 +206,7 @@ def write_template(path: str, lang: str, translate: Callable[[str], str]) -> Non
             if column.kind == "choice" and column.choices:
                 validation = DataValidation(type="list", allow_blank=not column.required,
                                             formula1='"' + ",".join(column.choices) + '"')
-            elif column.kind == "money":
+            elif column.kind in ("money", "units"):
                 validation = DataValidation(type="decimal", operator="greaterThanOrEqual",
                                             formula1="0", allow_blank=True)
             elif column.kind == "int":

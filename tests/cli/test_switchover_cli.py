@@ -366,3 +366,134 @@ def test_paid_in_at_subscription_then_tax_sheet(cli, database_url, folder, tmp_p
 
     text = " ".join(p.extract_text() for p in PdfReader(statement).pages)
     assert "calculée à la date de reprise" in " ".join(text.split())
+
+
+# -- a club under the units method: the units held at D (membres!I, "parts détenues au") ------
+
+POSITION_UNITS = POSITION.parent / "position_units"
+UNITS_CLUB = ("--club", "les-cigognes")
+
+
+@pytest.fixture
+def units_folder(tmp_path: Path) -> Path:
+    target = tmp_path / "reprise"
+    shutil.copytree(POSITION_UNITS, target)
+    return target
+
+
+def test_units_club_moves_in_with_its_units(cli, units_folder):
+    dry = cli("club", "switchover", str(units_folder), *UNITS_CLUB, *D, "--dry-run",
+              "--format", "json")
+    assert dry.exit_code == 0, dry.stderr
+    assert [(m["code"], m["units"], m["value"]) for m in dry.json()["members"]] == [
+        ("U01", "97.5000", "780.00"), ("U02", "0.0000", "0.00"), ("U03", "162.5000", "1300.00"),
+        ("U04", "65.0000", "520.00"), ("U05", "195.0000", "1560.00"),
+        ("U06", "82.0000", "656.00")]
+    table = cli("club", "switchover", str(units_folder), *UNITS_CLUB, *D, "--dry-run")
+    assert "162,5000" in table.stdout or "162.5000" in table.stdout
+    done = cli("club", "switchover", str(units_folder), *UNITS_CLUB, *D)
+    assert done.exit_code == 0, done.stderr
+    # The July saving buys at the value per unit of 30/06 (4,816.00 for 602 units: 8.00).
+    assert cli("saving", "add", *UNITS_CLUB, "--member", "U01", "--date", "2024-07-05",
+               "--amount", "30").exit_code == 0
+    members = {r["code"]: r for r in cli("member", "list", *UNITS_CLUB, "--as-of",
+                                         "2024-07-05", "--format", "json").json()}
+    assert members["U01"]["units"] == "101.2500"
+    assert members["U01"]["value"] == "810.00"
+    assert cli("check", *UNITS_CLUB).exit_code == 0
+
+
+@pytest.mark.parametrize(("old", "new", "where", "message"), [
+    # unreadable
+    ("870,00;;97,5", "870,00;;97,5x", "membres!I2 : ",
+     "nombre de parts illisible « 97,5x »"),
+    # negative
+    ("1 450,00;;162,5", "1 450,00;;-162,5", "membres!I4 : ",
+     "nombre de parts négatif « -162,5 »"),
+    # missing under the units method
+    ("580,00;;65", "580,00;;", "membres!I5 : ", "parts détenues au"),
+    # zero for a member who paid in
+    ("680,00;;82", "680,00;;0", "membres!I7 : ", "680.00"),
+    # a leaver holds none
+    ("920,00;", "920,00;115", "membres!I3 : ", "parts détenues au"),
+    # a formula's floating-point tail
+    ("870,00;;97,5", "870,00;;97,500000001", "membres!I2 : ", "8 décimales"),
+])
+def test_bad_units_located_and_nothing_written(cli, database_url, units_folder, old, new,
+                                               where, message):
+    edit(units_folder, "membres.csv", old, new)
+    for extra in (("--dry-run",), ()):
+        result = refused(cli, database_url, "club", "switchover", str(units_folder),
+                         *UNITS_CLUB, *D, *extra, code="switchover_file_invalid", exit_code=2)
+        assert where in result.stderr
+        line = next(ln for ln in result.stderr.splitlines() if where in ln)
+        assert message in line, line
+        assert result.stdout == ""
+
+
+def test_units_column_refused_under_prorata(cli, database_url, folder):
+    edit(folder, "membres.csv", "reste dû", "reste dû;parts détenues au", "utf-8-sig")
+    edit(folder, "membres.csv", "870,00;", "870,00;;87", "utf-8-sig")
+    result = refused(cli, database_url, "club", "switchover", str(folder), *CLUB, *D,
+                     code="switchover_file_invalid", exit_code=2)
+    line = next(ln for ln in result.stderr.splitlines() if "membres!I2 : " in ln)
+    assert "parts détenues au" in line
+    assert "prorata" in line
+    # A member import adds members of a new club: units belong to a switchover.
+    assert cli("club", "create", "les-cigales-du-lot", "--name", "Les Cigales du Lot",
+               "--founded", "2024-01-10").exit_code == 0
+    result = refused(cli, database_url, "member", "import", str(folder / "membres.csv"),
+                     "--club", "les-cigales-du-lot", code="switchover_file_invalid",
+                     exit_code=2)
+    assert "membres!I2" in result.stderr
+
+
+def test_units_club_from_the_english_template(cli, database_url, tmp_path):
+    """The template in English documents the units column; a workbook filled with its
+    English headers and numbers typed as numbers (97.5) moves in."""
+    import csv
+
+    import openpyxl
+
+    from cigales.switchover.template import TABLES
+
+    template = tmp_path / "template.xlsx"
+    assert cli("club", "switchover-template", "-o", str(template), "--lang", "en").exit_code == 0
+    workbook = openpyxl.load_workbook(template)
+    members_header = [c.value for c in workbook["members"][1]]
+    assert "units held at D" in members_header
+    instructions = " ".join(str(c.value) for row in workbook["instructions"].iter_rows()
+                            for c in row if c.value)
+    assert "units held at D" in instructions
+    assert "Units method only" in instructions
+    french = tmp_path / "modele.xlsx"
+    assert cli("club", "switchover-template", "-o", str(french)).exit_code == 0
+    assert "parts détenues au" in [c.value for c in openpyxl.load_workbook(french)["membres"][1]]
+
+    english = {t.fr: (t.en, {c.fr: c.en for c in t.columns}) for t in TABLES}
+    for name, table in (("club", "club"), ("membres", "membres"),
+                        ("investissements", "investissements"), ("cles", "clés"),
+                        ("soldes", "soldes")):
+        sheet, columns = english[table]
+        ws = workbook[sheet]
+        header = [c.value for c in ws[1]]
+        rows = list(csv.reader((POSITION_UNITS / f"{name}.csv").read_text("utf-8")
+                               .splitlines(), delimiter=";"))
+        for record in rows[1:]:
+            values = {columns[k]: v for k, v in zip(rows[0], record, strict=True)}
+            ws.append([_typed(values.get(h, "")) for h in header])
+    filled = tmp_path / "switchover.xlsx"
+    units_cell = f"{chr(ord('A') + members_header.index('units held at D'))}2"
+    workbook["members"][units_cell] = "lots"
+    workbook.save(filled)
+    result = refused(cli, database_url, "--lang", "en", "club", "switchover", str(filled),
+                     *UNITS_CLUB, *D, code="switchover_file_invalid", exit_code=2)
+    assert f"members!{units_cell} : unreadable number of units “lots”" in result.stderr
+    workbook["members"][units_cell] = 97.5
+    workbook.save(filled)
+    done = cli("club", "switchover", str(filled), *UNITS_CLUB, *D, "--format", "json")
+    assert done.exit_code == 0, done.stderr
+    assert done.json()["net_assets"] == "4816.00"
+    members = {r["code"]: r for r in cli("member", "list", *UNITS_CLUB, "--as-of",
+                                         "2024-06-30", "--format", "json").json()}
+    assert members["U01"]["units"] == "97.5000"

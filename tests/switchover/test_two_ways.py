@@ -5,14 +5,16 @@ From D on, both must agree to the cent on everything a member or the AG reads.""
 from __future__ import annotations
 
 import datetime as dt
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from cigales import db
-from cigales.models import Member
+from cigales.models import CapitalMovement, Member
 from cigales.schedules import par30
 from cigales.services import bookkeeping, lifecycle, loans, portfolio, savings, switchover
 from cigales.services.clubs import get_club
@@ -20,7 +22,9 @@ from cigales.services.members import member_table
 from cigales.shares import positions
 from ledger.money import Money
 from ledger.queries import balances_by_account
+from reports.data import build_agm_pack, build_member_statements
 from tests.switchover import club_story as story
+from tests.switchover import units_story
 
 POSITION = Path(__file__).parent / "position"
 BALANCE_SHEET = ("1", "2", "3", "4", "5")
@@ -44,7 +48,8 @@ def _state(engine: Engine, slug: str, as_of: dt.date, *, with_results: bool) -> 
         book = {
             "balances": balances,
             "net_assets": table.net_assets,
-            "members": [(p.code, p.contributed, p.book_capital, p.share, p.value)
+            "method": table.method,
+            "members": [(p.code, p.contributed, p.book_capital, p.share, p.value, p.units)
                         for p in table.positions],
             # Total savings paid in; a member gone before D took their capital with them,
             # which the file records as what the club owes them, not as savings.
@@ -81,7 +86,7 @@ def test_position_at_d_is_the_replayed_one(engine: Engine) -> None:
     assert moved == replay
     # What the hand computation says (README of position/), not only that both agree.
     assert moved["balances"]["5121"].plain() == "4487.00"
-    assert [(c, v.plain()) for c, _, _, _, v in moved["members"]] == [
+    assert [(c, v.plain()) for c, _, _, _, v, _ in moved["members"]] == [
         ("M01", "874.55"), ("M02", "0.00"), ("M03", "1457.58"), ("M04", "583.03"),
         ("M05", "1749.10"), ("M06", "683.55")]
     assert moved["par30"] == replay["par30"] > 0
@@ -148,3 +153,146 @@ def test_tax_sheets_of_subscriptions_before_and_after_d(engine: Engine) -> None:
     assert sheets["reprise"] == sheets["rejoue"]
     # 2023 from the dates and keys in the file, 2024 from the subscription after D.
     assert [sum(len(t[2]) for t in year) for year in sheets["reprise"]] == [6, 5]
+
+
+# -- a club under the units method (units_story, position_units/) ---------------------------
+
+POSITION_UNITS = Path(__file__).parent / "position_units"
+
+
+def _build_units(engine: Engine) -> None:
+    with db.session_scope(engine) as s:
+        units_story.replay_until_d(s, "rejoue")
+    with db.session_scope(engine) as s:
+        result = switchover.switchover(s, "reprise", story.D, POSITION_UNITS,
+                                       today=story.TODAY)
+        assert result.entry == "AN 1"
+        assert result.warnings == ()
+        # The dry run and the result show the units held at D (from the file).
+        assert [(m.code, m.units) for m in result.members] == [
+            ("U01", Fraction(195, 2)), ("U02", Fraction(0)), ("U03", Fraction(325, 2)),
+            ("U04", Fraction(65)), ("U05", Fraction(195)), ("U06", Fraction(82))]
+
+
+def _units(engine: Engine, slug: str, as_of: dt.date) -> dict[str, Fraction]:
+    with db.session_scope(engine, write=False) as s:
+        return {p.code: p.units for p in positions(s, get_club(s, slug), as_of).positions
+                if p.units is not None}
+
+
+def test_units_club_position_at_d_is_the_replayed_one(engine: Engine) -> None:
+    _build_units(engine)
+    replay = _state(engine, "rejoue", story.D, with_results=False)
+    moved = _state(engine, "reprise", story.D, with_results=False)
+    assert moved == replay
+    assert moved["method"] == "units"
+    # The hand computation (README of position_units/): 602 units at 8.00.
+    assert moved["net_assets"].plain() == "4816.00"
+    assert [(c, u, v.plain()) for c, _, _, _, v, u in moved["members"]] == [
+        ("U01", Fraction(195, 2), "780.00"), ("U02", Fraction(0), "0.00"),
+        ("U03", Fraction(325, 2), "1300.00"), ("U04", Fraction(65), "520.00"),
+        ("U05", Fraction(195), "1560.00"), ("U06", Fraction(82), "656.00")]
+
+
+@pytest.mark.parametrize("probe", [dt.date(2024, 7, 1), dt.date(2024, 7, 5),
+                                   dt.date(2024, 9, 30), dt.date(2024, 12, 31),
+                                   dt.date(2025, 2, 15)])
+def test_units_club_same_operations_after_d_agree_to_the_cent(engine: Engine,
+                                                               probe: dt.date) -> None:
+    _build_units(engine)
+    for slug in ("rejoue", "reprise"):
+        with db.session_scope(engine) as s:
+            units_story.after_d(s, slug)
+    closed = probe >= dt.date(2024, 12, 31)
+    replay = _state(engine, "rejoue", probe, with_results=closed)
+    moved = _state(engine, "reprise", probe, with_results=closed)
+    assert moved == replay
+    # The savings after D bought units at the value per unit of their day, as in the replay:
+    # the July saving at 8.00 (U01: 97.5 + 30 / 8 = 101.25 units), not from the paid-in totals.
+    units = _units(engine, "reprise", probe)
+    assert units == _units(engine, "rejoue", probe)
+    if probe >= dt.date(2024, 7, 5):
+        assert units["U01"] >= Fraction(405, 4)
+    if probe == dt.date(2024, 7, 5):
+        assert units["U01"] == Fraction(405, 4)
+
+
+def test_units_club_liquidation_payouts_agree(engine: Engine) -> None:
+    _build_units(engine)
+    plans = []
+    for slug in ("rejoue", "reprise"):
+        with db.session_scope(engine) as s:
+            units_story.after_d(s, slug)
+            units_story.wind_down(s, slug)
+        with db.session_scope(engine, write=False) as s:
+            plans.append(lifecycle.plan_liquidation(s, get_club(s, slug), dt.date(2025, 3, 2)))
+    replay, moved = plans
+    assert moved == replay
+    assert sum((p.amount for p in moved.distribution), moved.owed_to_leavers) == moved.cash
+    assert moved.owed_to_leavers.plain() == "920.00"
+    assert _units(engine, "reprise", dt.date(2025, 3, 2)) == _units(engine, "rejoue",
+                                                                     dt.date(2025, 3, 2))
+
+
+def test_units_club_member_list_and_statements_agree(engine: Engine) -> None:
+    _build_units(engine)
+    for slug in ("rejoue", "reprise"):
+        with db.session_scope(engine) as s:
+            units_story.after_d(s, slug)
+    rows = {}
+    for slug in ("rejoue", "reprise"):
+        with db.session_scope(engine, write=False) as s:
+            club = get_club(s, slug)
+            _table, found = member_table(s, club, dt.date(2025, 2, 28))
+            # The year after D, whole in both books: the AGM pack's share table and the
+            # members' statements read the same shares and values.
+            pack = build_agm_pack(s, club, 2025, generated=story.TODAY)
+            statements = build_member_statements(s, club, 2025, generated=story.TODAY)
+            rows[slug] = (
+                [(r.code, r.contributed, r.share_text, r.units, r.value) for r in found],
+                # Paid to date of U02, gone before D, is not in the file (as for "paid_in"
+                # in _state): what the club owes them is.
+                [(m.code, m.paid_in_year, m.paid_to_date if m.left is None else None,
+                  m.contributed, m.share, m.value) for m in pack.members],
+                [(st.code, st.paid_in_year, st.contributed, st.share, st.value,
+                  st.net_assets) for st in statements])
+    assert rows["reprise"] == rows["rejoue"]
+    assert all(units is not None for _, _, _, units, _ in rows["reprise"][0])
+    assert len(rows["reprise"][2]) == 6
+
+
+@pytest.mark.parametrize(("kind", "numerator", "denominator"), [
+    ("saving", 3, 1),  # units ride only on an opening movement
+    ("opening", 0, 1),  # and are more than 0
+    ("opening", 3, None),  # a fraction, whole
+    ("opening", 3, 0),
+])
+def test_the_database_refuses_stray_units(engine: Engine, kind: str, numerator: int,
+                                          denominator: int | None) -> None:
+    _build_units(engine)
+    with db.session_scope(engine, write=False) as s:
+        row = s.execute(select(CapitalMovement).where(CapitalMovement.kind == "opening")
+                        ).scalars().first()
+        assert row is not None
+        values = {"club_id": row.club_id, "member_id": row.member_id, "date": row.date,
+                  "kind": kind, "amount_cents": 100, "entry_id": row.entry_id}
+    with pytest.raises(IntegrityError), db.session_scope(engine) as s:
+        s.execute(insert(CapitalMovement).values(**values, units_numerator=numerator,
+                                                 units_denominator=denominator))
+    with db.session_scope(engine) as s:  # the same row without units is accepted
+        s.execute(insert(CapitalMovement).values(**values))
+
+
+def test_units_club_saving_recorded_on_d_buys_at_the_opening_value(engine: Engine) -> None:
+    """A saving dated D itself, recorded after the switchover: it buys at the value per unit
+    of the position at D (4,816.00 ÷ 602 = 8.00), as the replay's at the previous evening's."""
+    _build_units(engine)
+    for slug in ("rejoue", "reprise"):
+        with db.session_scope(engine) as s:
+            savings.add_saving(s, get_club(s, slug), member_code="U01", date=story.D,
+                               amount=Money.parse("30"), today=story.TODAY)
+    units = _units(engine, "reprise", story.D)
+    assert units == _units(engine, "rejoue", story.D)
+    assert units["U01"] == Fraction(195, 2) + Fraction(30, 8)
+    assert _state(engine, "reprise", dt.date(2024, 7, 1), with_results=False)["members"] == \
+        _state(engine, "rejoue", dt.date(2024, 7, 1), with_results=False)["members"]
