@@ -137,7 +137,7 @@ def register(app: typer.Typer) -> None:
             investments.add_investee(s, get_club(s, club), slug=slug, name=name,
                                      legal_form=legal_form, siren=siren, esus=esus,
                                      capital=cap, sector=sector)
-        print(_("Investee “{slug}” recorded.").format(slug=slug))
+        print(_("Investee “{investee}” recorded.").format(investee=name))
 
     @investee_app.command("set", help=_("Record an investee's share capital or SIREN learnt "
                                         "after it was added."))
@@ -153,9 +153,10 @@ def register(app: typer.Typer) -> None:
         cap = Money.parse(capital) if capital is not None else None
         with common.session(ctx) as s:
             c = get_club(s, club)
-            investments.update_investee(s, c, investments.get_investee(s, c, investee),
-                                        capital=cap, siren=siren)
-        print(_("Investee “{slug}” updated.").format(slug=investee))
+            found = investments.get_investee(s, c, investee)
+            investee_name = found.name
+            investments.update_investee(s, c, found, capital=cap, siren=siren)
+        print(_("Investee “{investee}” updated.").format(investee=investee_name))
 
     @investee_app.command("jobs", help=_("Record the jobs created and kept at an investee on "
                                          "a date."))
@@ -265,7 +266,7 @@ def register(app: typer.Typer) -> None:
         instalments: int = typer.Option(1, "--instalments", help=_("Number of instalments.")),
         deferral: int = typer.Option(0, "--deferral", help=_("Periods before the first "
                                                              "principal instalment.")),
-        rate: str = typer.Option("0", "--rate", help=_("Annual rate, e.g. 0.02 for 2 %.")),
+        rate: str = typer.Option("0", "--rate", help=_("Annual rate, e.g. 0.02 for 2%.")),
         method: str = typer.Option("linear", "--method", help="linear, annuity"),
         frequency: str = typer.Option("monthly", "--frequency",
                                       help="monthly, quarterly, yearly"),

@@ -137,6 +137,7 @@ class LoanPosition:
 @dataclass(frozen=True, slots=True)
 class SwitchoverResult:
     slug: str
+    name: str
     as_of: dt.date
     dry_run: bool
     members: tuple[PlannedMember, ...]
@@ -753,7 +754,7 @@ def switchover(session: Session, slug: str, as_of: dt.date, path: Path, *, today
     from cigales.services.clubs import cash_balance
 
     result = SwitchoverResult(
-        slug, as_of, dry_run, planned_members, tuple(planned_investments),
+        slug, club.name, as_of, dry_run, planned_members, tuple(planned_investments),
         tuple((ln.account, ln.amount) for ln in final),
         f"{entry.journal} {entry.number}" if entry is not None else None, warnings,
         table.net_assets, cash_balance(session, club.book_id, as_of))

@@ -79,6 +79,30 @@ def problems(text: str, forbidden: list[str], *, where: str, dots: bool = False)
     return found
 
 
+# Clubs are named by their name in titles and messages; their slug is an identifier, kept
+# where one is typed or read by a program: an option's value (`--club les-fourmis`), a file
+# name, an e-mail address, the identifier column of a table.
+SLUGS = (SLUG, "les-loriots")
+TABLE_LINE = re.compile(r"^\s*[│┃┏┡┗└╇┣╭╰║]")
+IDENTIFIER = re.compile(r"--club[ =]\S+|`[^`]*`|\S+@\S+|\S*/\S*|\S+\.(?:pdf|json|db|csv|xlsx|"
+                        r"txt|journal|beancount|pem)\b")
+
+
+def slugs_in_prose(text: str, *, where: str) -> list[str]:
+    """Titles and messages that name a club by its slug instead of its name: every line
+    outside a table's cells (titles are above the table) with the identifiers taken out."""
+    found = []
+    for line in text.splitlines():
+        # A refusal about the identifier typed ("A club “les-loriots” already exists") names it.
+        if TABLE_LINE.match(line) or line.rstrip().endswith(("[club_exists]",
+                                                             "[unknown_club]")):
+            continue
+        words = IDENTIFIER.sub(" ", line)
+        found += [f"{where}: slug {slug!r} in {line.strip()!r}" for slug in SLUGS
+                  if slug in words]
+    return found
+
+
 def all_commands() -> list[list[str]]:
     """Every leaf command of the application, as its words ("bank import", ...)."""
     from typer import _click as click
@@ -181,6 +205,7 @@ def demo_cli(cli, tmp_path, monkeypatch) -> object:
     assert re.search(r"\b\d[\u202f\u00a0 ]\d{3} écritures", r.stderr), r.stderr
     assert not problems(r.stderr, FRENCH_FORBIDDEN, where="demo")
     assert "trésorier de" in r.stderr  # the demo accounts' roles in words
+    assert not slugs_in_prose(r.stderr, where="demo"), r.stderr
     return cli
 
 
@@ -268,6 +293,7 @@ def run_all(cli, lang: str, forbidden: list[str], tmp: Path, *, first: bool,
         r = cli("--lang", lang, *words)
         where = " ".join(words[:3])
         found += problems(r.stdout + r.stderr, forbidden, where=where, dots=lang == "en")
+        found += slugs_in_prose(r.stdout + r.stderr, where=where)
         if r.exit_code != expected and (first or r.exit_code not in (0, 1, 2)):
             found.append(f"{where}: exit code {r.exit_code}: {r.stderr}")
     return found
