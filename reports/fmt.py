@@ -59,7 +59,7 @@ def long_date(value: dt.date, lang: str | None = None) -> str:
 def _percent_pattern(decimals: str, lang: str | None) -> str:
     """The locale's percent pattern (CLDR, through Babel) with the given decimal part
     (".00", ".####"): "#,##0.00\u00a0%" in French, "#,##0.00%" in English."""
-    pattern = Locale.parse(babel_locale(lang)).percent_formats[None].pattern
+    pattern = str(Locale.parse(babel_locale(lang)).percent_formats[None].pattern)
     assert "#,##0" in pattern, pattern
     return pattern.replace("#,##0", "#,##0" + decimals, 1)
 
