@@ -137,7 +137,7 @@ def register(app: typer.Typer) -> None:
             investments.add_investee(s, get_club(s, club), slug=slug, name=name,
                                      legal_form=legal_form, siren=siren, esus=esus,
                                      capital=cap, sector=sector)
-        print(_("Investee “{investee}” recorded.").format(investee=name))
+        print(_("Investee “{slug}” recorded.").format(slug=slug))
 
     @investee_app.command("set", help=_("Record an investee's share capital or SIREN learnt "
                                         "after it was added."))
@@ -153,10 +153,9 @@ def register(app: typer.Typer) -> None:
         cap = Money.parse(capital) if capital is not None else None
         with common.session(ctx) as s:
             c = get_club(s, club)
-            found = investments.get_investee(s, c, investee)
-            investee_name = found.name
-            investments.update_investee(s, c, found, capital=cap, siren=siren)
-        print(_("Investee “{investee}” updated.").format(investee=investee_name))
+            investments.update_investee(s, c, investments.get_investee(s, c, investee),
+                                        capital=cap, siren=siren)
+        print(_("Investee “{slug}” updated.").format(slug=investee))
 
     @investee_app.command("jobs", help=_("Record the jobs created and kept at an investee on "
                                          "a date."))

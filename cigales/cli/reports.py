@@ -156,14 +156,19 @@ def register(app: typer.Typer) -> None:
                              "lines": lines, "closing": acc.closing})
         emit(
             format,
-            columns=[Column("account", _("Account")), Column("date", _("Date")),
-                     Column("journal", _("Jnl")), Column("number", _("No."), True),
+            # Narrow terminals: the journal goes first (the number names the entry), then
+            # the account when there is only one (the title names it).
+            columns=[Column("account", _("Account"), drop=1 if len(ledgers) == 1 else 0),
+                     Column("date", _("Date")),
+                     Column("journal", _("Jnl"), drop=2), Column("number", _("No."), True),
                      Column("label", _("Label")), Column("debit", _("Debit"), True),
                      Column("credit", _("Credit"), True), Column("balance", _("Balance"), True)],
             rows=rows,
             payload={"club": club, "from": start, "to": end, "accounts": accounts},
             output=output,
-            title=_("General ledger of {club}").format(club=name),
+            title=(_("General ledger of {club} – account {account} {label}").format(
+                club=name, account=ledgers[0].code, label=ledgers[0].label)
+                if len(ledgers) == 1 else _("General ledger of {club}").format(club=name)),
         )
 
     @report_app.command("journal", help=_("Entries in number order with their lines."))
