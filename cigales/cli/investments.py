@@ -461,7 +461,8 @@ def register(app: typer.Typer) -> None:
                       Column("outstanding", _("Outstanding"), True),
                       Column("overdue", _("Overdue"), True),
                       Column("days_late", _("Days late"), True),
-                      *(Column(b, label(BUCKETS, b), True) for b in report.buckets),
+                      # Narrow terminals: the ageing buckets go (days late stays).
+                      *(Column(b, label(BUCKETS, b), True, drop=1) for b in report.buckets),
                       Column("par30", "PAR30")],
              rows=rows,
              payload={"as_of": date, "outstanding": report.outstanding,

@@ -152,15 +152,15 @@ def _layout(columns: Sequence[Column], cells: list[list[str]], headers: list[str
         texts = [row[i] for row in cells] + [headers[i], footers[i]]
         longest = max((len(line) for t in texts for line in t.split("\n")), default=0)
         natural.append(max(longest, 1))
-        if c.numeric:
-            least.append(natural[-1])
-        else:
-            least.append(max((len(p) for t in texts for p in pieces(t)), default=1))
+        # Numbers are never folded; their header and footer fold like text.
+        whole = [row[i] for row in cells] if c.numeric else []
+        least.append(max([len(t) for t in whole]
+                         + [len(p) for t in texts for p in pieces(t)] + [1]))
     if sum(least) > room:
         return None
     widths = list(natural)
     while sum(widths) > room:
-        narrowable = [i for i, c in enumerate(columns) if not c.numeric and widths[i] > least[i]]
+        narrowable = [i for i in range(len(columns)) if widths[i] > least[i]]
         widest = max(narrowable, key=lambda i: (widths[i], -i))
         widths[widest] -= 1
     return widths

@@ -106,10 +106,11 @@ def register(app: typer.Typer) -> None:
         rows = [{"member": m.code, "name": m.name, "joined": m.joined, "left": m.left,
                  "contributed": m.contributed, "book_capital": m.book_capital,
                  "share": m.share_text, "units": m.units, "value": m.value} for m in members]
+        # At 80 columns, as `member list`: member, name, share and value stay.
         columns = [Column("member", _("Member")), Column("name", _("Name")),
-                   Column("joined", _("Joined")), Column("left", _("Left")),
-                   Column("contributed", _("Net contributions"), True),
-                   Column("book_capital", _("Book capital"), True),
+                   Column("joined", _("Joined"), drop=3), Column("left", _("Left"), drop=2),
+                   Column("contributed", _("Net contributions"), True, drop=1),
+                   Column("book_capital", _("Book capital"), True, drop=4),
                    Column("share", _("Share"), True, show=fmt.share_text),
                    Column("value", _("Value"), True)]
         if table.method == "units":

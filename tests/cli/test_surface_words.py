@@ -394,6 +394,7 @@ def test_no_word_is_cut_at_80_columns(demo_cli, tmp_path, monkeypatch):
         ("member", "list", *CLUB), ("portfolio", *CLUB),
         ("tax", "sheet", *CLUB, "--year", "2021"), ("report", "balance", *CLUB),
         ("report", "ledger", *CLUB, "--account", "5121", "--from", "2025-01-01"),
+        ("loan", "arrears", *CLUB), ("report", "positions", *CLUB),
         ("bank", "import", str(bank), *CLUB, "--profile", "fr-generic", "--dry-run"),
     ]
     found = []
