@@ -181,7 +181,7 @@ class InvalidYear(UsageProblem):
 
 class YearOutOfRange(CigalesError):
     code = "year_out_of_range"
-    template = N_("The books of “{slug}” cover {first} to {last}; {year} is outside.")
+    template = N_("The books of “{club}” cover {first} to {last}; {year} is outside.")
 
 
 class OutputFileRequired(UsageProblem):
