@@ -64,6 +64,7 @@ class BackupFailsCheck(CigalesError):
 @dataclass(frozen=True, slots=True)
 class ClubCheck:
     slug: str
+    name: str
     entries: int
     issues: int
 
@@ -132,7 +133,7 @@ def check_copy(path: Path) -> CopyReport:
                     select(Club, Book.chain_seq).join(Book, Book.id == Club.book_id)
                     .order_by(Club.slug)).all():
                 issues = bookkeeping.audit(session, club)
-                checks.append(ClubCheck(club.slug, int(entries), len(issues)))
+                checks.append(ClubCheck(club.slug, club.name, int(entries), len(issues)))
     finally:
         engine.dispose()
     return CopyReport(path, revision, tuple(checks))

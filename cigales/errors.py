@@ -30,7 +30,8 @@ class Amount(str):
 
 class Percent(str):
     """A message parameter holding a percentage as a plain decimal ("25.03" for 25.03 %),
-    printed with two decimals in the reader's format ("25,03") via reports.fmt."""
+    printed with its decimals and the sign in the reader's format ("25,03 %" in French,
+    "25.03%" in English) via reports.fmt.percent; templates write "{percent}", no sign."""
 
     __slots__ = ()
 
@@ -158,8 +159,8 @@ class DepartureNotReversible(CigalesError):
 
 class AuditFailed(CigalesError):
     code = "audit_failed"
-    template = NP_("The books of “{slug}” fail {count} integrity check.",
-                   "The books of “{slug}” fail {count} integrity checks.")
+    template = NP_("The books of “{club}” fail {count} integrity check.",
+                   "The books of “{club}” fail {count} integrity checks.")
     exit_code = 4
 
 
@@ -180,7 +181,7 @@ class InvalidYear(UsageProblem):
 
 class YearOutOfRange(CigalesError):
     code = "year_out_of_range"
-    template = N_("The books of “{slug}” cover {first} to {last}; {year} is outside.")
+    template = N_("The books of “{club}” cover {first} to {last}; {year} is outside.")
 
 
 class OutputFileRequired(UsageProblem):

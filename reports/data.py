@@ -68,8 +68,8 @@ ZERO = Money(0)
 def check_year(club: Club, year: int, today: dt.date) -> int:
     """A report covers a year of the club's books: from its founding year to this year."""
     if not club.founded.year <= year <= today.year:
-        raise YearOutOfRange(slug=club.slug, year=str(year), first=str(club.founded.year),
-                             last=str(today.year))
+        raise YearOutOfRange(slug=club.slug, club=club.name, year=str(year),
+                             first=str(club.founded.year), last=str(today.year))
     return year
 
 

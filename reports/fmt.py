@@ -13,6 +13,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
 
+from babel import Locale
 from babel.dates import format_date as _babel_date
 from babel.numbers import format_currency, format_decimal, format_percent
 
@@ -55,18 +56,39 @@ def long_date(value: dt.date, lang: str | None = None) -> str:
     return _babel_date(value, format="long", locale=babel_locale(lang))
 
 
-def _percent_pattern(decimals: str, lang: str | None) -> str:  # noqa: ARG001
-    """The percent pattern with the given decimal part (".00", ".####"): a space before the
-    sign, as the documents have always printed it ("12,50 %")."""
-    return "#,##0" + decimals + " %"
+def _percent_pattern(decimals: str, lang: str | None) -> str:
+    """The locale's percent pattern (CLDR, through Babel) with the given decimal part
+    (".00", ".####"): "#,##0.00\u00a0%" in French, "#,##0.00%" in English."""
+    pattern = str(Locale.parse(babel_locale(lang)).percent_formats[None].pattern)
+    assert "#,##0" in pattern, pattern
+    return pattern.replace("#,##0", "#,##0" + decimals, 1)
+
+
+def percent(value: Fraction | Decimal | str, lang: str | None = None, *,
+            decimals: int | None = None, hundred: bool = False) -> str:
+    """The one way a percentage becomes text, for the CLI, the PDFs, the XLSX labels and the
+    messages: the locale's pattern, "38,4615\u00a0%" in French, "38.4615%" in English.
+
+    ``value`` is a fraction of one (0.25 for 25 %), or with ``hundred`` already in percent
+    ("25.03" for 25,03 %). ``decimals``: exactly that many; None: the decimals a text value
+    carries (a fraction or a Decimal: up to four, only those needed)."""
+    if isinstance(value, Fraction):
+        dec = Decimal(value.numerator) / Decimal(value.denominator)
+    else:
+        dec = Decimal(str(value))
+    if hundred:
+        dec = dec / 100
+    if decimals is None and isinstance(value, str):
+        exponent = Decimal(value).as_tuple().exponent
+        decimals = max(-exponent, 0) if isinstance(exponent, int) else 0
+        decimals = max(decimals - (0 if hundred else 2), 0)
+    part = ("." + "0" * decimals if decimals else "") if decimals is not None else ".####"
+    return format_percent(dec, format=_percent_pattern(part, lang), locale=babel_locale(lang))
 
 
 def share(value: Fraction | Decimal, lang: str | None = None, digits: int = 2) -> str:
-    """A fraction as a percentage: "12,50 %" / "12.50%"."""
-    dec = Decimal(value.numerator) / Decimal(value.denominator) if isinstance(
-        value, Fraction) else value
-    return format_percent(dec, format=_percent_pattern("." + "0" * digits if digits else "",
-                                                       lang), locale=babel_locale(lang))
+    """A fraction as a percentage: "12,50\u00a0%" / "12.50%"."""
+    return percent(value, lang, decimals=digits)
 
 
 def share_text(value: str | Decimal | Fraction, lang: str | None = None) -> str:
@@ -78,16 +100,14 @@ def share_text(value: str | Decimal | Fraction, lang: str | None = None) -> str:
     exponent = dec.as_tuple().exponent
     places = max(-exponent - 2, 0) if isinstance(value, str) and isinstance(exponent, int) \
         else 4
-    return share(dec, lang, digits=int(places))
+    return percent(dec, lang, decimals=int(places))
 
 
 def rate(value: str | Decimal | Fraction, lang: str | None = None) -> str:
     """A rate as a percentage with only the decimals it needs: 0.25 → "25 %",
-    0.025 → "2,5 %", 0.0125 → "1,25 %"."""
-    dec = Decimal(value.numerator) / Decimal(value.denominator) if isinstance(
-        value, Fraction) else Decimal(str(value))
-    return format_percent(dec, format=_percent_pattern(".####", lang),
-                          locale=babel_locale(lang))
+    0.025 → "2,5 %", 0.0125 → "1,25 %" (French; "25%", "2.5%", "1.25%" in English)."""
+    dec = value if isinstance(value, Fraction) else Decimal(str(value))
+    return percent(dec, lang)
 
 
 def pdf_safe(text: str) -> str:
@@ -106,8 +126,7 @@ def localized(params: dict[str, object], lang: str | None = None) -> dict[str, o
     out: dict[str, object] = {}
     for key, value in params.items():
         if isinstance(value, Percent):
-            out[key] = format_decimal(Decimal(str(value)), format="#,##0.00",
-                                      locale=babel_locale(lang))
+            out[key] = percent(str(value), lang, hundred=True)
         elif isinstance(value, Amount):
             out[key] = amount(Money.parse(str(value)), lang)
         else:

@@ -232,7 +232,7 @@ def _build(data: WorkbookData) -> Workbook:
     stamp = dt.datetime.combine(data.stamp, dt.time())
     props = wb.properties
     props.creator = props.lastModifiedBy = "cigales"
-    props.title = f"{data.club} ({data.slug})"
+    props.title = data.club
     props.subject = str(data.year) if data.year is not None else _("all years")
     props.created = props.modified = stamp
     return wb

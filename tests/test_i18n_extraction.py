@@ -88,10 +88,11 @@ def test_plural_messages_agree_with_their_number():
     from cigales.errors import AuditFailed
 
     with i18n.using("fr"):
-        assert AuditFailed(slug="x", count=1).render(i18n._).endswith(
+        assert AuditFailed(slug="x", club="X", count=1).render(i18n._).endswith(
             "échoue à 1 contrôle d’intégrité.")
-        assert AuditFailed(slug="x", count=3).render(i18n._).endswith(
+        assert AuditFailed(slug="x", club="X", count=3).render(i18n._).endswith(
             "échoue à 3 contrôles d’intégrité.")
     with i18n.using("en"):
-        assert AuditFailed(slug="x", count=1).render(i18n._).endswith("fail 1 integrity check.")
-    assert str(AuditFailed(slug="x", count=2)).endswith("fail 2 integrity checks.")
+        assert AuditFailed(slug="x", club="X", count=1).render(i18n._).endswith(
+            "fail 1 integrity check.")
+    assert str(AuditFailed(slug="x", club="X", count=2)).endswith("fail 2 integrity checks.")

@@ -34,6 +34,11 @@ class Fingerprinter:
     deleted when closed, a few MB of page cache), so memory stays bounded whatever the size
     of the file. A 128-bit digest makes two different keys sharing a count as unlikely as a
     sha256 fingerprint colliding.
+
+    The same store remembers, for a streamed import, which booked lines this statement has
+    already claimed (``claim``/``claimed``): a booked line known by one of its own lines, or
+    paired with one of its lines seen in another format. Chunks read later must not pair that
+    booked line again, however far down the file they are.
     """
 
     SPILL_AT = 200_000
@@ -52,6 +57,22 @@ class Fingerprinter:
         ordinal = self._next(hashlib.blake2b("\x1f".join(key).encode("utf-8"),
                                              digest_size=16).digest())
         return _digest(VERSION, *key, str(ordinal))
+
+    def claim(self, fingerprint: str) -> None:
+        """Remember that a line of this statement stands for the booked line ``fingerprint``."""
+        self._next(self._claim_key(fingerprint))
+
+    def claimed(self, fingerprint: str) -> bool:
+        """Whether a line read earlier in this statement stands for booked ``fingerprint``."""
+        key = self._claim_key(fingerprint)
+        if self._db is None:
+            return key in self._counts
+        return self._db.execute("SELECT 1 FROM seen WHERE k = ?", (key,)).fetchone() is not None
+
+    @staticmethod
+    def _claim_key(fingerprint: str) -> bytes:
+        # 17 bytes: never equal to a count's 16-byte key.
+        return b"c" + hashlib.blake2b(fingerprint.encode("ascii"), digest_size=16).digest()
 
     def _next(self, key: bytes) -> int:
         """How many times ``key`` was seen before (and count this time)."""

@@ -178,7 +178,9 @@ def build_app() -> typer.Typer:
 
         common.check_format(format, dialect)
         with common.session(ctx, write=False) as s:
-            found = bookkeeping.audit(s, get_club(s, club))
+            the_club = get_club(s, club)
+            name = the_club.name
+            found = bookkeeping.audit(s, the_club)
         rows = [i.as_dict() for i in found]
         emit(format,
              columns=[Column("code", _("Rule")), Column("entry", _("Entry")),
@@ -186,8 +188,8 @@ def build_app() -> typer.Typer:
              rows=rows, payload={"ok": not found, "issues": rows}, output=output,
              title=_("Integrity check"))
         if found:
-            raise AuditFailed(slug=club, count=len(found))
+            raise AuditFailed(slug=club, club=name, count=len(found))
         if format == "table":
-            common.notice(_("The books of “{slug}” pass every integrity check.").format(slug=club))
+            common.notice(_("The books of “{club}” pass every integrity check.").format(club=name))
 
     return app

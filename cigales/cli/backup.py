@@ -22,13 +22,13 @@ def _print_checks(report: backup_mod.CopyReport) -> None:
         entries = ngettext("{count} entry", "{count} entries", club.entries).format(
             count=fmt.count(club.entries))
         if club.issues:
-            print(ngettext("Club {slug}: {entries}; FAILS {issues} integrity check.",
-                           "Club {slug}: {entries}; FAILS {issues} integrity checks.",
+            print(ngettext("Club {club}: {entries}; FAILS {issues} integrity check.",
+                           "Club {club}: {entries}; FAILS {issues} integrity checks.",
                            club.issues).format(
-                slug=club.slug, entries=entries, issues=fmt.count(club.issues)))
+                club=club.name, entries=entries, issues=fmt.count(club.issues)))
         else:
-            print(_("Club {slug}: {entries}; every integrity check passes.").format(
-                slug=club.slug, entries=entries))
+            print(_("Club {club}: {entries}; every integrity check passes.").format(
+                club=club.name, entries=entries))
 
 
 def register(app: typer.Typer) -> None:
@@ -44,7 +44,7 @@ def register(app: typer.Typer) -> None:
         _print_checks(report)
         if not report.ok:
             bad = [c for c in report.clubs if c.issues]
-            raise AuditFailed(slug=bad[0].slug, count=sum(c.issues for c in bad))
+            raise AuditFailed(slug=bad[0].slug, club=bad[0].name, count=sum(c.issues for c in bad))
 
     @app.command("restore", help=_("Replace the SQLite database by a backup, once the backup "
                                    "passes every check; the replaced file is kept aside."))

@@ -102,8 +102,8 @@ def register(app: typer.Typer) -> None:
                        "result_allocation": club.result_allocation,
                        "retention_years": club.retention_years, "siren": club.siren}
         if format == "table":
-            print(_("Club “{slug}” created; books opened on {date}.").format(
-                slug=slug, date=fmt.date(founded_on)))
+            print(_("Club “{club}” created; books opened on {date}.").format(
+                club=name, date=fmt.date(founded_on)))
         else:
             emit(format, columns=[Column(k, k) for k in payload], rows=[payload],
                  payload=payload)
@@ -192,8 +192,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         with common.session(ctx) as s:
             c = clubs.set_siren(s, clubs.get_club(s, club), siren)
-            number = c.siren
-        print(_("SIREN {siren} recorded for “{slug}”.").format(siren=number, slug=club))
+            number, name = c.siren, c.name
+        print(_("SIREN {siren} recorded for “{club}”.").format(siren=number, club=name))
 
     @club_app.command("extend", help=_("Record the prorogation into the management phase "
                                        "(once, in the 12 months before the end of phase 1)."))
@@ -228,8 +228,9 @@ def register(app: typer.Typer) -> None:
         if not dry_run:
             common.confirm(yes, _("Liquidating the club"))
         with common.session(ctx, write=not dry_run) as s:
-            plan = lifecycle.liquidate(s, clubs.get_club(s, club), when,
-                                       today=common.today(), dry_run=dry_run)
+            the_club = clubs.get_club(s, club)
+            name = the_club.name
+            plan = lifecycle.liquidate(s, the_club, when, today=common.today(), dry_run=dry_run)
         rows = [{"member": p.member, "share": p.share, "amount": p.amount,
                  "owed_before": p.owed_before} for p in plan.distribution]
         emit(format,
@@ -242,7 +243,7 @@ def register(app: typer.Typer) -> None:
                       "owed_to_leavers": plan.owed_to_leavers,
                       "distributable": plan.distributable, "distribution": rows},
              title=_("Liquidation of {club} on {date} – cash {cash}").format(
-                 club=club, date=fmt.date(when), cash=fmt.money(plan.cash)),
+                 club=name, date=fmt.date(when), cash=fmt.money(plan.cash)),
              footer={"member": _("Total"), "amount": plan.distributable,
                      "owed_before": plan.owed_to_leavers})
 

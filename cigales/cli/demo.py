@@ -114,12 +114,13 @@ def _demo_accounts(ctx: typer.Context, slug: str, today: dt.date) -> None:
 
     with common.session(ctx) as s:
         made = web_accounts.demo_accounts(s, get_club(s, slug), today)
+        from cigales.cli.web import club_names, role_words
+
+        names = club_names(s)
     common.notice(_("Web accounts of the demo club (passwords shown only now; run "
                     "`cigales serve` and sign in at http://127.0.0.1:8000/):"))
-    from cigales.cli.web import role_words
-
     for email, password, role in made:
-        common.notice(f"  {role_words(role)}  {email}  {password}")
+        common.notice(f"  {role_words(role, names)}  {email}  {password}")
 
 
 def _write_reports(ctx: typer.Context, club: Club, year: int, folder: Path,

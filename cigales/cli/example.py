@@ -24,11 +24,12 @@ def register(app: typer.Typer) -> None:
             result = build_example(s, today=today, on_closed=common.store_return_on_close)
             tb = queries.trial_balance(s, result.club.book_id, today)
             problems = bookkeeping.audit(s, result.club)
+            name = result.club.name
         common.notice(ngettext(
-            "Example club “{slug}”: {count} new entry; integrity check: {issues}.",
-            "Example club “{slug}”: {count} new entries; integrity check: {issues}.",
+            "Example club “{club}”: {count} new entry; integrity check: {issues}.",
+            "Example club “{club}”: {count} new entries; integrity check: {issues}.",
             result.entries_written).format(
-                slug=SLUG, count=fmt.count(result.entries_written),
+                club=name, count=fmt.count(result.entries_written),
                 issues=ngettext("{count} issue", "{count} issues", len(problems)).format(
                     count=fmt.count(len(problems)))))
-        show_trial_balance(SLUG, tb, format)
+        show_trial_balance(SLUG, tb, format, name=name)

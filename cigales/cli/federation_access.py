@@ -49,14 +49,16 @@ def register(federation_app: typer.Typer) -> None:
         with common.session(ctx) as s:
             access.require_postgresql(s)
             if club is not None:
-                access.grant_club(s, get_club(s, club), role)
+                the_club = get_club(s, club)
+                name = the_club.name
+                access.grant_club(s, the_club, role)
             elif region is not None:
                 access.grant_region(s, region, role)
             else:
                 access.grant_federation(s, role)
         if club is not None:
-            print(_("Role {role} can now read and write the club “{slug}”, and no other.")
-                  .format(role=role, slug=club))
+            print(_("Role {role} can now read and write the club “{club}”, and no other.")
+                  .format(role=role, club=name))
         elif region is not None:
             print(_("Role {role} can now read the aggregates of the region “{region}”, and "
                     "nothing else.").format(role=role, region=region))

@@ -52,6 +52,7 @@ def register(federation_app: typer.Typer) -> None:
             the_club = get_club(s, club)
             public = club_public_key(the_club)
             created = the_club.signing_key_created_on
+            name = the_club.name
         print_ = signing.fingerprint(public)
         if format == "json":
             write(to_json({"club": club, "algorithm": signing.ALGORITHM,
@@ -60,7 +61,7 @@ def register(federation_app: typer.Typer) -> None:
             return
         write(signing.public_pem(public), output)
         common.notice(_("Public key of the club “{club}”, fingerprint {fingerprint}.").format(
-            club=club, fingerprint=signing.spaced(print_)))
+            club=name, fingerprint=signing.spaced(print_)))
 
     @keys_app.command("generate", help=_("Give the club a new key pair (each club gets one "
                                          "when it is created). Replacing a key needs "
@@ -77,10 +78,12 @@ def register(federation_app: typer.Typer) -> None:
 
         today = common.today()
         with common.session(ctx) as s:
-            print_ = generate_club_key(s, get_club(s, club), today=today, replace=replace)
-        print(_("New signing key of the club “{club}”, fingerprint {fingerprint}. Send its "
+            the_club = get_club(s, club)
+            name = the_club.name
+            print_ = generate_club_key(s, the_club, today=today, replace=replace)
+        print(_("New signing key of the club “{name}”, fingerprint {fingerprint}. Send its "
                 "public key to the region: `cigales federation keys show --club {club} -o "
-                "FILE`.").format(club=club, fingerprint=signing.spaced(print_)))
+                "FILE`.").format(name=name, club=club, fingerprint=signing.spaced(print_)))
 
     @keys_app.command("register", help=_("At the region: record a club's public key, against "
                                          "which its returns' signatures are checked. A "

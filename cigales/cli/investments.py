@@ -265,7 +265,7 @@ def register(app: typer.Typer) -> None:
         instalments: int = typer.Option(1, "--instalments", help=_("Number of instalments.")),
         deferral: int = typer.Option(0, "--deferral", help=_("Periods before the first "
                                                              "principal instalment.")),
-        rate: str = typer.Option("0", "--rate", help=_("Annual rate, e.g. 0.02 for 2 %.")),
+        rate: str = typer.Option("0", "--rate", help=_("Annual rate, e.g. 0.02 for 2%.")),
         method: str = typer.Option("linear", "--method", help="linear, annuity"),
         frequency: str = typer.Option("monthly", "--frequency",
                                       help="monthly, quarterly, yearly"),
@@ -461,7 +461,8 @@ def register(app: typer.Typer) -> None:
                       Column("outstanding", _("Outstanding"), True),
                       Column("overdue", _("Overdue"), True),
                       Column("days_late", _("Days late"), True),
-                      *(Column(b, label(BUCKETS, b), True) for b in report.buckets),
+                      # Narrow terminals: the ageing buckets go (days late stays).
+                      *(Column(b, label(BUCKETS, b), True, drop=1) for b in report.buckets),
                       Column("par30", "PAR30")],
              rows=rows,
              payload={"as_of": date, "outstanding": report.outstanding,

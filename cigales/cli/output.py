@@ -12,6 +12,7 @@ import io
 import itertools
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -114,11 +115,79 @@ def terminal_width() -> int:
     return max(shutil.get_terminal_size(fallback=(120, 24)).columns, 40)
 
 
+# Where a line may break inside a word: after a hyphen between letters or digits
+# ("le-fournil-|des-|deux-|rives", "Île-|de-|France"), as textwrap breaks.
+_HYPHEN_BREAK = re.compile(r"(?<=[^\W_]-)(?=[^\W_])")
+
+
+def pieces(text: str) -> list[str]:
+    """The parts of ``text`` a line never breaks inside: words, split after their hyphens."""
+    return [p for word in text.split() for p in _HYPHEN_BREAK.split(word)]
+
+
+def fold(text: str, width: int) -> str:
+    """``text`` folded to ``width`` at spaces and after hyphens; a piece longer than the
+    width (never asked for by ``_layout``) is cut as a last resort."""
+    import textwrap
+
+    if len(text) <= width:
+        return text
+    return "\n".join(
+        "\n".join(textwrap.wrap(line, width, break_on_hyphens=True,
+                                break_long_words=True)) or ""
+        for line in text.split("\n"))
+
+
+def _layout(columns: Sequence[Column], cells: list[list[str]], headers: list[str],
+            footers: list[str], width: int) -> list[int] | None:
+    """Widths of the columns' text so that the table is at most ``width`` wide: every
+    column as wide as its longest cell when that fits; else the widest text columns are
+    narrowed, one character at a time, never below their longest piece (a word, or a
+    hyphenated name's part), so that folding them cuts no word. None when even that does
+    not fit (numbers and pieces alone are wider than the terminal)."""
+    frame = 3 * len(columns) + 1  # "│ " before each cell, " " after, and the last "│"
+    room = width - frame
+    natural, least = [], []
+    for i, c in enumerate(columns):
+        texts = [row[i] for row in cells] + [headers[i], footers[i]]
+        longest = max((len(line) for t in texts for line in t.split("\n")), default=0)
+        natural.append(max(longest, 1))
+        # Numbers are never folded; their header and footer fold like text.
+        whole = [row[i] for row in cells] if c.numeric else []
+        least.append(max([len(t) for t in whole]
+                         + [len(p) for t in texts for p in pieces(t)] + [1]))
+    if sum(least) > room:
+        return None
+    widths = list(natural)
+    while sum(widths) > room:
+        narrowable = [i for i in range(len(columns)) if widths[i] > least[i]]
+        widest = max(narrowable, key=lambda i: (widths[i], -i))
+        widths[widest] -= 1
+    return widths
+
+
 def _render(columns: Sequence[Column], rows: Sequence[Mapping[str, Any]], title: str | None,
             footer: Mapping[str, Any] | None, width: int, *, fold_numbers: bool = False
             ) -> str:
     table = Table(title=title, show_footer=footer is not None)
     cells = [[c.cell(row.get(c.key)) for c in columns] for row in rows]
+    footers = [c.cell(footer.get(c.key)) if footer else "" for c in columns]
+    widths = None if fold_numbers else _layout(columns, cells, [c.header for c in columns],
+                                                footers, width)
+    if widths is not None:
+        # Laid out here: text folded at spaces and hyphens to its column's width, which
+        # holds its longest piece, so no word is cut.
+        for i, c in enumerate(columns):
+            table.add_column(fold(c.header, widths[i]),
+                             justify="right" if c.numeric else "left",
+                             footer=fold(footers[i], widths[i]) if footer else "",
+                             width=widths[i], no_wrap=True)
+        for row_cells in cells:
+            table.add_row(*(fold(text, widths[i]) for i, text in enumerate(row_cells)))
+        console = Console(file=io.StringIO(), width=width, force_terminal=False,
+                          color_system=None)
+        console.print(table)
+        return str(console.file.getvalue())  # type: ignore[attr-defined]
     for i, c in enumerate(columns):
         # Amounts and dates are never cut in two; words wrap at spaces, and a text column
         # keeps room for a short word (up to 12 characters) so it never shrinks to nothing.

@@ -83,8 +83,8 @@ def register(report_app: typer.Typer) -> None:
         with i18n.using(language):
             data = render_agm(pack)
         path = write_binary(data, output)
-        common.notice(_("AGM pack {year} of “{slug}” written to {path}.").format(
-            year=year, slug=club, path=path))
+        common.notice(_("AGM pack {year} of “{club}” written to {path}.").format(
+            year=year, club=pack.club.name, path=path))
 
     @report_app.command("statement", help=_("Member statements of a year as PDF: savings by "
                                             "month, share and value, part of each investment, "

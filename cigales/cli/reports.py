@@ -28,8 +28,9 @@ class ClubOrAll(UsageProblem):
 
 
 def show_trial_balance(club: str | None, tb: queries.TrialBalance, format: str,
-                       output: str | None = None) -> None:
-    """One club's trial balance, or every club's together when ``club`` is None."""
+                       output: str | None = None, name: str | None = None) -> None:
+    """One club's trial balance, or every club's together when ``club`` is None. ``club``
+    (the slug) goes into JSON; the title names the club by its ``name``."""
     rows = [{"code": a.code, "label": a.label, "debit": a.debit, "credit": a.credit,
              "balance": a.balance} for a in tb.accounts]
     as_of = fmt.date(tb.as_of) if tb.as_of else ""
@@ -44,7 +45,7 @@ def show_trial_balance(club: str | None, tb: queries.TrialBalance, format: str,
         payload={"club": club, "as_of": tb.as_of, "accounts": rows,
                  "total_debit": tb.total_debit, "total_credit": tb.total_credit},
         output=output,
-        title=(_("Trial balance of {club} as of {date}").format(club=club, date=as_of)
+        title=(_("Trial balance of {club} as of {date}").format(club=name or club, date=as_of)
                if club is not None else
                _("Trial balance of every club as of {date}").format(date=as_of)),
         footer={"label": _("Total"), "debit": tb.total_debit, "credit": tb.total_credit,
@@ -77,12 +78,15 @@ def register(app: typer.Typer) -> None:
             raise ClubOrAll()
         common.check_format(format, dialect)
         date = common.parse_date(as_of) or common.today()
+        name = None
         with common.session(ctx, write=False) as s:
             if every:
                 tb = queries.trial_balance_all(s, date, prefix)
             else:
-                tb = queries.trial_balance(s, get_club(s, club).book_id, date, prefix)
-        show_trial_balance(club if not every else None, tb, format, output)
+                found = get_club(s, club)
+                name = found.name
+                tb = queries.trial_balance(s, found.book_id, date, prefix)
+        show_trial_balance(club if not every else None, tb, format, output, name)
 
     @report_app.command("positions", help=_("The share table (the convention's annex): each "
                                             "member's contributions, book capital, share and "
@@ -102,10 +106,11 @@ def register(app: typer.Typer) -> None:
         rows = [{"member": m.code, "name": m.name, "joined": m.joined, "left": m.left,
                  "contributed": m.contributed, "book_capital": m.book_capital,
                  "share": m.share_text, "units": m.units, "value": m.value} for m in members]
+        # At 80 columns, as `member list`: member, name, share and value stay.
         columns = [Column("member", _("Member")), Column("name", _("Name")),
-                   Column("joined", _("Joined")), Column("left", _("Left")),
-                   Column("contributed", _("Net contributions"), True),
-                   Column("book_capital", _("Book capital"), True),
+                   Column("joined", _("Joined"), drop=3), Column("left", _("Left"), drop=2),
+                   Column("contributed", _("Net contributions"), True, drop=1),
+                   Column("book_capital", _("Book capital"), True, drop=4),
                    Column("share", _("Share"), True, show=fmt.share_text),
                    Column("value", _("Value"), True)]
         if table.method == "units":
@@ -133,7 +138,9 @@ def register(app: typer.Typer) -> None:
         common.check_format(format, dialect)
         start, end = common.parse_date(from_), common.parse_date(to)
         with common.session(ctx, write=False) as s:
-            ledgers = queries.general_ledger(s, get_club(s, club).book_id, prefix, start, end)
+            found = get_club(s, club)
+            name = found.name
+            ledgers = queries.general_ledger(s, found.book_id, prefix, start, end)
         rows = []
         accounts = []
         for acc in ledgers:
@@ -150,14 +157,19 @@ def register(app: typer.Typer) -> None:
                              "lines": lines, "closing": acc.closing})
         emit(
             format,
-            columns=[Column("account", _("Account")), Column("date", _("Date")),
-                     Column("journal", _("Jnl")), Column("number", _("No."), True),
+            # Narrow terminals: the journal goes first (the number names the entry), then
+            # the account when there is only one (the title names it).
+            columns=[Column("account", _("Account"), drop=1 if len(ledgers) == 1 else 0),
+                     Column("date", _("Date")),
+                     Column("journal", _("Jnl"), drop=2), Column("number", _("No."), True),
                      Column("label", _("Label")), Column("debit", _("Debit"), True),
                      Column("credit", _("Credit"), True), Column("balance", _("Balance"), True)],
             rows=rows,
             payload={"club": club, "from": start, "to": end, "accounts": accounts},
             output=output,
-            title=_("General ledger of {club}").format(club=club),
+            title=(_("General ledger of {club} – account {account} {label}").format(
+                club=name, account=ledgers[0].code, label=ledgers[0].label)
+                if len(ledgers) == 1 else _("General ledger of {club}").format(club=name)),
         )
 
     @report_app.command("journal", help=_("Entries in number order with their lines."))
@@ -176,7 +188,9 @@ def register(app: typer.Typer) -> None:
             common.choice(journal, "--journal", JOURNALS)
         start, end = common.parse_date(from_), common.parse_date(to)
         with common.session(ctx, write=False) as s:
-            entries = queries.journal(s, get_club(s, club).book_id, journal, start, end)
+            found = get_club(s, club)
+            name = found.name
+            entries = queries.journal(s, found.book_id, journal, start, end)
         rows = []
         payload = []
         for e in entries:
@@ -200,5 +214,5 @@ def register(app: typer.Typer) -> None:
             rows=rows,
             payload={"club": club, "entries": payload},
             output=output,
-            title=_("Journal of {club}").format(club=club),
+            title=_("Journal of {club}").format(club=name),
         )

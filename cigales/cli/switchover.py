@@ -10,6 +10,7 @@ from cigales.cli import common
 from cigales.cli.output import Column, emit
 from cigales.i18n import _
 from cigales.shares import share_text
+from reports import fmt
 
 
 def _path_argument() -> object:
@@ -70,7 +71,7 @@ def register_club(club_app: typer.Typer) -> None:
                 "net_assets": result.net_assets, "cash": result.cash,
                 "warnings": [w.render(_) for w in result.warnings]})
         else:
-            emit(format, title=_("Members at {date}").format(date=result.as_of.isoformat()),
+            emit(format, title=_("Members at {date}").format(date=fmt.date(result.as_of)),
                  columns=[Column("code", _("Code")), Column("name", _("Name")),
                           Column("joined", _("Joined")), Column("left", _("Left")),
                           Column("paid_in", _("Paid in")), Column("owed", _("Owed")),
@@ -97,8 +98,8 @@ def register_club(club_app: typer.Typer) -> None:
         if dry_run:
             common.notice(_("Dry run: nothing was written."))
         else:
-            common.notice(_("Club “{slug}” moved in at {date}: {entry}.").format(
-                slug=result.slug, date=result.as_of.isoformat(), entry=result.entry or "—"))
+            common.notice(_("Club “{club}” moved in at {date}: {entry}.").format(
+                club=result.name, date=fmt.date(result.as_of), entry=result.entry or "—"))
 
     @club_app.command("switchover-template", help=_(
         "Write the empty switchover workbook: one sheet per table, an instructions sheet."))

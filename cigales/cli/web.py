@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import typer
+from sqlalchemy import select
 
 from cigales.cli import common
 from cigales.cli.output import Column, emit
@@ -19,16 +22,30 @@ from ledger.errors import N_
 from reports import fmt
 from reports.labels import label
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
 DEFAULT_URL = "http://127.0.0.1:8000"
 
 ACCOUNT_STATUSES = {"active": N_("active"), "invited": N_("invited, not signed in yet"),
                     "revoked": N_("closed")}
 
 
-def role_words(role: object) -> str:
-    """A role as people say it: "member M01 of les-fourmis", "treasurer of les-fourmis"."""
+def club_names(session: Session) -> dict[str, str]:
+    """Every club's name by its slug: roles name clubs by slug, people read the name."""
+    from cigales.models import Club
+
+    return {str(slug): str(name)
+            for slug, name in session.execute(select(Club.slug, Club.name)).all()}
+
+
+def role_words(role: object, names: Mapping[str, str] | None = None) -> str:
+    """A role as people say it: "member M01 of Les Fourmis", "treasurer of Les Fourmis"
+    (the club's name from ``names``, by slug; the slug when the club is not hosted here)."""
     kind = getattr(role, "kind", "")
     club, member, region = (getattr(role, n, None) for n in ("club", "member", "region"))
+    if isinstance(club, str) and names:
+        club = names.get(club, club)
     if kind == "member":
         return _("member {member} of {club}").format(member=member, club=club)
     if kind == "treasurer":
@@ -118,9 +135,10 @@ def register(app: typer.Typer) -> None:
                                               region=region, federation=federation)
         with common.session(ctx) as s:
             invitation = web_accounts.invite(s, role, email=email)
+            names = club_names(s)
         print(f"{_base_url(base_url)}/invitation/{invitation.token}")
         common.notice(_("Invitation for {email} ({role}), valid until {date}.").format(
-            email=invitation.email, role=role_words(role),
+            email=invitation.email, role=role_words(role, names),
             date=fmt.date(invitation.expires_at.date())))
 
     @web_app.command("users", help=_("List web accounts and their roles."))
@@ -136,10 +154,11 @@ def register(app: typer.Typer) -> None:
         common.check_format(format, dialect)
         with common.session(ctx, write=False) as s:
             users = web_accounts.list_users(s, club)
+            names = club_names(s)
         rows = [{"email": u.email, "roles": " ".join(r.label() for r in u.roles),
                  "status": u.status, "created": u.created_at.date()} for u in users]
         if format == "table":
-            rows = [{**row, "roles": "; ".join(role_words(r) for r in u.roles)}
+            rows = [{**row, "roles": "; ".join(role_words(r, names) for r in u.roles)}
                     for row, u in zip(rows, users, strict=True)]
         emit(format, columns=[Column("email", _("E-mail address")), Column("roles", _("Roles")),
                               Column("status", _("Status"),

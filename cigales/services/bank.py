@@ -146,7 +146,8 @@ def line_ids(session: Session, club: Club, prints: Sequence[str]) -> dict[str, i
 
 def _seen_in_another_format(session: Session, club: Club, lines: Sequence[BankLine],
                             prints: list[str], known: set[str],
-                            up_to_line: int | None = None) -> list[str]:
+                            up_to_line: int | None = None,
+                            taken: Callable[[str], bool] | None = None) -> list[str]:
     """``prints`` where a line not known by its own fingerprint is a movement already booked
     from a file of another format (same date and amount, same label words): that line takes
     the booked line's fingerprint, so it is known and shows the booked line's number.
@@ -156,7 +157,9 @@ def _seen_in_another_format(session: Session, club: Club, lines: Sequence[BankLi
     AcctSvcrRef) are the same movement only if the ids are equal, which the fingerprint
     already says. ``up_to_line``: only lines booked before this statement was started (a
     streamed import books its first batches while it reads on; its own lines are never the
-    other format's copy)."""
+    other format's copy). ``taken``: whether a booked line (by fingerprint) already stands
+    for a line read earlier in this statement (a streamed import looks up one chunk at a
+    time; a booked line claimed by chunk 1 is no candidate for chunk 3)."""
     todo = [i for i, fp in enumerate(prints) if fp not in known]
     if not todo:
         return prints
@@ -171,7 +174,7 @@ def _seen_in_another_format(session: Session, club: Club, lines: Sequence[BankLi
     own = set(prints)
     pool: dict[tuple[dt.date, int], list[BankLineRow]] = {}
     for row in rows:
-        if row.fingerprint not in own:
+        if row.fingerprint not in own and not (taken is not None and taken(row.fingerprint)):
             pool.setdefault((row.date, row.amount_cents), []).append(row)
     out = list(prints)
     for i in todo:
@@ -250,8 +253,10 @@ def stream_proposals(engine: Engine, club_slug: str, lines: Iterable[BankLine],
                      ctx: Context, *, chunk: int = PROPOSE_CHUNK) -> Iterator[Proposal]:
     """Proposals for lines read one at a time: ``chunk`` lines are fingerprinted and looked
     up in the database together (one short read transaction each), then matched and yielded.
-    Nothing is held beyond the chunk but the fingerprints' counts (bounded, see
-    ``Fingerprinter``), so memory stays bounded whatever the size of the statement."""
+    Nothing is held beyond the chunk but the fingerprints' counts and the booked lines this
+    statement already stands for (bounded, spilled to disk: see ``Fingerprinter``), so
+    memory stays bounded whatever the size of the statement; a movement booked from a file
+    of another format is recognised however far apart the two lines are in the file."""
     fingerprint = Fingerprinter()
     last_line: int | None = None
     try:
@@ -265,9 +270,14 @@ def stream_proposals(engine: Engine, club_slug: str, lines: Iterable[BankLine],
                                     .scalar_one())
                 known = known_fingerprints(s, club, prints)
                 # The same movement booked from a file of another format (cross-format).
-                crossed = _seen_in_another_format(s, club, batch, prints, known, last_line)
+                crossed = _seen_in_another_format(s, club, batch, prints, known, last_line,
+                                                  fingerprint.claimed)
             known |= {fp for fp, own in zip(crossed, prints, strict=True) if fp != own}
             prints = crossed
+            # The booked lines this chunk stands for: no later chunk pairs them again.
+            for fp in prints:
+                if fp in known:
+                    fingerprint.claim(fp)
             for line, fp in zip(batch, prints, strict=True):
                 yield Proposal(line, fp, match_line(line, ctx), known=fp in known)
     finally:

@@ -32,14 +32,14 @@ from ledger.errors import N_
 
 class ClubKeyMissing(CigalesError):
     code = "club_key_missing"
-    template = N_("The club “{club}” has no signing key yet: create one with `cigales "
+    template = N_("The club “{name}” has no signing key yet: create one with `cigales "
                   "federation keys generate --club {club}`, then send its public key to the "
                   "region (`cigales federation keys show`).")
 
 
 class ClubKeyExists(CigalesError):
     code = "club_key_exists"
-    template = N_("The club “{club}” already has a signing key (fingerprint {fingerprint}). "
+    template = N_("The club “{name}” already has a signing key (fingerprint {fingerprint}). "
                   "A new key makes the region refuse the club's returns until it registers "
                   "the new public key: add --replace to create one anyway.")
 
@@ -70,7 +70,7 @@ def ensure_club_key(club: Club, today: dt.date) -> None:
 
 def club_private_key(club: Club) -> bytes:
     if club.signing_key is None:
-        raise ClubKeyMissing(club=club.slug)
+        raise ClubKeyMissing(club=club.slug, name=club.name)
     return signing.decode(club.signing_key)
 
 
@@ -83,7 +83,7 @@ def generate_club_key(session: Session, club: Club, *, today: dt.date,
     """A new key pair for ``club``; its fingerprint. Refused over an existing key unless
     ``replace`` (the old private key is then gone: the region must register the new one)."""
     if club.signing_key is not None and not replace:
-        raise ClubKeyExists(club=club.slug,
+        raise ClubKeyExists(club=club.slug, name=club.name,
                             fingerprint=signing.spaced(signing.fingerprint(club_public_key(club))))
     club.signing_key = None
     ensure_club_key(club, today)

@@ -78,7 +78,7 @@ class NoShareCapital(CigalesError):
 class EquityCapExceeded(CigalesError):
     code = "equity_cap_exceeded"
     template = N_("After this subscription the club would hold {held} of {investee}'s {capital} "
-                  "capital ({percent} %), above the {cap} % allowed for the legal form "
+                  "capital ({percent}), above the {cap} allowed for the legal form "
                   "{legal_form}: at most {allowed} more.")
 
 
@@ -436,13 +436,13 @@ def subscribe(session: Session, club: Club, investee: Investee, *, date: dt.date
                 held=Amount(Money(after).plain()), investee=investee.name,
                 capital=Amount(Money(investee.capital_cents).plain()),
                 percent=Percent(share_text(Fraction(after * 100, investee.capital_cents), 2)),
-                cap=str(int(cap * 100)), legal_form=investee.legal_form,
+                cap=Percent(str(int(cap * 100))), legal_form=investee.legal_form,
                 allowed=Amount(Money(allowed).plain()))
     elif cap is not None:
         notices.append(Notice("cap_not_checked",
                               N_("{investee}'s share capital is unknown: the limit "
-                                 "({cap} %) was not checked."),
-                              {"investee": investee.name, "cap": str(int(cap * 100))}))
+                                 "({cap}) was not checked."),
+                              {"investee": investee.name, "cap": Percent(str(int(cap * 100)))}))
     cash = bank_balance(session, club, date)
     if amount > cash:
         raise NotEnoughCashToInvest(cash=cash.plain(), date=date.isoformat(),

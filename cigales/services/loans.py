@@ -55,7 +55,7 @@ SINGLE_TERM_KINDS = ("association", "participating")
 class InvalidRate(CigalesError):
     code = "invalid_rate"
     template = N_("“{rate}” is not a valid annual rate: a decimal from 0 to 0.5, e.g. 0.02 for "
-                  "2 %.")
+                  "2%.")
     exit_code = 2
 
 
@@ -73,15 +73,15 @@ class ShareholderLoanNeedsStake(CigalesError):
 class CcaCapitalUnknown(CigalesError):
     code = "investee_capital_unknown"
     template = N_("A shareholder loan (CCA) needs a stake in {investee}'s capital (at least "
-                  "{minimum} %), and its capital is not recorded: record it first "
+                  "{minimum}), and its capital is not recorded: record it first "
                   "(`cigales investee set --investee {slug} --capital AMOUNT`).")
 
 
 class CcaStakeTooSmall(CigalesError):
     code = "cca_stake_too_small"
     template = N_("On {date} the club holds {held} of {investee}'s {capital} capital "
-                  "({percent} %): a shareholder loan (CCA) needs a stake of at least "
-                  "{minimum} % ({needed} of nominal).")
+                  "({percent}): a shareholder loan (CCA) needs a stake of at least "
+                  "{minimum} ({needed} of nominal).")
 
 
 class TermRequired(CigalesError):
@@ -294,7 +294,7 @@ def _check_cca_stake(session: Session, club: Club, investee: Investee, date: dt.
     lots = [lot for lot in stake_lots(session, club, investee, date) if lot.shares_held > 0]
     if not lots:
         raise ShareholderLoanNeedsStake(investee=investee.name)
-    minimum = str(int(policy.CCA_MIN_STAKE * 100))
+    minimum = Percent(str(int(policy.CCA_MIN_STAKE * 100)))
     if not investee.capital_cents:
         raise CcaCapitalUnknown(investee=investee.name, slug=investee.slug, minimum=minimum)
     held = sum(lot.shares_held * int(lot.investment.unit_price_cents or 0) for lot in lots)

@@ -98,10 +98,10 @@ def check_erasable(session: Session, club: Club, code: str, today: dt.date) -> M
     closure = lifecycle(session, club).closure
     # A closed club has no members left: its liquidation paid everyone out.
     if closure is None and (member.left_on is None or member.left_on > today):
-        raise MemberStillInClub(member=code, club=club.slug)
+        raise MemberStillInClub(member=code, club=club.name, slug=club.slug)
     years = club.retention_years
     if closure is None:
-        raise ClubNotClosed(member=code, club=club.slug, years=str(years))
+        raise ClubNotClosed(member=code, club=club.name, slug=club.slug, years=str(years))
     until = add_years(closure.date, years)
     if today < until:
         raise RetentionApplies(member=code, until=until.isoformat(), years=str(years),

@@ -61,26 +61,26 @@ OPENING_LABEL = "Reprise de la situation au {date}"
 
 class ClubAlreadySwitchedOver(CigalesError):
     code = "club_already_switched_over"
-    template = N_("Club “{slug}” already moved in with its position at {date}. To load a "
+    template = N_("Club “{club}” already moved in with its position at {date}. To load a "
                   "corrected file, add --replace (allowed while nothing is booked after the "
                   "opening entry).")
 
 
 class ReplaceRefused(CigalesError):
     code = "switchover_replace_refused"
-    template = N_("Club “{slug}” has {count} entries besides its opening position: --replace "
+    template = N_("Club “{club}” has {count} entries besides its opening position: --replace "
                   "is only allowed before anything else is booked.")
 
 
 class ReplaceOtherDate(CigalesError):
     code = "switchover_replace_other_date"
-    template = N_("Club “{slug}” moved in at {date}: --replace loads a corrected position at "
+    template = N_("Club “{club}” moved in at {date}: --replace loads a corrected position at "
                   "that same date.")
 
 
 class ClubHasBooks(CigalesError):
     code = "club_has_entries"
-    template = N_("Club “{slug}” already keeps its books in cigales ({count} entries): a "
+    template = N_("Club “{club}” already keeps its books in cigales ({count} entries): a "
                   "switchover opens the books of a club that kept them elsewhere.")
 
 
@@ -138,6 +138,7 @@ class LoanPosition:
 @dataclass(frozen=True, slots=True)
 class SwitchoverResult:
     slug: str
+    name: str
     as_of: dt.date
     dry_run: bool
     members: tuple[PlannedMember, ...]
@@ -524,19 +525,19 @@ def _replaceable(session: Session, club: Club, as_of: dt.date, replace: bool) ->
         Entry.book_id == club.book_id)).scalar_one())
     if opened is None:
         if entries:
-            raise ClubHasBooks(slug=club.slug, count=entries)
+            raise ClubHasBooks(slug=club.slug, club=club.name, count=entries)
         return
     if not replace:
-        raise ClubAlreadySwitchedOver(slug=club.slug, date=opened.isoformat())
+        raise ClubAlreadySwitchedOver(slug=club.slug, club=club.name, date=opened.isoformat())
     if as_of != opened:
         # The fiscal year and the cancelled position are dated on the first D.
-        raise ReplaceOtherDate(slug=club.slug, date=opened.isoformat())
+        raise ReplaceOtherDate(slug=club.slug, club=club.name, date=opened.isoformat())
     opening = session.execute(select(Entry).where(
         Entry.book_id == club.book_id, Entry.journal == OPENING_JOURNAL,
         Entry.date == opened).order_by(Entry.id)).scalars().all()
     others = entries - len(opening)
     if others:
-        raise ReplaceRefused(slug=club.slug, count=others)
+        raise ReplaceRefused(slug=club.slug, club=club.name, count=others)
     # The books are immutable: the old position is cancelled by its exact opposite, dated
     # the same day so that it counts in balances exactly as the original did.
     reversed_ids = {e.reverses_id for e in opening if e.reverses_id is not None}
@@ -623,7 +624,7 @@ def switchover(session: Session, slug: str, as_of: dt.date, path: Path, *, today
     else:
         _replaceable(session, club, as_of, replace)
         if session.execute(select(Member.id).where(Member.club_id == club.id)).first():
-            raise ClubHasBooks(slug=club.slug, count=0)
+            raise ClubHasBooks(slug=club.slug, club=club.name, count=0)
         check_fields((name, "name", NAME_MAX), (region, "region", REGION_MAX))
         club.name = name
         club.founded = founded
@@ -802,7 +803,7 @@ def switchover(session: Session, slug: str, as_of: dt.date, path: Path, *, today
     from cigales.services.clubs import cash_balance
 
     result = SwitchoverResult(
-        slug, as_of, dry_run, planned_members, tuple(planned_investments),
+        slug, club.name, as_of, dry_run, planned_members, tuple(planned_investments),
         tuple((ln.account, ln.amount) for ln in final),
         f"{entry.journal} {entry.number}" if entry is not None else None, warnings,
         table.net_assets, cash_balance(session, club.book_id, as_of))

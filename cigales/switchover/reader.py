@@ -179,7 +179,7 @@ class Cells:
             self.problem(ref, N_("unreadable rate “{text}” (write e.g. 1,5 %)"), text=str(value))
             return None
         if not rate.is_finite() or rate < 0 or rate > Decimal("0.5"):
-            self.problem(ref, N_("rate “{text}” outside 0 to 50 %"), text=str(value))
+            self.problem(ref, N_("rate “{text}” outside 0 to 50%"), text=str(value))
             return None
         return rate
 

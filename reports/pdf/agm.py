@@ -68,7 +68,7 @@ def _cover(pack: AgmPack) -> list[Flowable]:
     c = pack.club
     place = ", ".join(x for x in (c.region, c.department) if x)
     pairs = [
-        (_("Club"), f"{c.name} ({c.slug})"),
+        (_("Club"), c.name),
         (_("Region"), place or "—"),
         (_("Founded (convention signed)"), fmt.date(c.founded)),
         (_("Phase on 31 December"), phase_name(club_phase(c, dt.date(pack.year, 12, 31)))),

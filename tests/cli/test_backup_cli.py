@@ -25,7 +25,8 @@ def test_backup_copies_and_checks_and_never_overwrites(sqlite_club, cli, databas
                                                        tmp_path):
     target = tmp_path / "saves" / "fourmis.db"
     r = ok(cli("--lang", "en", "backup", "-o", str(target)))
-    assert "les-fourmis: 6 entries; every integrity check passes" in r.stdout
+    # The club by its name (a title for people; the slug is for commands and JSON).
+    assert "Club Les Fourmis: 6 entries; every integrity check passes" in r.stdout
     assert snapshot(f"sqlite:///{target}") == snapshot(database_url)
     # One self-contained file, not turned into WAL by the check.
     assert sorted(p.name for p in target.parent.iterdir()) == ["fourmis.db"]

@@ -79,6 +79,30 @@ def problems(text: str, forbidden: list[str], *, where: str, dots: bool = False)
     return found
 
 
+# Clubs are named by their name in titles and messages; their slug is an identifier, kept
+# where one is typed or read by a program: an option's value (`--club les-fourmis`), a file
+# name, an e-mail address, the identifier column of a table.
+SLUGS = (SLUG, "les-loriots")
+TABLE_LINE = re.compile(r"^\s*[│┃┏┡┗└╇┣╭╰║]")
+IDENTIFIER = re.compile(r"--club[ =]\S+|`[^`]*`|\S+@\S+|\S*/\S*|\S+\.(?:pdf|json|db|csv|xlsx|"
+                        r"txt|journal|beancount|pem)\b")
+
+
+def slugs_in_prose(text: str, *, where: str) -> list[str]:
+    """Titles and messages that name a club by its slug instead of its name: every line
+    outside a table's cells (titles are above the table) with the identifiers taken out."""
+    found = []
+    for line in text.splitlines():
+        # A refusal about the identifier typed ("A club “les-loriots” already exists") names it.
+        if TABLE_LINE.match(line) or line.rstrip().endswith(("[club_exists]",
+                                                             "[unknown_club]")):
+            continue
+        words = IDENTIFIER.sub(" ", line)
+        found += [f"{where}: slug {slug!r} in {line.strip()!r}" for slug in SLUGS
+                  if slug in words]
+    return found
+
+
 def all_commands() -> list[list[str]]:
     """Every leaf command of the application, as its words ("bank import", ...)."""
     from typer import _click as click
@@ -181,6 +205,7 @@ def demo_cli(cli, tmp_path, monkeypatch) -> object:
     assert re.search(r"\b\d[\u202f\u00a0 ]\d{3} écritures", r.stderr), r.stderr
     assert not problems(r.stderr, FRENCH_FORBIDDEN, where="demo")
     assert "trésorier de" in r.stderr  # the demo accounts' roles in words
+    assert not slugs_in_prose(r.stderr, where="demo"), r.stderr
     return cli
 
 
@@ -268,6 +293,7 @@ def run_all(cli, lang: str, forbidden: list[str], tmp: Path, *, first: bool,
         r = cli("--lang", lang, *words)
         where = " ".join(words[:3])
         found += problems(r.stdout + r.stderr, forbidden, where=where, dots=lang == "en")
+        found += slugs_in_prose(r.stdout + r.stderr, where=where)
         if r.exit_code != expected and (first or r.exit_code not in (0, 1, 2)):
             found.append(f"{where}: exit code {r.exit_code}: {r.stderr}")
     return found
@@ -333,3 +359,61 @@ def test_main_tables_fit_80_columns(demo_cli, tmp_path, monkeypatch):
     assert "Capital comptable" in demo_cli("member", "list", *CLUB).stdout
     monkeypatch.setenv("COLUMNS", "80")
     assert "Capital comptable" not in demo_cli("member", "list", *CLUB).stdout
+
+
+BOX = re.compile(r"[\s│┃┏┓┗┛┡┩┳┻╇━─└┘┌┐├┤┼╋]+")
+
+
+def whole_words(text: str) -> set[str]:
+    """What a reader may see of the words of ``text`` on one line: each word, and each run of
+    its hyphenated parts ("le-fournil-" of "le-fournil-des-deux-rives")."""
+    allowed: set[str] = set()
+    for word in BOX.split(text):
+        parts = re.split(r"(?<=[^\W_]-)(?=[^\W_])", word)
+        allowed |= {"".join(parts[i:j]) for i in range(len(parts))
+                    for j in range(i + 1, len(parts) + 1)}
+    return allowed
+
+
+def cut_words(narrow: str, wide: str) -> list[str]:
+    """Words of the narrow table that are no word (or hyphen-run) of the wide one."""
+    allowed = whole_words(wide)
+    return sorted({w for w in BOX.split(narrow) if w and w not in allowed})
+
+
+def test_no_word_is_cut_at_80_columns(demo_cli, tmp_path, monkeypatch):
+    """At 80 columns text folds at spaces and after hyphens, never inside a word: every word
+    of the narrow table is a word of the same table laid out wide (or a run of a hyphenated
+    word's parts)."""
+    bank = tmp_path / "releve.csv"
+    bank.write_text("Date;Libellé;Débit;Crédit\n02/11/2026;FRAIS TENUE DE COMPTE;3,50;\n"
+                    "03/11/2026;VIR SEPA MME GAELLE NGUYEN COTISATION CLUB NOVEMBRE "
+                    "REFERENCE-MANDAT-2026-11-CIGALES-DU-VIEUX-PORT;;20,00\n",
+                    encoding="utf-8")
+    tables = [
+        ("member", "list", *CLUB), ("portfolio", *CLUB),
+        ("tax", "sheet", *CLUB, "--year", "2021"), ("report", "balance", *CLUB),
+        ("report", "ledger", *CLUB, "--account", "5121", "--from", "2025-01-01"),
+        ("loan", "arrears", *CLUB), ("report", "positions", *CLUB),
+        ("bank", "import", str(bank), *CLUB, "--profile", "fr-generic", "--dry-run"),
+    ]
+    found = []
+    for lang in ("fr", "en"):
+        for words in tables:
+            monkeypatch.setenv("COLUMNS", "80")
+            narrow = demo_cli("--lang", lang, *words)
+            assert narrow.exit_code == 0, narrow.stderr
+            assert max(len(line) for line in narrow.stdout.splitlines()) <= 80, words
+            monkeypatch.setenv("COLUMNS", "400")
+            wide = demo_cli("--lang", lang, *words).stdout
+            found += [f"{lang} {' '.join(words[:2])}: {w!r}"
+                      for w in cut_words(narrow.stdout, wide)]
+    assert not found, "\n".join(found)
+
+
+def test_the_cut_word_check_sees_a_cut_word():
+    wide = "│ le-fournil-des-deux-rives │ Remboursement prêt │"
+    assert cut_words("│ le-fournil- │\n│ des-deux-  │\n│ rives │ Remboursement", wide) == []
+    assert cut_words("│ le-fournil-des │\n│ -deux-rives │", wide) == [
+        "-deux-rives", "le-fournil-des"]
+    assert cut_words("│ Remboursemen │\n│ t prêt │", wide) == ["Remboursemen", "t"]
