@@ -434,14 +434,7 @@ def views(session: Session, loans: Sequence[tuple[Investment, Investee]],
     # Schedules and instalments are read once per transaction (the session's cache, the one
     # ``_schedules`` and ``_instalments`` use): a report asking for two dates (a year and the
     # one before) reads each schedule's instalments once.
-    every: dict[int, list[LoanSchedule]] = {}
-    missing = []
-    for inv, _ in loans:
-        hit = uow.peek(session, ("loan_schedules", inv.id))
-        if hit is None:
-            missing.append(inv.id)
-        else:
-            every[inv.id] = hit
+    every, missing = uow.peek_many(session, "loan_schedules", (inv.id for inv, _ in loans))
     if missing:
         found: dict[int, list[LoanSchedule]] = {i: [] for i in missing}
         for schedule in session.execute(select(LoanSchedule).where(
@@ -452,14 +445,8 @@ def views(session: Session, loans: Sequence[tuple[Investment, Investee]],
             every[investment_id] = uow.cached(session, ("loan_schedules", investment_id),
                                               _SCHEDULE_TABLES, _given(listed))
     chosen = {inv.id: _in_force(every[inv.id], inv, as_of) for inv, _ in loans}
-    rows: dict[int, tuple[schedules.Instalment, ...]] = {}
-    wanted = []
-    for schedule in chosen.values():
-        hit = uow.peek(session, ("loan_instalments", schedule.id))
-        if hit is None:
-            wanted.append(schedule.id)
-        else:
-            rows[schedule.id] = hit
+    rows, wanted = uow.peek_many(session, "loan_instalments",
+                                 (schedule.id for schedule in chosen.values()))
     if wanted:
         # Plain rows, not ORM objects: a region's loans have tens of thousands of instalments.
         read: dict[int, list[schedules.Instalment]] = {i: [] for i in wanted}

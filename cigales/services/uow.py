@@ -16,7 +16,7 @@ So the checks are the same checks on the same data; only the number of round tri
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from sqlalchemy import event
@@ -51,6 +51,20 @@ def peek(session: Session, key: Any) -> Any | None:
     date)."""
     hit = session.info.get(_KEY, {}).get(key)
     return None if hit is None else hit[1]
+
+
+def peek_many(session: Session, kind: str, ids: Iterable[int]) -> tuple[dict[int, Any], list[int]]:
+    """The values still valid under the keys ``(kind, id)``, and the ids that have none (to be
+    read by one query and stored with ``cached``)."""
+    found: dict[int, Any] = {}
+    missing: list[int] = []
+    for i in ids:
+        hit = peek(session, (kind, i))
+        if hit is None:
+            missing.append(i)
+        else:
+            found[i] = hit
+    return found, missing
 
 
 def drop_tables(session: Session, tables: set[str], keep: frozenset[Any] = frozenset()) -> None:

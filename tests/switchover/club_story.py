@@ -18,6 +18,7 @@ Before D (2024-06-30), club founded 2022-01-10:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
@@ -41,12 +42,15 @@ def _months(first: dt.date, last: dt.date) -> list[dt.date]:
     return out
 
 
-def _save(s: Session, slug: str, code: str, first: dt.date, last: dt.date) -> None:
+def _save(s: Session, slug: str, code: str, first: dt.date, last: dt.date, *,
+          plans: Mapping[str, str] = PLANS) -> None:
+    """``code``'s monthly saving (``plans``) on the 5th of each month from ``first`` to
+    ``last``."""
     club = get_club(s, slug)
     for day in _months(first, last):
         if first <= day <= last:
             savings.add_saving(s, club, member_code=code, date=day,
-                               amount=Money.parse(PLANS[code]), today=TODAY)
+                               amount=Money.parse(plans[code]), today=TODAY)
 
 
 def replay_until_d(s: Session, slug: str) -> None:

@@ -16,24 +16,21 @@ Before D (2024-06-30), club founded 2022-01-10, share method ``units`` (first un
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 from sqlalchemy.orm import Session
 
-from cigales.services import bookkeeping, flows, investments, members, savings
+from cigales.services import bookkeeping, flows, investments, members
 from cigales.services.clubs import create_club, get_club
 from ledger.money import Money
-from tests.switchover.club_story import T0, TODAY, D, _months
+from tests.switchover import club_story
+from tests.switchover.club_story import T0, TODAY, D
 
 PLANS = {"U01": "30", "U02": "40", "U03": "50", "U04": "20", "U05": "60", "U06": "40"}
 ACTIVE = ("U01", "U03", "U04", "U05", "U06")
 
 
-def _save(s: Session, slug: str, code: str, first: dt.date, last: dt.date) -> None:
-    club = get_club(s, slug)
-    for day in _months(first, last):
-        if first <= day <= last:
-            savings.add_saving(s, club, member_code=code, date=day,
-                               amount=Money.parse(PLANS[code]), today=TODAY)
+_save = partial(club_story._save, plans=PLANS)
 
 
 def replay_until_d(s: Session, slug: str) -> None:
