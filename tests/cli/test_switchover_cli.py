@@ -19,11 +19,16 @@ CLUB = ("--club", "les-grillons")
 D = ("--as-of", "2024-06-30")
 
 
+def _copy(position: Path, tmp_path: Path) -> Path:
+    """A copy of a position folder, free to be spoiled by the test."""
+    target = tmp_path / "reprise"
+    shutil.copytree(position, target)
+    return target
+
+
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
-    target = tmp_path / "reprise"
-    shutil.copytree(POSITION, target)
-    return target
+    return _copy(POSITION, tmp_path)
 
 
 def edit(folder: Path, name: str, old: str, new: str, encoding: str = "utf-8") -> None:
@@ -376,9 +381,7 @@ UNITS_CLUB = ("--club", "les-cigognes")
 
 @pytest.fixture
 def units_folder(tmp_path: Path) -> Path:
-    target = tmp_path / "reprise"
-    shutil.copytree(POSITION_UNITS, target)
-    return target
+    return _copy(POSITION_UNITS, tmp_path)
 
 
 def test_units_club_moves_in_with_its_units(cli, units_folder):

@@ -122,16 +122,22 @@ def test_savings_paid_in_from_d_and_arrears(engine: Engine) -> None:
     assert rows["M02"].expected.plain() == "0.00"  # gone before D
 
 
-def test_liquidation_payouts_agree(engine: Engine) -> None:
-    _build(engine)
+def _liquidation_plans(engine: Engine, of_story: Any) -> list[Any]:
+    """Both clubs after ``of_story``'s operations after D and wind-down: their liquidation
+    plans on 2 March 2025 (replayed, switched over)."""
     plans = []
     for slug in ("rejoue", "reprise"):
         with db.session_scope(engine) as s:
-            story.after_d(s, slug)
-            story.wind_down(s, slug)
+            of_story.after_d(s, slug)
+            of_story.wind_down(s, slug)
         with db.session_scope(engine, write=False) as s:
             plans.append(lifecycle.plan_liquidation(s, get_club(s, slug), dt.date(2025, 3, 2)))
-    replay, moved = plans
+    return plans
+
+
+def test_liquidation_payouts_agree(engine: Engine) -> None:
+    _build(engine)
+    replay, moved = _liquidation_plans(engine, story)
     assert moved == replay
     assert sum((p.amount for p in moved.distribution), moved.owed_to_leavers) == moved.cash
     assert moved.owed_to_leavers.plain() == "1039.19"
@@ -219,14 +225,7 @@ def test_units_club_same_operations_after_d_agree_to_the_cent(engine: Engine,
 
 def test_units_club_liquidation_payouts_agree(engine: Engine) -> None:
     _build_units(engine)
-    plans = []
-    for slug in ("rejoue", "reprise"):
-        with db.session_scope(engine) as s:
-            units_story.after_d(s, slug)
-            units_story.wind_down(s, slug)
-        with db.session_scope(engine, write=False) as s:
-            plans.append(lifecycle.plan_liquidation(s, get_club(s, slug), dt.date(2025, 3, 2)))
-    replay, moved = plans
+    replay, moved = _liquidation_plans(engine, units_story)
     assert moved == replay
     assert sum((p.amount for p in moved.distribution), moved.owed_to_leavers) == moved.cash
     assert moved.owed_to_leavers.plain() == "920.00"
