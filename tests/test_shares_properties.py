@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -102,6 +103,22 @@ class History:
     check_days: tuple[int, ...]
 
 
+def floor_refuses(joins: Sequence[int], left: Mapping[int, int], on: int) -> bool:
+    """The model of the five-member floor (cigales.services.membership): once the club had 5
+    members on its roll on one day, fewer than 5 active refuses savings and departures.
+
+    ``left`` maps a member to the day they leave. Active on a day: joined by then, not left by
+    then. On the roll: joined by then, leaving that day or later — a member joining the day
+    another leaves makes a club of five that day."""
+    def count(day: int, leaving_counts: bool) -> int:
+        return sum(1 for j, joined in enumerate(joins)
+                   if joined <= day and (j not in left or day < left[j]
+                                         or (leaving_counts and day == left[j])))
+
+    peak = max((count(joined, True) for joined in joins if joined <= on), default=0)
+    return count(on, False) < MIN_MEMBERS <= peak
+
+
 @st.composite
 def histories(draw: st.DrawFn, with_leavers: bool = True) -> History:
     span = draw(st.sampled_from((15, 120, 700, FULL_SPAN)), label="span")
@@ -126,15 +143,10 @@ def histories(draw: st.DrawFn, with_leavers: bool = True) -> History:
                           label="leavers"):
                 leave_days[i] = (draw(st.integers(joins[i] + 1, span)),
                                  draw(st.sampled_from(members.SETTLEMENTS)))
-    # The five-member floor (cigales.services.membership): once 5 members were active, a club
-    # with fewer refuses voluntary departures and savings. Histories keep to it: a departure
-    # or saving the club would refuse is left out (checked against the departures kept).
-    def active(on: int, left: dict[int, tuple[int, str]]) -> int:
-        return sum(1 for j in range(n) if joins[j] <= on and (j not in left or on < left[j][0]))
-
+    # The five-member floor: a departure or saving the club would refuse is left out (checked
+    # against the departures kept).
     def refused(on: int, left: dict[int, tuple[int, str]]) -> bool:
-        peak = max((active(joins[j], left) for j in range(n) if joins[j] <= on), default=0)
-        return active(on, left) < MIN_MEMBERS <= peak
+        return floor_refuses(joins, {j: d for j, (d, _) in left.items()}, on)
 
     kept: dict[int, tuple[int, str]] = {}
     for i, (when, settlement) in sorted(leave_days.items(), key=lambda kv: (kv[1][0], kv[0])):
@@ -455,6 +467,49 @@ def test_shares_and_values_on_random_histories(engine: Engine, method: str) -> N
                 check_table(s, club, model, history, as_of)
 
     run()
+
+
+@pytest.mark.parametrize(("operations", "refusals"), [
+    # The fifth member joins on the day the first leaves: five on the roll that day, so the
+    # second departure of that day is refused (the model used to let it through).
+    ([("leave", 0, 1), ("leave", 1, 1)], [False, True]),
+    # Same day, one departure: the savings of the next day are refused.
+    ([("leave", 2, 1), ("save", 0, 2), ("save", 1, 2)], [False, True, True]),
+])
+def test_floor_model_agrees_with_the_club(engine: Engine,
+                                          operations: list[tuple[str, int, int]],
+                                          refusals: list[bool]) -> None:
+    """The histories keep to the floor through ``floor_refuses``: it must refuse exactly what
+    the club refuses, or the random histories fail on a refusal the model did not expect."""
+    joins = (0, 0, 0, 0, 1)
+    left: dict[int, int] = {}
+    with db.session_scope(engine) as s:
+        club = new_club(s, "prorata")
+        for i, joined in enumerate(joins):
+            members.add_member(s, club, code=f"M{i + 1:02d}", name=f"Membre {i + 1}",
+                               joined=day(joined), today=TODAY)
+        savings.add_saving(s, club, member_code="M01", date=day(0), amount=Money(100),
+                           today=TODAY)
+        seen = []
+        for (kind, who, when), expected in zip(operations, refusals, strict=True):
+            modelled = floor_refuses(joins, left, when)
+            try:
+                with s.begin_nested():
+                    if kind == "leave":
+                        members.leave(s, club, code=f"M{who + 1:02d}", date=day(when),
+                                      settlement="deferred", today=TODAY)
+                    else:
+                        savings.add_saving(s, club, member_code=f"M{who + 1:02d}",
+                                           date=day(when), amount=Money(100), today=TODAY)
+            except CigalesError as error:
+                assert error.code == "too_few_members"
+                seen.append(True)
+            else:
+                seen.append(False)
+                if kind == "leave":
+                    left[who] = when
+            assert modelled == seen[-1]
+        assert seen == refusals
 
 
 @pytest.mark.parametrize("method", SHARE_METHODS)
