@@ -24,12 +24,13 @@ def run(argv: Sequence[str] | None = None) -> int:
     # Imported after the language is set: Typer and Click read translations at import time.
     from typer.main import get_command
 
-    from cigales.cli import bounds, click_i18n
+    from cigales.cli import bounds, click_i18n, plain_values
     from cigales.cli.app import build_app
     from ledger.errors import UserError
     from reports import fmt
 
     click_i18n.install()
+    plain_values.install()
     command = bounds.install(get_command(build_app()))
     try:
         try:
