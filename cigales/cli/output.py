@@ -21,9 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
-from rich.console import Console
-from rich.table import Table
-
+from cigales.cli import boxes
 from cigales.errors import OutputNotWritable
 from ledger.money import Money
 from reports import csvdialect, fmt
@@ -138,6 +136,14 @@ def fold(text: str, width: int) -> str:
         for line in text.split("\n"))
 
 
+def _natural_widths(cells: list[list[str]], headers: list[str],
+                    footers: list[str]) -> list[int]:
+    """Each column's width when nothing is folded: its longest line (at least 1)."""
+    return [max(max((len(line) for t in [*(row[i] for row in cells), headers[i], footers[i]]
+                     for line in t.split("\n")), default=0), 1)
+            for i in range(len(headers))]
+
+
 def _layout(columns: Sequence[Column], cells: list[list[str]], headers: list[str],
             footers: list[str], width: int) -> list[int] | None:
     """Widths of the columns' text so that the table is at most ``width`` wide: every
@@ -147,11 +153,10 @@ def _layout(columns: Sequence[Column], cells: list[list[str]], headers: list[str
     not fit (numbers and pieces alone are wider than the terminal)."""
     frame = 3 * len(columns) + 1  # "│ " before each cell, " " after, and the last "│"
     room = width - frame
-    natural, least = [], []
+    natural = _natural_widths(cells, headers, footers)
+    least = []
     for i, c in enumerate(columns):
         texts = [row[i] for row in cells] + [headers[i], footers[i]]
-        longest = max((len(line) for t in texts for line in t.split("\n")), default=0)
-        natural.append(max(longest, 1))
         # Numbers are never folded; their header and footer fold like text.
         whole = [row[i] for row in cells] if c.numeric else []
         least.append(max([len(t) for t in whole]
@@ -166,38 +171,62 @@ def _layout(columns: Sequence[Column], cells: list[list[str]], headers: list[str
     return widths
 
 
+def _texts(columns: Sequence[Column], rows: Sequence[Mapping[str, Any]],
+           footer: Mapping[str, Any] | None) -> tuple[list[list[str]], list[str], list[str]]:
+    """The cells, headers and footers of a table as people read them."""
+    cells = [[c.cell(row.get(c.key)) for c in columns] for row in rows]
+    footers = [c.cell(footer.get(c.key)) if footer else "" for c in columns]
+    return cells, [c.header for c in columns], footers
+
+
 def _render(columns: Sequence[Column], rows: Sequence[Mapping[str, Any]], title: str | None,
             footer: Mapping[str, Any] | None, width: int, *, fold_numbers: bool = False
             ) -> str:
-    table = Table(title=title, show_footer=footer is not None)
-    cells = [[c.cell(row.get(c.key)) for c in columns] for row in rows]
-    footers = [c.cell(footer.get(c.key)) if footer else "" for c in columns]
-    widths = None if fold_numbers else _layout(columns, cells, [c.header for c in columns],
-                                                footers, width)
+    cells, headers, footers = _texts(columns, rows, footer)
+    widths = None if fold_numbers else _layout(columns, cells, headers, footers, width)
     if widths is not None:
         # Laid out here: text folded at spaces and hyphens to its column's width, which
         # holds its longest piece, so no word is cut.
+        headers = [fold(h, widths[i]) for i, h in enumerate(headers)]
+        footers = [fold(f, widths[i]) for i, f in enumerate(footers)]
+        cells = [[fold(text, widths[i]) for i, text in enumerate(row_cells)]
+                 for row_cells in cells]
+        drawn = boxes.draw(title, headers, cells, footers if footer else None, widths,
+                           [c.numeric for c in columns], width)
+        if drawn is not None:
+            return drawn
+        table = _rich_table(title, footer is not None)
         for i, c in enumerate(columns):
-            table.add_column(fold(c.header, widths[i]),
-                             justify="right" if c.numeric else "left",
-                             footer=fold(footers[i], widths[i]) if footer else "",
-                             width=widths[i], no_wrap=True)
+            table.add_column(headers[i], justify="right" if c.numeric else "left",
+                             footer=footers[i] if footer else "", width=widths[i],
+                             no_wrap=True)
         for row_cells in cells:
-            table.add_row(*(fold(text, widths[i]) for i, text in enumerate(row_cells)))
-        console = Console(file=io.StringIO(), width=width, force_terminal=False,
-                          color_system=None)
-        console.print(table)
-        return str(console.file.getvalue())  # type: ignore[attr-defined]
+            table.add_row(*row_cells)
+        return _rich_print(table, width)
+    table = _rich_table(title, footer is not None)
     for i, c in enumerate(columns):
         # Amounts and dates are never cut in two; words wrap at spaces, and a text column
         # keeps room for a short word (up to 12 characters) so it never shrinks to nothing.
         longest_word = max((len(w) for row in cells for w in row[i].split()), default=0)
         table.add_column(c.header, justify="right" if c.numeric else "left",
-                         footer=c.cell(footer.get(c.key)) if footer else "",
+                         footer=footers[i] if footer else "",
                          no_wrap=c.numeric and not fold_numbers, overflow="fold",
                          min_width=None if c.numeric else min(max(longest_word, 4), 12))
     for row_cells in cells:
         table.add_row(*row_cells)
+    return _rich_print(table, width)
+
+
+def _rich_table(title: str | None, show_footer: bool) -> Any:
+    # Rich is loaded only for the tables boxes.draw leaves to it.
+    from rich.table import Table
+
+    return Table(title=title, show_footer=show_footer)
+
+
+def _rich_print(table: Any, width: int) -> str:
+    from rich.console import Console
+
     console = Console(file=io.StringIO(), width=width, force_terminal=False,
                       color_system=None)
     console.print(table)
@@ -206,9 +235,9 @@ def _render(columns: Sequence[Column], rows: Sequence[Mapping[str, Any]], title:
 
 def _natural_width(columns: Sequence[Column], rows: Sequence[Mapping[str, Any]],
                    footer: Mapping[str, Any] | None) -> int:
-    """The width of the table when nothing is wrapped."""
-    text = _render(columns, rows, None, footer, 10_000)
-    return max((len(line.rstrip()) for line in text.splitlines()), default=0)
+    """The width of the table when nothing is folded: its columns' longest lines and the
+    frame (what Rich draws at an unlimited width, without drawing it)."""
+    return sum(_natural_widths(*_texts(columns, rows, footer))) + 3 * len(columns) + 1
 
 
 def to_table(columns: Sequence[Column], rows: Sequence[Mapping[str, Any]], title: str | None,
