@@ -9,7 +9,6 @@ from cigales.cli.output import Column, emit
 from cigales.errors import UsageProblem
 from cigales.i18n import _
 from cigales.services.clubs import get_club
-from cigales.services.members import member_table
 from ledger import queries
 from ledger.errors import N_
 from ledger.money import Money
@@ -101,6 +100,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         common.check_format(format, dialect)
         date = common.parse_date(as_of) or common.today()
+        from cigales.services.members import member_table  # not loaded for a balance
+
         with common.session(ctx, write=False) as s:
             table, members = member_table(s, get_club(s, club), date)
         rows = [{"member": m.code, "name": m.name, "joined": m.joined, "left": m.left,

@@ -22,7 +22,6 @@ from cigales.errors import (
     UsageProblem,
 )
 from cigales.models import RESULT_ALLOCATIONS, SHARE_METHODS, Club
-from cigales.siren import validate_siren
 from ledger.errors import N_
 from ledger.limits import NAME_MAX, REGION_MAX, check_fields
 from ledger.money import Money
@@ -76,6 +75,8 @@ def create_club(
 ) -> Club:
     validate_slug(slug)
     check_fields((name, "name", NAME_MAX), (region, "region", REGION_MAX))
+    from cigales.siren import validate_siren  # python-stdnum: only when a SIREN is given
+
     number = validate_siren(siren) if siren else None
     if not 0 <= retention_years <= 100:
         raise InvalidRetention(value=str(retention_years))
@@ -119,6 +120,8 @@ def create_club(
 
 def set_siren(session: Session, club: Club, siren: str) -> Club:
     """Record (or correct) the club's SIREN; validated, stored without spaces."""
+    from cigales.siren import validate_siren
+
     club.siren = validate_siren(siren)
     session.flush()
     return club
