@@ -65,7 +65,8 @@ def test_boxes_draws_what_rich_draws(table: tuple[object, ...]) -> None:
 
 def test_what_boxes_leaves_to_rich() -> None:
     ok = boxes.draw("Titre", ["Compte"], [["5121"]], None, [6], [False], 80)
-    assert ok is not None and ok.splitlines()[0].strip() == "Titre"
+    assert ok is not None
+    assert ok.splitlines()[0].strip() == "Titre"
     # A title longer than the table wraps in Rich: not drawn here.
     assert boxes.draw("Un titre plus long que la table", ["A"], [["x"]], None, [1], [False],
                       80) is None
