@@ -287,11 +287,17 @@ def create_investment(session: Session, club: Club, investee: Investee, *, kind:
 def add_event(session: Session, investment: Investment, kind: str, date: dt.date, *,
               amount: Money, shares: int | None = None, principal: Money | None = None,
               interest: Money | None = None, entry: PostedEntry | None = None) -> None:
-    session.execute(insert(InvestmentEvent).values(
-        investment_id=investment.id, kind=kind, date=date, shares=shares,
-        amount_cents=amount.cents, principal_cents=(principal or Money(0)).cents,
-        interest_cents=(interest or Money(0)).cents,
-        entry_id=entry.id if entry is not None else None))
+    session.execute(_INSERT_EVENT, {
+        "investment_id": investment.id, "kind": kind, "date": date, "shares": shares,
+        "amount_cents": amount.cents, "principal_cents": (principal or Money(0)).cents,
+        "interest_cents": (interest or Money(0)).cents,
+        "entry_id": entry.id if entry is not None else None})
+
+
+# On the table, inline(): the new id is not read back (no implicit RETURNING), so that a
+# repayment's event can go in the same round trip as its entry (ledger.post.post_entries,
+# ``then``).
+_INSERT_EVENT = insert(InvestmentEvent.metadata.tables[InvestmentEvent.__tablename__]).inline()
 
 
 def investment_events(session: Session, investment: Investment) -> list[InvestmentEvent]:
