@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
@@ -181,6 +181,12 @@ class _Locked:
     # Kept-balance totals of those entries, (account id, month) -> (debit, credit), not yet
     # added to account_balance_month (written by settle() or before any read of the table).
     kept: dict[tuple[int, dt.date], tuple[int, int]] = field(default_factory=dict)
+    # PostgreSQL, deferred blocks: entry ids taken from the table's sequence ahead of the
+    # inserts (_new_entry_ids), so that an entry, its postings and the caller's own rows are
+    # sent together. The same list is shared by the savepoint snapshots (never copied): an id
+    # handed out is never handed out again, even when its savepoint is rolled back.
+    spare_ids: list[int] = field(default_factory=list)
+    id_batch: int = 16
 
 
 def _locked_books(session: Session) -> dict[int, _Locked]:
@@ -349,6 +355,10 @@ def _transaction_ended(session: Session, transaction: Any) -> None:
             session.info[_UOW] = snapshot
 
 
+# post_entries(then=...): writes the caller's rows for the entries just written.
+Then = Callable[[list[tuple[int, PostedEntry]]], None]
+
+
 def fiscal_year_bounds(opened_on: dt.date, year: int) -> tuple[dt.date, dt.date]:
     """Fiscal years are calendar years; the first one starts when the books are opened."""
     start = max(opened_on, dt.date(year, 1, 1))
@@ -463,8 +473,15 @@ def post_entries(
     drafts: Sequence[EntryDraft],
     *,
     allow_opening: bool = False,
+    then: Then | None = None,
 ) -> list[PostedEntry]:
-    """Validate and write many entries in one go; all or nothing within the transaction."""
+    """Validate and write many entries in one go; all or nothing within the transaction.
+
+    ``then``, if given, is called with the entries written (not those an idempotency key
+    answered), as (index in ``drafts``, entry), right after they are inserted: the caller's
+    own rows that refer to them are written there. It must only write (no reads, nothing read
+    back): on PostgreSQL inside a deferred block its statements go in the same round trip as
+    the entries' (``_sent_together``). It is not called when no entry is written."""
     if not drafts:
         return []
     shapes = [_validate_shape(d, allow_opening) for d in drafts]
@@ -524,7 +541,7 @@ def post_entries(
                                               next_open=_next_open_start(session, book))
         account_ids = _resolve_accounts(session, book,
                                         {a for i in to_write for a, _ in shapes[i]})
-        _write(session, book, drafts, shapes, digests, to_write, account_ids, results)
+        _write(session, book, drafts, shapes, digests, to_write, account_ids, results, then)
     # Duplicates of a key inside the same batch return the entry written for the first one.
     for i, d in enumerate(drafts):
         if results[i] is None and d.key is not None:
@@ -545,6 +562,7 @@ def _write(
     to_write: Sequence[int],
     account_ids: dict[str, int],
     results: list[PostedEntry | None],
+    then: Then | None = None,
 ) -> None:
     journals = sorted({drafts[i].journal for i in to_write})
     counters = {j: book.counters[j] for j in journals if j in book.counters}
@@ -597,27 +615,52 @@ def _write(
         head = digest
 
     first_seq = book.seq + 1
+    # PostgreSQL, inside a deferred block: every statement is a round trip to the server, so
+    # the entries, their postings and the caller's rows (``then``) are sent together, in one
+    # psycopg pipeline, with entry ids taken from the sequence beforehand (a batch of them
+    # per round trip). Nothing in the pipeline is read back; the rows, triggers and checks
+    # are the same, and a refusal is raised here, when the pipeline ends.
+    together = _deferring(session) and session.get_bind().dialect.name == "postgresql"
     try:
-        # Performance: plain Core inserts on the tables skip the ORM bulk-insert bookkeeping
-        # (per-row state we never use), and RETURNING (seq, id) replaces
-        # sort_by_parameter_order=True, which made SQLAlchemy fall back on SQLite to one
-        # INSERT statement per entry. Unordered RETURNING is batched into multi-row INSERTs;
-        # seq is unique per book and known for every row written here (the book row is
-        # locked), so it maps each returned id back to its draft whatever the row order.
-        returned: dict[int, int] = dict(session.execute(_INSERT_ENTRIES, entry_rows).all())
-        ids = [returned[s] for s in range(first_seq, seq + 1)]
-        posting_rows = [
-            {"entry_id": entry_id, "line_no": n, "account_id": account_ids[code],
-             "amount_cents": cents}
-            for entry_id, i in zip(ids, to_write, strict=True)
-            for n, (code, cents) in enumerate(shapes[i], start=1)
-        ]
-        # Performance: RETURNING (whose ids are not needed) makes SQLAlchemy send the
-        # postings as multi-row INSERTs ("insertmanyvalues", up to 1,000 rows a statement)
-        # instead of an executemany() of one-row INSERTs. SQLite pays a fixed cost per
-        # statement (statement journal, trigger and foreign-key set-up), which made this
-        # the slowest step of bulk posting; the rows, triggers and checks are the same.
-        session.execute(_INSERT_POSTINGS, posting_rows)
+        if together:
+            ids = _new_entry_ids(session, book, len(entry_rows))
+            for row, entry_id in zip(entry_rows, ids, strict=True):
+                row["id"] = entry_id
+        with _sent_together(session, together):
+            if together:
+                session.execute(_INSERT_ENTRIES_WITH_IDS, entry_rows)
+            else:
+                # Performance: plain Core inserts on the tables skip the ORM bulk-insert
+                # bookkeeping (per-row state we never use), and RETURNING (seq, id) replaces
+                # sort_by_parameter_order=True, which made SQLAlchemy fall back on SQLite to
+                # one INSERT statement per entry. Unordered RETURNING is batched into
+                # multi-row INSERTs; seq is unique per book and known for every row written
+                # here (the book row is locked), so it maps each returned id back to its
+                # draft whatever the row order.
+                returned: dict[int, int] = dict(session.execute(_INSERT_ENTRIES,
+                                                                entry_rows).all())
+                ids = [returned[s] for s in range(first_seq, seq + 1)]
+            posting_rows = [
+                {"entry_id": entry_id, "line_no": n, "account_id": account_ids[code],
+                 "amount_cents": cents}
+                for entry_id, i in zip(ids, to_write, strict=True)
+                for n, (code, cents) in enumerate(shapes[i], start=1)
+            ]
+            # Performance: RETURNING (whose ids are not needed) makes SQLAlchemy send the
+            # postings as multi-row INSERTs ("insertmanyvalues", up to 1,000 rows a
+            # statement) instead of an executemany() of one-row INSERTs. SQLite pays a fixed
+            # cost per statement (statement journal, trigger and foreign-key set-up), which
+            # made this the slowest step of bulk posting; the rows, triggers and checks are
+            # the same. In a pipeline nothing may be read back: an executemany(), which
+            # psycopg sends in the same pipeline.
+            session.execute(_INSERT_POSTINGS_PLAIN if together else _INSERT_POSTINGS,
+                            posting_rows)
+            written = [(i, PostedEntry(entry_id, drafts[i].journal, number, drafts[i].date,
+                                       drafts[i].label, digest, created=True))
+                       for entry_id, i, (number, digest) in zip(ids, to_write, numbered,
+                                                                 strict=True)]
+            if then is not None:
+                then(written)
         # Kept balances (ledger.balances) move with the postings, in this transaction: one
         # upsert per account and month of the batch, under the rule of every balance query.
         # Inside deferred() they wait with the sealing: one upsert per account and month of
@@ -651,10 +694,42 @@ def _write(
         book.kept = {}
     if not _deferring(session):
         settle(session, book.id)
-    for entry_id, i, (number, digest) in zip(ids, to_write, numbered, strict=True):
-        d = drafts[i]
-        results[i] = PostedEntry(entry_id, d.journal, number, d.date, d.label, digest,
-                                 created=True)
+    for i, posted in written:
+        results[i] = posted
+
+
+def _new_entry_ids(session: Session, book: _Locked, n: int) -> list[int]:
+    """``n`` entry ids from the entry table's sequence, in increasing order. They are taken
+    while the book is locked, in batches that double up to 512 (one round trip each), so a
+    book's entries keep ids in the order of their seq, as when the database assigned them; ids
+    left over when the transaction ends are lost, like those of a rolled-back insert."""
+    pool = book.spare_ids
+    if len(pool) < n:
+        batch = max(n - len(pool), book.id_batch)
+        book.id_batch = min(512, 2 * book.id_batch)
+        pool.extend(session.execute(_NEXT_ENTRY_IDS, {"n": batch}).scalars())
+    ids = pool[:n]
+    del pool[:n]
+    return ids
+
+
+@contextmanager
+def _sent_together(session: Session, on: bool) -> Iterator[None]:
+    """PostgreSQL: the statements run in the block are sent in one psycopg pipeline and their
+    results awaited once, at the end (their results must not be read: SQLAlchemy would find
+    none). An error of one of them is raised at the latest here, as SQLAlchemy's error."""
+    if not on:
+        yield
+        return
+    # Start-up: psycopg is imported only when a PostgreSQL database is written.
+    import psycopg
+
+    raw = session.connection().connection.driver_connection
+    try:
+        with raw.pipeline():  # type: ignore[union-attr]
+            yield
+    except psycopg.Error as exc:
+        raise DBAPIError.instance(None, None, exc, psycopg.Error) from exc
 
 
 # The Core tables behind the mapped classes, for the bulk inserts in _write().
@@ -664,6 +739,13 @@ _POSTING_TABLE = metadata.tables[Posting.__tablename__]
 # more than SQLAlchemy's compiled-statement cache saves); the values are bound per call.
 _INSERT_ENTRIES = insert(_ENTRY_TABLE).returning(_ENTRY_TABLE.c.seq, _ENTRY_TABLE.c.id)
 _INSERT_POSTINGS = insert(_POSTING_TABLE).returning(_POSTING_TABLE.c.id)
+# PostgreSQL, in a pipeline (_sent_together): the entries with their ids given, nothing
+# returned (inline(): not even the implicit RETURNING of a one-row insert's primary key).
+_INSERT_ENTRIES_WITH_IDS = insert(_ENTRY_TABLE).inline()
+_INSERT_POSTINGS_PLAIN = insert(_POSTING_TABLE).inline()
+_NEXT_ENTRY_IDS = select(
+    func.nextval(func.pg_get_serial_sequence(_ENTRY_TABLE.name, _ENTRY_TABLE.c.id.name))
+).select_from(func.generate_series(1, bindparam("n")))
 _KEYED_ENTRIES = (
     # Plain rows, not ORM objects: this runs for every keyed entry (savings, bank lines).
     select(Entry.id, Entry.idem_key, Entry.journal, Entry.number, Entry.date, Entry.label,

@@ -287,17 +287,41 @@ def create_investment(session: Session, club: Club, investee: Investee, *, kind:
 def add_event(session: Session, investment: Investment, kind: str, date: dt.date, *,
               amount: Money, shares: int | None = None, principal: Money | None = None,
               interest: Money | None = None, entry: PostedEntry | None = None) -> None:
-    session.execute(insert(InvestmentEvent).values(
-        investment_id=investment.id, kind=kind, date=date, shares=shares,
-        amount_cents=amount.cents, principal_cents=(principal or Money(0)).cents,
-        interest_cents=(interest or Money(0)).cents,
-        entry_id=entry.id if entry is not None else None))
+    row = {
+        "investment_id": investment.id, "kind": kind, "date": date, "shares": shares,
+        "amount_cents": amount.cents, "principal_cents": (principal or Money(0)).cents,
+        "interest_cents": (interest or Money(0)).cents,
+        "entry_id": entry.id if entry is not None else None}
+    key = _events_key(investment)
+    events: list[InvestmentEvent] | None = uow.peek(session, key)
+    # The investment's events read in this transaction are kept up to date (the insert says
+    # so to services.uow) instead of read again: a club's repayments of one loan each read
+    # them. The new event is placed as the query would order it (date, then id: the
+    # newest last among its date); its id, never read from this list, is not known. Other
+    # investments' events, read by investment, are unchanged by this insert: kept too.
+    keep = uow.keys_of(session, key[0])
+    if events is None:
+        keep -= {key}
+    session.execute(_INSERT_EVENT, row, execution_options={"uow_keep": keep})
+    if events is not None:
+        at = next((i for i, e in enumerate(events) if e.date > date), len(events))
+        events.insert(at, InvestmentEvent(**row))
+
+
+def _events_key(investment: Investment) -> tuple[str, int]:
+    return ("investment_events", investment.id)
+
+
+# On the table, inline(): the new id is not read back (no implicit RETURNING), so that a
+# repayment's event can go in the same round trip as its entry (ledger.post.post_entries,
+# ``then``).
+_INSERT_EVENT = insert(InvestmentEvent.metadata.tables[InvestmentEvent.__tablename__]).inline()
 
 
 def investment_events(session: Session, investment: Investment) -> list[InvestmentEvent]:
     """The investment's events in date order, read once per transaction (services.uow: read
     again after any write to investment_event)."""
-    return uow.cached(session, ("investment_events", investment.id),
+    return uow.cached(session, _events_key(investment),
                       frozenset({"investment_event"}), lambda: list(
         session.execute(select(InvestmentEvent)
                         .where(InvestmentEvent.investment_id == investment.id)

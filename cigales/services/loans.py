@@ -42,7 +42,7 @@ from cigales.services.membership import check_enough_members
 from cigales.shares import share_text
 from ledger.errors import N_, IdempotencyConflict, Msg
 from ledger.money import Money
-from ledger.post import EntryDraft, Line, PostedEntry, post_entry
+from ledger.post import EntryDraft, Line, PostedEntry, post_entries, post_entry
 from ledger.schema import Account, Entry, Posting
 
 _T = TypeVar("_T")
@@ -312,16 +312,21 @@ def _check_cca_stake(session: Session, club: Club, investee: Investee, date: dt.
 # -- reading a loan -------------------------------------------------------------------------------
 
 def get_loan(session: Session, club: Club, number: int) -> tuple[Investment, Investee]:
-    row = session.execute(
+    # Read once per transaction (services.uow: again after any write to these tables): a
+    # club's repayments of one loan each read it.
+    row = uow.cached(session, ("loan", club.id, number), _LOAN_TABLES, lambda: session.execute(
         select(Investment, Investee).join(Investee, Investee.id == Investment.investee_id)
         .where(Investment.club_id == club.id, Investment.number == number,
-               Investment.kind.in_(LOAN_KINDS))).first()
+               Investment.kind.in_(LOAN_KINDS))).first())
     if row is None:
         known = session.execute(select(Investment.number).where(
             Investment.club_id == club.id, Investment.kind.in_(LOAN_KINDS))
             .order_by(Investment.number)).scalars().all()
         raise UnknownLoan(number=number, known=", ".join(map(str, known)) or "—")
     return row[0], row[1]
+
+
+_LOAN_TABLES = frozenset({"investment", "investee"})
 
 
 # A loan's schedules, instalments and events are read once per transaction and filtered here
@@ -559,14 +564,19 @@ def repay(session: Session, club: Club, number: int, *, date: dt.date, amount: M
         lines.append(Line(account, -principal))
     if interest.cents:
         lines.append(Line(chart.LOAN_INTEREST_ACCOUNT, -interest))
-    entry = post_entry(session, club.book_id, EntryDraft(
-        "BQ", date, f"Remboursement prêt {number} {investee.name}", tuple(lines), key=key))
-    if entry.created:
+
+    def record(written: list[tuple[int, PostedEntry]]) -> None:
+        # Called by post_entries when the entry is written: on PostgreSQL the event goes in
+        # the same round trip as the entry (ledger.post._sent_together).
         add_event(session, investment, "repayment", date, amount=amount, principal=principal,
-                  interest=interest, entry=entry)
-        if (loan.outstanding - principal).is_zero():
-            session.execute(update(Investment).where(Investment.id == investment.id)
-                            .values(status="closed"))
+                  interest=interest, entry=written[0][1])
+
+    entry = post_entries(session, club.book_id, [EntryDraft(
+        "BQ", date, f"Remboursement prêt {number} {investee.name}", tuple(lines), key=key)],
+        then=record)[0]
+    if entry.created and (loan.outstanding - principal).is_zero():
+        session.execute(update(Investment).where(Investment.id == investment.id)
+                        .values(status="closed"))
     return InvestmentResult(number, entry, (), (
         ("amount", amount), ("principal", principal), ("interest", interest),
         ("outstanding_after", loan.outstanding - principal)))

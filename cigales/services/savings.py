@@ -62,7 +62,10 @@ def paid_in_year(session: Session, member: Member, year: int) -> Money:
 _YEAR_TOTALS = "savings_by_year"
 # Performance: a Core insert built once (no ORM bulk-insert bookkeeping per saving); the
 # session still tells services.uow about it (do_orm_execute), with uow_keep.
-_INSERT_MOVEMENTS = insert(CapitalMovement.metadata.tables[CapitalMovement.__tablename__])
+# inline(): no implicit RETURNING of the new id (never used), so that the statement can go
+# in a pipeline with the entries (ledger.post.post_entries, ``then``).
+_INSERT_MOVEMENTS = insert(
+    CapitalMovement.metadata.tables[CapitalMovement.__tablename__]).inline()
 
 
 def year_totals(session: Session, club: Club) -> dict[tuple[int, int], int]:
@@ -130,15 +133,18 @@ def add_savings(session: Session, club: Club, items: Sequence[SavingItem], *, to
             (Line(chart.BANK_ACCOUNT, item.amount), Line(f"1011-{member.code}", -item.amount)),
             key=item.key))
         members.append(member)
-    entries = post_entries(session, club.book_id, drafts)
-    created = [(item, member, entry) for item, member, entry
-               in zip(items, members, entries, strict=True) if entry.created]
     year_total_after: dict[int, int] = {}  # entry id -> the member's year total after it
-    if created:
-        # Read before the insert, then kept up to date (the insert says so to services.uow):
-        # each saving is compared with the year's total including it, as when posted alone.
-        cache_key = (_YEAR_TOTALS, club.id)
-        totals = year_totals(session, club)
+    # Read before the insert, then kept up to date (the insert says so to services.uow):
+    # each saving is compared with the year's total including it, as when posted alone.
+    # Read before posting: the capital movements are inserted with the entries (below), where
+    # nothing may be read; posting writes no capital movement, so the totals are the same.
+    cache_key = (_YEAR_TOTALS, club.id)
+    totals = year_totals(session, club) if drafts else {}
+
+    def insert_movements(written: list[tuple[int, PostedEntry]]) -> None:
+        # Called by post_entries with the entries it wrote: on PostgreSQL these rows go in
+        # the same round trip as the entries (ledger.post._sent_together).
+        created = [(items[i], members[i], entry) for i, entry in written]
         session.execute(
             _INSERT_MOVEMENTS,
             [{"club_id": club.id, "member_id": member.id, "date": item.date, "kind": "saving",
@@ -149,6 +155,8 @@ def add_savings(session: Session, club: Club, items: Sequence[SavingItem], *, to
             year_key = (member.id, item.date.year)
             totals[year_key] = totals.get(year_key, 0) + item.amount.cents
             year_total_after[entry.id] = totals[year_key]
+
+    entries = post_entries(session, club.book_id, drafts, then=insert_movements)
     results = []
     for item, member, entry in zip(items, members, entries, strict=True):
         warnings: list[Notice] = []

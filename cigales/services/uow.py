@@ -67,6 +67,13 @@ def peek_many(session: Session, kind: str, ids: Iterable[int]) -> tuple[dict[int
     return found, missing
 
 
+def keys_of(session: Session, kind: str) -> frozenset[Any]:
+    """The keys ``(kind, ...)`` stored in this transaction (for a writer that keeps them up to
+    date: ``execution_options(uow_keep=...)``)."""
+    return frozenset(k for k in session.info.get(_KEY, {})
+                     if isinstance(k, tuple) and k and k[0] == kind)
+
+
 def drop_tables(session: Session, tables: set[str], keep: frozenset[Any] = frozenset()) -> None:
     cache = session.info.get(_KEY)
     if not cache:

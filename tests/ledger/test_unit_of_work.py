@@ -142,8 +142,12 @@ def test_deferred_entries_cost_three_statements_and_are_sealed_when_the_block_en
             for day in range(2, 22):
                 post_entry(s, club.book_id, fees(day))
             # insert entry, insert postings: the kept month balances (ledger.balances),
-            # sealing, chain head and counter wait
-            assert len(counted) == 20 * 2
+            # sealing, chain head and counter wait. PostgreSQL also takes the entries' ids
+            # from the sequence ahead, 16 then 32 at a time (the two inserts of an entry are
+            # then sent in one round trip: test_postgresql_sends_an_entry_...).
+            ahead = [q for q in counted if "nextval" in q]
+            assert len(ahead) == (2 if engine.dialect.name == "postgresql" else 0)
+            assert len(counted) == 20 * 2 + len(ahead)
             assert pending(s)
             assert s.execute(select(Entry.sealed).where(Entry.book_id == club.book_id)
                              .order_by(Entry.seq.desc()).limit(1)).scalar_one() is False
@@ -155,6 +159,68 @@ def test_deferred_entries_cost_three_statements_and_are_sealed_when_the_block_en
     with db.session_scope(engine, write=False) as s:
         assert chain_head(s, club.book_id)[0] == 21
         assert check_book(s, club.book_id) == []
+
+
+def _pipeline_on(session) -> bool:
+    raw = session.connection().connection.driver_connection
+    status = getattr(getattr(raw, "info", None), "pipeline_status", None)  # psycopg only
+    return status is not None and status.name == "ON"
+
+
+def test_postgresql_sends_an_entry_its_postings_and_the_callers_rows_in_one_round_trip(
+        engine):
+    club = make_club(engine)
+    seen: list[tuple[bool, list[int]]] = []
+    with db.session_scope(engine) as s:
+        post_entry(s, club.book_id, fees(1))
+        # then= runs right after the inserts: in the pipeline on PostgreSQL in a deferred
+        # block, never outside one nor on SQLite (where nothing is pipelined).
+        post_entries(s, club.book_id, [fees(2)],
+                     then=lambda written: seen.append((_pipeline_on(s),
+                                                       [i for i, _ in written])))
+        with deferred(s):
+            posted = [post_entries(
+                s, club.book_id, [fees(day), fees(day, key=f"k{day}")],
+                then=lambda written: seen.append((_pipeline_on(s),
+                                                  [i for i, _ in written])))
+                for day in range(3, 23)]
+            # A replayed key writes nothing: then is not called.
+            post_entries(s, club.book_id, [fees(5, key="k5")],
+                         then=lambda written: seen.append((True, [-1])))
+    pg = engine.dialect.name == "postgresql"
+    assert seen == [(False, [0])] + [(pg, [0, 1])] * 20
+    with db.session_scope(engine, write=False) as s:
+        rows = s.execute(select(Entry.seq, Entry.id).where(Entry.book_id == club.book_id)
+                         .order_by(Entry.seq)).all()
+        # Ids taken ahead keep the entries' order, as when the database assigned them.
+        assert [i for _, i in rows] == sorted(i for _, i in rows)
+        assert [e.id for pair in posted for e in pair] == [i for _, i in rows][2:]
+        assert check_book(s, club.book_id) == []
+
+
+def test_a_refusal_sent_in_the_pipeline_is_raised_by_post_entries(engine):
+    from sqlalchemy import insert
+
+    from ledger.schema import Account, Posting
+
+    club = make_club(engine)
+    with db.session_scope(engine) as s:
+        post_entry(s, club.book_id, fees(1))
+        account = s.execute(select(Account.id).where(Account.book_id == club.book_id,
+                                                     Account.code == "6270")).scalar_one()
+
+        def zero_line(written):
+            # The posting guard refuses a zero amount: on PostgreSQL it is learnt only when
+            # the pipeline ends, and raised by post_entries as the guard's error all the same.
+            s.execute(insert(Posting).inline(), {"entry_id": written[0][1].id, "line_no": 3,
+                                                 "account_id": account, "amount_cents": 0})
+
+        with pytest.raises(errors.DatabaseRefused) as refused, deferred(s):
+            post_entries(s, club.book_id, [fees(2)], then=zero_line)
+        assert refused.value.params["detail"] == "posting_must_not_be_zero"
+        s.rollback()
+    with db.session_scope(engine, write=False) as s:
+        assert chain_head(s, club.book_id)[0] == 0  # nothing was committed
 
 
 def test_deferred_entries_are_sealed_by_the_commit_after_an_error_in_the_block(engine):

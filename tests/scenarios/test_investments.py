@@ -952,3 +952,46 @@ def test_selling_an_impaired_stake_reverses_its_impairment(engine):
         assert_books(s, club, D(2023, 9, 1), {
             **TILLEULS_CAPITAL, "5121": "3700.00", "6750": "1000.00", "6866": "400.00",
             "7750": "-700.00", "7866": "-400.00"})
+
+
+def test_repayments_of_two_loans_keep_the_events_read_in_the_transaction_exact(engine):
+    # Two loans repaid in turn in one transaction (as a demo club does): each repayment adds
+    # its event to the events the transaction has read (services.uow) instead of reading
+    # them again; what the transaction holds must be what the table holds, in its order.
+    from sqlalchemy import event as sa_event
+
+    from cigales.models import InvestmentEvent
+
+    def as_read(events):
+        return [(e.kind, e.date, e.amount_cents, e.principal_cents, e.interest_cents)
+                for e in events]
+
+    statements: list[str] = []
+    with db.session_scope(engine) as s:
+        club = found(s, TILLEULS, "Les Cigales des Tilleuls", TILLEULS_T0, D(2023, 1, 10),
+                     TILLEULS_SAVINGS)
+        for slug in ("atelier-velo", "epicerie"):
+            investee = investments.add_investee(s, club, slug=slug, name=slug, legal_form="EI")
+            loans.grant(s, club, investee, date=D(2023, 1, 15), principal=euros("1200"),
+                        instalments=12, today=TODAY)
+        first = [loans.get_loan(s, club, n)[0] for n in (1, 2)]
+        def record(_conn, _cursor, statement, *_rest):
+            statements.append(statement)
+
+        sa_event.listen(engine, "before_cursor_execute", record)
+        try:
+            for month in range(2, 8):
+                for number in (1, 2):
+                    loans.repay(s, club, number, date=D(2023, month, 15),
+                                amount=euros("100" if number == 1 else "120"), today=TODAY)
+            held = [as_read(investments.investment_events(s, inv)) for inv in first]
+        finally:
+            sa_event.remove(engine, "before_cursor_execute", record)
+        stored = [as_read(s.execute(select(InvestmentEvent).where(
+            InvestmentEvent.investment_id == inv.id)
+            .order_by(InvestmentEvent.date, InvestmentEvent.id)).scalars()) for inv in first]
+        assert held == stored
+        assert [len(events) for events in held] == [6, 6]
+    # Read once per loan (after the grant's writes), not once per repayment.
+    reads = [q for q in statements if q.lstrip().startswith("SELECT investment_event.id")]
+    assert len(reads) <= 2
