@@ -16,10 +16,14 @@ Rules:
   a reversal is a new entry, so totals only grow, which the database guards enforce;
 * inside a deferred block (``ledger.post.deferred``) the totals of the block's entries are
   kept in memory and written once, per account and month, when the block settles; every
-  reader here first calls the hooks registered with ``before_read`` (``ledger.post`` writes
-  what waits), so what is read is always exact, inside the transaction as after it;
+  reader here and in ``ledger.trial`` first calls the hooks registered with ``before_read``
+  (``ledger.post`` writes what waits), so what is read is always exact, inside the
+  transaction as after it;
 * ``ledger.audit`` recomputes it from the postings (``recomputed``) and reports every
   difference as ``balance_cache_mismatch``: the postings stay the source of truth.
+
+The reading (``movements``, ``balances_at``) is in ``ledger.trial``, on Core only, for the
+start-up of ``report balance``; it is re-exported here.
 """
 
 from __future__ import annotations

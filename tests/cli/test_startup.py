@@ -6,17 +6,15 @@ Each check runs a fresh interpreter, since the test process itself has imported 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-import typer
-
-import datetime as dt
-
 import pytest
+import typer
 
 from cigales import db
 from cigales.cli import app as app_module
