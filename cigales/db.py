@@ -12,13 +12,17 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
 
 from cigales.errors import DatabaseUnavailable
+
+if TYPE_CHECKING:
+    # Imported by session_scope when it runs: a read-only command on read_scope never loads
+    # the ORM (start-up, bench/README.md).
+    from sqlalchemy.orm import Session
 
 DEFAULT_URL = "sqlite:///cigales.db"
 _READ_ONLY = "cigales_read_only"
@@ -110,7 +114,9 @@ def flush_to_file(engine: Engine) -> None:
 @contextmanager
 def session_scope(engine: Engine, *, write: bool = True) -> Iterator[Session]:
     """A transaction: commit on success, roll back on any error. The only place that commits."""
-    bind = engine if write else engine.execution_options(**{_READ_ONLY: True})
+    from sqlalchemy.orm import sessionmaker
+
+    bind = engine if write else _read_only(engine)
     factory = sessionmaker(bind=bind, expire_on_commit=False)
     session = factory()
     # Read by services.clubs.get_club: a writing transaction locks the club's row.
@@ -126,3 +132,19 @@ def session_scope(engine: Engine, *, write: bool = True) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def _read_only(engine: Engine) -> Engine:
+    """The engine whose transactions only read: on SQLite they start with a plain BEGIN
+    (on_begin above), not BEGIN IMMEDIATE, so a reader never waits for a writer."""
+    return engine.execution_options(**{_READ_ONLY: True})
+
+
+@contextmanager
+def read_scope(engine: Engine) -> Iterator[Connection]:
+    """A read-only transaction on a Core ``Connection``, for the commands that only read and
+    need no mapped object (``report balance``): the same transaction as
+    ``session_scope(engine, write=False)`` (same engine options, begun on the first statement,
+    rolled back at the end, commits nothing) without importing the ORM."""
+    with _read_only(engine).connect() as conn:
+        yield conn

@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from cigales import tables
 from ledger.schema import Base, metadata
 
 __all__ = [
@@ -53,41 +54,25 @@ RESULT_ALLOCATIONS = ("carry_forward", "members")
 
 
 class Club(Base):
+    # Columns and constraints: cigales.tables.club (Core, for the read path without the ORM).
     __tablename__ = "club"
+    __table__ = tables.club
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    slug: Mapped[str] = mapped_column(String(64), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
-    # T0: the day the club's convention was signed; every clock starts there.
-    founded: Mapped[dt.date] = mapped_column(Date)
-    region: Mapped[str | None] = mapped_column(String(100))
-    department: Mapped[str | None] = mapped_column(String(3))
-    # The club's own SIREN, if it registered one (needed to name its FEC file).
-    siren: Mapped[str | None] = mapped_column(String(9))
-    book_id: Mapped[int] = mapped_column(ForeignKey("book.id"), unique=True)
-    # Convention settings (domain.md marks them *setting*), with the domain's defaults.
-    share_method: Mapped[str] = mapped_column(String(10), default="prorata",
-                                              server_default="prorata")
-    phase2_savings: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    phase2_investments: Mapped[bool] = mapped_column(Boolean, default=False,
-                                                     server_default=false())
-    result_allocation: Mapped[str] = mapped_column(String(16), default="carry_forward",
-                                                   server_default="carry_forward")
-    # Members' identities are kept this many years after the club closes (accounting records
-    # and the tax papers they support must stay available); erasure is refused before that.
-    retention_years: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
-    # The Ed25519 private key that signs the club's federation returns (32 raw bytes, base64),
-    # kept with the books it vouches for: whoever may write the books may sign their return,
-    # a backup carries it, and on a shared server the club's row is its role's alone
-    # (docs/federation.md, "Signed returns"). Never shown; only its public half leaves.
-    signing_key: Mapped[str | None] = mapped_column(String(44))
-    signing_key_created_on: Mapped[dt.date | None] = mapped_column(Date)
-
-    __table_args__ = (
-        CheckConstraint("share_method IN ('prorata', 'units')", name="share_method_known"),
-        CheckConstraint("result_allocation IN ('carry_forward', 'members')",
-                        name="result_allocation_known"),
-    )
+    id: Mapped[int]
+    slug: Mapped[str]
+    name: Mapped[str]
+    founded: Mapped[dt.date]
+    region: Mapped[str | None]
+    department: Mapped[str | None]
+    siren: Mapped[str | None]
+    book_id: Mapped[int]
+    share_method: Mapped[str]
+    phase2_savings: Mapped[bool]
+    phase2_investments: Mapped[bool]
+    result_allocation: Mapped[str]
+    retention_years: Mapped[int]
+    signing_key: Mapped[str | None]
+    signing_key_created_on: Mapped[dt.date | None]
 
 
 class ClubEvent(Base):

@@ -16,30 +16,28 @@ Rules:
   a reversal is a new entry, so totals only grow, which the database guards enforce;
 * inside a deferred block (``ledger.post.deferred``) the totals of the block's entries are
   kept in memory and written once, per account and month, when the block settles; every
-  reader here first calls the hooks registered with ``before_read`` (``ledger.post`` writes
-  what waits), so what is read is always exact, inside the transaction as after it;
+  reader here and in ``ledger.trial`` first calls the hooks registered with ``before_read``
+  (``ledger.post`` writes what waits), so what is read is always exact, inside the
+  transaction as after it;
 * ``ledger.audit`` recomputes it from the postings (``recomputed``) and reports every
   difference as ``balance_cache_mismatch``: the postings stay the source of truth.
+
+The reading (``movements``, ``balances_at``) is in ``ledger.trial``, on Core only, for the
+start-up of ``report balance``; it is re-exported here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Select,
-    Subquery,
-    and_,
     case,
     func,
     literal,
-    or_,
     select,
-    union_all,
 )
 from sqlalchemy.orm import Session
 
@@ -47,30 +45,28 @@ from ledger.schema import (
     OPENING_JOURNAL,
     Account,
     AccountBalanceMonth,
-    Book,
     Entry,
     Posting,
     counts_in_balances,
 )
 
-ONE_DAY = dt.timedelta(days=1)
+# The read path lives in ledger.trial (Core only, for start-up); re-exported for its callers.
+from ledger.trial import (
+    ONE_DAY,
+    AccountTotals,
+    Books,
+    balances_at,
+    before_read,
+    month_of,
+    movements,
+    up_to_date,
+)
+
+# Names callers import from here (cigales.cli.common does the same for its re-exports).
+__all__ = ["ONE_DAY", "AccountTotals", "Books", "balances_at", "before_read", "month_of",
+           "movements", "up_to_date"]
+
 _TABLE = AccountBalanceMonth.metadata.tables[AccountBalanceMonth.__tablename__]
-
-
-@dataclass(frozen=True, slots=True)
-class AccountTotals:
-    code: str
-    label: str
-    debit_cents: int
-    credit_cents: int
-
-    @property
-    def balance_cents(self) -> int:
-        return self.debit_cents - self.credit_cents
-
-
-def month_of(date: dt.date) -> dt.date:
-    return date.replace(day=1)
 
 
 def counts(journal: str, date: dt.date, opened_on: dt.date) -> bool:
@@ -119,23 +115,6 @@ def add_postings(session: Session, totals: Mapping[tuple[int, dt.date], tuple[in
     session.execute(_upsert(session.get_bind().dialect.name), rows)
 
 
-_BEFORE_READ: list[Callable[[Session], None]] = []
-
-
-def before_read(hook: Callable[[Session], None]) -> Callable[[Session], None]:
-    """Register ``hook(session)``, called before every read of the kept balances: a writer
-    that holds totals not written yet (``ledger.post.deferred``) writes them there."""
-    _BEFORE_READ.append(hook)
-    return hook
-
-
-def up_to_date(session: Session) -> None:
-    """Write the totals still held by writers (see ``before_read``): to be called before
-    reading ``account_balance_month`` in a transaction that may have posted entries."""
-    for hook in _BEFORE_READ:
-        hook(session)
-
-
 def accumulate(totals: dict[tuple[int, dt.date], tuple[int, int]], account_id: int,
                date: dt.date, cents: int) -> None:
     key = (account_id, month_of(date))
@@ -147,113 +126,6 @@ def accumulate(totals: dict[tuple[int, dt.date], tuple[int, int]], account_id: i
 
 
 # -- reading -------------------------------------------------------------------------------------
-
-def _cut(as_of: dt.date) -> dt.date:
-    """The first day not covered by full months: the kept months before it are read whole."""
-    following = as_of + ONE_DAY
-    return following if following.day == 1 else month_of(as_of)
-
-
-Books = int | Sequence[int] | None
-"""One book's id, several books' ids, or None for every book of the database."""
-
-
-def _of_books(column: Any, books: Books) -> list[ColumnElement[bool]]:
-    if books is None:
-        return []
-    if isinstance(books, int):
-        return [column == books]
-    return [column.in_(list(books))]
-
-
-def _parts(books: Books, as_of: dt.date | None, sign: int,
-           accounts: ColumnElement[bool] | None) -> list[Select[int, int, int]]:
-    """Rows (account id, debit, credit), at most one per account and part, whose sums are the
-    totals up to ``as_of`` included."""
-    # The accounts' condition is applied inside each part, so that one account's balance
-    # reads that account's months only.
-    wanted = [*_of_books(Account.book_id, books), *([accounts] if accounts is not None else [])]
-    # Performance: each part is summed per account before the caller joins the accounts
-    # (a region holds a few kept months per account: one account lookup per account, not per
-    # month), and the accounts wanted are chosen by id, so the table is read in its key order.
-    kept_where = ([AccountBalanceMonth.account_id.in_(select(Account.id).where(*wanted))]
-                  if wanted else [])
-    kept = (
-        select(AccountBalanceMonth.account_id.label("account_id"),
-               (func.sum(AccountBalanceMonth.debit_cents) * sign).label("debit"),
-               (func.sum(AccountBalanceMonth.credit_cents) * sign).label("credit"))
-        .where(*kept_where)
-        .group_by(AccountBalanceMonth.account_id)
-    )
-    if as_of is None:
-        return [kept]
-    cut = _cut(as_of)
-    parts = [kept.where(AccountBalanceMonth.month < cut)]
-    if cut <= as_of:  # the postings of the month so far
-        debit = case((Posting.amount_cents > 0, Posting.amount_cents), else_=0)
-        credit = case((Posting.amount_cents < 0, -Posting.amount_cents), else_=0)
-        # Performance: with every book, "book in (all books)" lets the index on the entries'
-        # (book, date) read each book's last days instead of scanning every entry.
-        of_books = (_of_books(Entry.book_id, books) if books is not None
-                    else [Entry.book_id.in_(select(Book.id))])
-        parts.append(
-            select(Posting.account_id, (func.sum(debit) * sign).label("debit"),
-                   (func.sum(credit) * sign).label("credit"))
-            .join(Entry, Entry.id == Posting.entry_id)
-            .join(Account, Account.id == Posting.account_id)
-            .where(*of_books, counts_in_balances(), Entry.date >= cut,
-                   Entry.date <= as_of, *wanted)
-            .group_by(Posting.account_id))
-    return parts
-
-
-def movements(books: Books, as_of: dt.date | None = None, from_date: dt.date | None = None,
-              accounts: ColumnElement[bool] | None = None) -> Subquery:
-    """Rows (account_id, debit, credit) to be summed per account: the totals of the
-    postings counted in balances dated up to ``as_of`` (all by default) and from
-    ``from_date``, of the accounts matching ``accounts`` (a condition on ``Account``; all by
-    default), of one book, of several (a sequence of ids) or of every book (None). A caller
-    that runs it calls ``up_to_date(session)`` first."""
-    parts = _parts(books, as_of, 1, accounts)
-    if from_date is not None:
-        # Movements from D are the totals at as_of less the totals the day before D.
-        parts += _parts(books, from_date - ONE_DAY, -1, accounts)
-    if len(parts) == 1:
-        return parts[0].subquery("kept")
-    return union_all(*parts).subquery("kept")
-
-
-def balances_at(
-    session: Session,
-    book_id: int,
-    as_of: dt.date | None = None,
-    *,
-    prefix: str | None = None,
-    from_date: dt.date | None = None,
-    accounts: ColumnElement[bool] | None = None,
-) -> list[AccountTotals]:
-    """Debit and credit totals per account with a movement, ordered by code.
-
-    ``prefix`` keeps the accounts whose code starts with it; ``accounts`` is any other
-    condition on ``Account``.
-    """
-    if prefix:
-        by_prefix = Account.code.startswith(prefix, autoescape=True)
-        accounts = by_prefix if accounts is None else and_(accounts, by_prefix)
-    up_to_date(session)
-    m = movements(book_id, as_of, from_date, accounts)
-    debit, credit = func.sum(m.c.debit), func.sum(m.c.credit)
-    query = (
-        select(Account.code, Account.label, debit, credit)
-        .select_from(m).join(Account, Account.id == m.c.account_id)
-        .group_by(Account.code, Account.label)
-        # Every posting is non-zero: an account moved in the period has a non-zero total.
-        .having(or_(debit != 0, credit != 0))
-        .order_by(Account.code)
-    )
-    return [AccountTotals(code, label, int(d), int(c))
-            for code, label, d, c in session.execute(query).all()]
-
 
 def total_at(
     session: Session,

@@ -23,29 +23,19 @@ from ledger import balances
 from ledger.money import Money
 from ledger.schema import OPENING_JOURNAL, Account, Book, Entry, Posting, counts_in_balances
 
+# The trial balance's read path lives in ledger.trial (Core only, for start-up): re-exported,
+# so that callers keep reading it from here.
+from ledger.trial import (
+    AccountBalance,
+    TrialBalance,
+    _trial_balance,
+    _trial_balance_all,
+    trial_balance,
+    trial_balance_all,
+)
 
-@dataclass(frozen=True, slots=True)
-class AccountBalance:
-    code: str
-    label: str
-    debit: Money
-    credit: Money
-
-    @property
-    def balance(self) -> Money:
-        return self.debit - self.credit
-
-
-@dataclass(frozen=True, slots=True)
-class TrialBalance:
-    as_of: dt.date | None
-    accounts: tuple[AccountBalance, ...]
-    total_debit: Money
-    total_credit: Money
-
-    @property
-    def balanced(self) -> bool:
-        return self.total_debit == self.total_credit
+# Names callers import from here (cigales.cli.common does the same for its re-exports).
+__all__ = ["AccountBalance", "TrialBalance", "trial_balance", "trial_balance_all"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,25 +115,6 @@ def _debit_credit_query(book_id: int, as_of: dt.date | None, prefix: str | None,
     return query
 
 
-def trial_balance(
-    session: Session,
-    book_id: int,
-    as_of: dt.date | None = None,
-    prefix: str | None = None,
-    from_date: dt.date | None = None,
-) -> TrialBalance:
-    """Debit and credit movements per account with any movement, up to ``as_of`` included.
-
-    Read from the kept balances (``ledger.balances``): full months from the table, the last
-    partial month from the postings. ``trial_balance_from_postings`` is the same figure
-    summed from every posting, which the audit and the tests compare it with.
-    """
-    return _trial_balance(as_of, [
-        (t.code, t.label, t.debit_cents, t.credit_cents)
-        for t in balances.balances_at(session, book_id, as_of, prefix=prefix,
-                                      from_date=from_date)])
-
-
 def trial_balance_from_postings(
     session: Session,
     book_id: int,
@@ -154,43 +125,6 @@ def trial_balance_from_postings(
     """``trial_balance`` summed from the postings themselves (the source of truth)."""
     rows = session.execute(_debit_credit_query(book_id, as_of, prefix, from_date)).all()
     return _trial_balance(as_of, [(code, label, int(d), int(c)) for code, label, d, c in rows])
-
-
-def _trial_balance(as_of: dt.date | None, rows: list[tuple[str, str, int, int]]) -> TrialBalance:
-    accounts = tuple(
-        AccountBalance(code, label, Money(debit), Money(credit))
-        for code, label, debit, credit in rows
-    )
-    return TrialBalance(
-        as_of=as_of,
-        accounts=accounts,
-        total_debit=Money(sum(r[2] for r in rows)),
-        total_credit=Money(sum(r[3] for r in rows)),
-    )
-
-
-def trial_balance_all(
-    session: Session,
-    as_of: dt.date | None = None,
-    prefix: str | None = None,
-) -> TrialBalance:
-    """The trial balance of every book together (a region's clubs), per account code: the
-    same figures as ``trial_balance`` gives each book, read like it from the kept balances
-    (``ledger.balances``). A code's label is the smallest of its books' labels (sub-accounts
-    may be named differently). ``trial_balance_all_from_postings`` sums every posting."""
-    accounts = Account.code.startswith(prefix, autoescape=True) if prefix else None
-    balances.up_to_date(session)
-    m = balances.movements(None, as_of, accounts=accounts)
-    debit, credit = func.sum(m.c.debit), func.sum(m.c.credit)
-    rows = session.execute(
-        select(Account.code, func.min(Account.label), debit, credit)
-        .select_from(m).join(Account, Account.id == m.c.account_id)
-        .group_by(Account.code)
-        # Every posting is non-zero: a code with a movement has a non-zero total.
-        .having(or_(debit != 0, credit != 0))
-        .order_by(Account.code)
-    ).all()
-    return _trial_balance_all(as_of, rows)
 
 
 def trial_balance_all_from_postings(
@@ -218,14 +152,6 @@ def trial_balance_all_from_postings(
         .order_by(Account.code)
     ).all()
     return _trial_balance_all(as_of, rows)
-
-
-def _trial_balance_all(as_of: dt.date | None, rows: Sequence[Any]) -> TrialBalance:
-    accounts = tuple(AccountBalance(code, label, Money(int(d)), Money(int(c)))
-                     for code, label, d, c in rows)
-    return TrialBalance(as_of=as_of, accounts=accounts,
-                        total_debit=Money(sum(int(r[2]) for r in rows)),
-                        total_credit=Money(sum(int(r[3]) for r in rows)))
 
 
 def balance(

@@ -32,7 +32,7 @@ from ledger.money import Money
 if TYPE_CHECKING:
     # SQLAlchemy is imported by the commands that open the database, not by the command table
     # and the help (cigales.cli.app).
-    from sqlalchemy import Engine
+    from sqlalchemy import Connection, Engine
     from sqlalchemy.orm import Session
 
     from cigales.models import Club
@@ -72,6 +72,17 @@ def session(ctx: typer.Context, *, write: bool = True) -> Iterator[Session]:
 
     with db.session_scope(state(ctx).get_engine(create=write), write=write) as s:
         yield s
+
+
+@contextmanager
+def reading(ctx: typer.Context) -> Iterator[Connection]:
+    """``session(ctx, write=False)`` as a Core ``Connection`` (``db.read_scope``): for the
+    commands that read with Core queries only (``report balance``), which so never import
+    the ORM nor the mapped classes (start-up, tests/cli/test_startup.py)."""
+    from cigales import db
+
+    with db.read_scope(state(ctx).get_engine(create=False)) as conn:
+        yield conn
 
 
 def today() -> dt.date:

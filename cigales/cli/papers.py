@@ -14,7 +14,6 @@ from cigales.cli import common
 from cigales.cli.output import write_binary
 from cigales.errors import MissingValue, OutputNotWritable
 from cigales.i18n import _, ngettext
-from cigales.services.clubs import get_club
 from reports import fmt
 
 
@@ -70,6 +69,8 @@ def register(report_app: typer.Typer) -> None:
         if not output and format == "pdf":
             raise MissingValue(option="-o FILE.pdf")
         today = common.today()
+        from cigales.services.clubs import get_club  # not loaded for `report balance`
+
         with common.session(ctx, write=False) as s:
             the_club = get_club(s, club)
             check_year(the_club, year, today)
@@ -121,6 +122,8 @@ def register(report_app: typer.Typer) -> None:
         if (dry_run or resend) and not email:
             raise MissingValue(option="--email")
         today = common.today()
+        from cigales.services.clubs import get_club  # not loaded for `report balance`
+
         with common.session(ctx, write=False) as s:
             the_club = get_club(s, club)
             check_year(the_club, year, today)

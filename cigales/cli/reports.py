@@ -8,12 +8,16 @@ from cigales.cli import common, papers
 from cigales.cli.output import Column, emit
 from cigales.errors import UsageProblem
 from cigales.i18n import _
-from cigales.services.clubs import get_club
-from ledger import queries
+from cigales.tables import find_club
+from ledger import trial
 from ledger.errors import N_
 from ledger.money import Money
-from ledger.schema import JOURNALS
+from ledger.tables import JOURNALS
 from reports import fmt
+
+# Start-up: `report balance` reads with Core only (ledger.trial, cigales.tables); the club
+# services and ledger.queries, which import the ORM and the mapped classes, are imported by
+# the commands that use them.
 
 
 def _dc(amount: Money) -> tuple[Money, Money]:
@@ -26,7 +30,7 @@ class ClubOrAll(UsageProblem):
                   "the database together; not both.")
 
 
-def show_trial_balance(club: str | None, tb: queries.TrialBalance, format: str,
+def show_trial_balance(club: str | None, tb: trial.TrialBalance, format: str,
                        output: str | None = None, name: str | None = None) -> None:
     """One club's trial balance, or every club's together when ``club`` is None. ``club``
     (the slug) goes into JSON; the title names the club by its ``name``."""
@@ -78,13 +82,13 @@ def register(app: typer.Typer) -> None:
         common.check_format(format, dialect)
         date = common.parse_date(as_of) or common.today()
         name = None
-        with common.session(ctx, write=False) as s:
+        with common.reading(ctx) as conn:
             if every:
-                tb = queries.trial_balance_all(s, date, prefix)
+                tb = trial.trial_balance_all(conn, date, prefix)
             else:
-                found = get_club(s, club)
+                found = find_club(conn, club)
                 name = found.name
-                tb = queries.trial_balance(s, found.book_id, date, prefix)
+                tb = trial.trial_balance(conn, found.book_id, date, prefix)
         show_trial_balance(club if not every else None, tb, format, output, name)
 
     @report_app.command("positions", help=_("The share table (the convention's annex): each "
@@ -100,6 +104,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         common.check_format(format, dialect)
         date = common.parse_date(as_of) or common.today()
+        from cigales.services.clubs import get_club
         from cigales.services.members import member_table  # not loaded for a balance
 
         with common.session(ctx, write=False) as s:
@@ -138,6 +143,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         common.check_format(format, dialect)
         start, end = common.parse_date(from_), common.parse_date(to)
+        from cigales.services.clubs import get_club
+        from ledger import queries
+
         with common.session(ctx, write=False) as s:
             found = get_club(s, club)
             name = found.name
@@ -188,6 +196,9 @@ def register(app: typer.Typer) -> None:
         if journal is not None:
             common.choice(journal, "--journal", JOURNALS)
         start, end = common.parse_date(from_), common.parse_date(to)
+        from cigales.services.clubs import get_club
+        from ledger import queries
+
         with common.session(ctx, write=False) as s:
             found = get_club(s, club)
             name = found.name

@@ -18,10 +18,10 @@ from cigales.errors import (
     InvalidDepartment,
     InvalidSlug,
     NameRequired,
-    UnknownClub,
     UsageProblem,
 )
 from cigales.models import RESULT_ALLOCATIONS, SHARE_METHODS, Club
+from cigales.tables import unknown_club
 from ledger.errors import N_
 from ledger.limits import NAME_MAX, REGION_MAX, check_fields
 from ledger.money import Money
@@ -140,8 +140,8 @@ def get_club(session: Session, slug: str) -> Club:
         query = query.with_for_update()
     club = session.execute(query).scalar_one_or_none()
     if club is None:
-        known = session.execute(select(Club.slug).order_by(Club.slug).limit(20)).scalars().all()
-        raise UnknownClub(slug=slug, known=", ".join(known) or "—")
+        # The same error as the Core look-up of the reading commands (cigales.tables).
+        raise unknown_club(session, slug)
     return club
 
 

@@ -6,17 +6,20 @@ Each check runs a fresh interpreter, since the test process itself has imported 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import typer
 
 from cigales import db
 from cigales.cli import app as app_module
-from tests.helpers import make_club
+from ledger.post import post_entry
+from tests.helpers import draft, make_club
 
 ROOT = Path(__file__).resolve().parents[2]
 # What only some commands need: PDF, XLSX, migrations, bank file readers, JSON schemas, demo,
@@ -79,6 +82,34 @@ def test_a_trial_balance_loads_no_heavy_module_and_no_alembic(database_url):
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         f"    assert run(['--db', {database_url!r}, 'report', 'balance', '--club', "
         "'les-fourmis', '--format', 'json']) == 0", heavy)
+    assert loaded == []
+
+
+# The ORM and the mapped classes cost more than the trial balance itself: `report balance`
+# reads with Core only (ledger.trial, cigales.tables, cigales.db.read_scope).
+ORM = ("sqlalchemy.orm", "sqlalchemy.ext", "cigales.models", "cigales.services", "ledger.schema",
+       "ledger.queries", "ledger.balances", "ledger.post")
+
+
+@pytest.mark.parametrize("which", [("--club", "les-fourmis"), ("--all",)],
+                         ids=["club", "all"])
+def test_a_trial_balance_loads_neither_the_orm_nor_the_mapped_classes(database_url, which):
+    engine = db.make_engine(database_url)
+    club = make_club(engine)
+    with db.session_scope(engine) as s:
+        post_entry(s, club.book_id, draft(dt.date(2022, 5, 1), ("6270", "1.50"),
+                                          ("5121", "-1.50")))
+    engine.dispose()
+    loaded = loaded_after(
+        "import contextlib, io, json\n"
+        "from cigales.cli.entry import run\n"
+        "out = io.StringIO()\n"
+        "with contextlib.redirect_stdout(out):\n"
+        f"    assert run(['--db', {database_url!r}, 'report', 'balance', *{list(which)!r}, "
+        "'--format', 'json']) == 0\n"
+        "found = json.loads(out.getvalue())\n"
+        "assert found['total_debit'] == found['total_credit'] == '1.50', found\n"
+        "assert [a['code'] for a in found['accounts']] == ['5121', '6270'], found", ORM)
     assert loaded == []
 
 
