@@ -360,8 +360,10 @@ def _accrued(rows: Sequence[_Row], on: dt.date,
         if begin is None or on <= begin or not row.instalment.interest:
             return index, 0
         elapsed = Fraction((on - begin).days, (row.instalment.due - begin).days)
-        return index, round_half_up(Fraction(row.instalment.interest.cents, 100)
-                                    * elapsed).cents
+        # Never more than the row still charges: interest waived when the loan was settled
+        # early (a payment of all the principal) does not accrue again afterwards.
+        return index, min(round_half_up(Fraction(row.instalment.interest.cents, 100)
+                                        * elapsed).cents, row.interest)
     return None, 0
 
 

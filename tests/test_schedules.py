@@ -606,6 +606,11 @@ _TINY_LOAN = LoanTerms(principal=Money(100), rate=Decimal("0.0100"), start=D(200
        st.integers(0, 5000))
 @example(_TINY_LOAN, [(183, 60278544)], 0)
 @example(_TINY_LOAN, [(183, 60278545), (183, 60278545)], 0)
+# Settled on its first day (the interest waived): 92 days later nothing is owed, and the
+# payoff charged 0.01 of interest accruing on the repaid principal.
+@example(LoanTerms(principal=Money(123), rate=Decimal("0.0122"), start=D(2000, 1, 1),
+                   instalments=1, deferral=0, frequency=Frequency.YEARLY, method=Method.LINEAR),
+         [(0, 122)], 92)
 def test_payment_allocation_properties(terms: LoanTerms, draws: list[tuple[int, int]],
                                        as_of_offset: int):
     # Every call passes the loan's start, as the services do (loans.py): without it nothing
