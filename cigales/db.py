@@ -8,7 +8,6 @@ read the chain head and then collide. PostgreSQL writers serialize on the book r
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from cigales import sqlite_settings
+from cigales.db_url import DEFAULT_URL, default_url, normalize_url
 from cigales.errors import DatabaseUnavailable
 
 if TYPE_CHECKING:
@@ -24,21 +25,11 @@ if TYPE_CHECKING:
     # the ORM (start-up, bench/README.md).
     from sqlalchemy.orm import Session
 
-DEFAULT_URL = "sqlite:///cigales.db"
+# The URL helpers live in cigales.db_url (no SQLAlchemy there); re-exported for callers.
+__all__ = ["DEFAULT_URL", "default_url", "flush_to_file", "make_engine", "normalize_url",
+           "read_scope", "session_scope", "sqlite_path"]
+
 _READ_ONLY = "cigales_read_only"
-
-
-def default_url() -> str:
-    return os.environ.get("CIGALES_DB") or DEFAULT_URL
-
-
-def normalize_url(url: str) -> str:
-    """Accept a bare file path for convenience, and prefer psycopg 3 for PostgreSQL."""
-    if "://" not in url:
-        return f"sqlite:///{url}"
-    if url.startswith(("postgresql://", "postgres://")):
-        return "postgresql+psycopg://" + url.split("://", 1)[1]
-    return url
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -78,19 +69,8 @@ def _psycopg_installed() -> bool:
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Take transaction control away from the sqlite3 module so we can BEGIN IMMEDIATE.
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA busy_timeout = 10000")
-        cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.execute("PRAGMA synchronous = FULL")
-        # Deleted and overwritten content is zeroed, not left in free pages: an erased member's
-        # name must not stay readable in the file (issue #14; see cigales.services.privacy).
-        cursor.execute("PRAGMA secure_delete = ON")
-        mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
-        if mode != "wal" and engine.url.database not in (None, "", ":memory:"):
-            cursor.execute("PRAGMA journal_mode = WAL")
-        cursor.close()
+        sqlite_settings.configure(
+            dbapi_connection, file_backed=engine.url.database not in (None, "", ":memory:"))
 
     @event.listens_for(engine, "begin")
     def on_begin(conn: Any) -> None:

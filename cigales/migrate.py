@@ -17,8 +17,6 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, inspect, text
-
 from cigales.errors import (
     DatabaseNeedsUpgrade,
     DatabaseNotFound,
@@ -28,6 +26,10 @@ from cigales.errors import (
 
 if TYPE_CHECKING:
     from alembic.config import Config
+    from sqlalchemy import Engine
+
+# SQLAlchemy is imported by the functions that open the database: the packaged head (head())
+# is also read by cigales.quick_read, which runs without SQLAlchemy (start-up).
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 VERSION_TABLE = "alembic_version"  # Alembic's default, which env.py keeps
@@ -77,6 +79,8 @@ def known_revisions() -> frozenset[str]:
 
 
 def current(engine: Engine) -> str | None:
+    from sqlalchemy import inspect, text
+
     with engine.connect() as conn:
         if not inspect(conn).has_table(VERSION_TABLE):
             return None
@@ -109,6 +113,8 @@ def ensure_ready(engine: Engine, *, create: bool = True) -> None:
     With ``create=False`` (read-only commands) an empty database is refused instead of
     being given the schema: reading must never leave a new database behind.
     """
+    from sqlalchemy import inspect
+
     rev = current(engine)
     latest = head()
     if rev == latest:

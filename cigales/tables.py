@@ -9,7 +9,7 @@ message for an unknown slug: both build it with ``unknown_club``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import (
     Boolean,
@@ -18,6 +18,7 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     Integer,
+    Select,
     String,
     Table,
     false,
@@ -80,11 +81,16 @@ def unknown_club(db: Connection | Session, slug: str) -> UnknownClub:
     return UnknownClub(slug=slug, known=", ".join(known) or "—")
 
 
+def club_by_slug(slug: str) -> Select[Any]:
+    """The statement of ``find_club``: the club's id, book and name (also run, compiled, by
+    ``cigales.quick_read``)."""
+    return select(club.c.id, club.c.book_id, club.c.name).where(club.c.slug == slug)
+
+
 def find_club(db: Connection | Session, slug: str) -> ClubRef:
     """The club of a slug, read in Core (no row lock: for reading commands; writers use
     ``cigales.services.clubs.get_club``, which locks the row)."""
-    row = db.execute(select(club.c.id, club.c.book_id, club.c.name)
-                     .where(club.c.slug == slug)).one_or_none()
+    row = db.execute(club_by_slug(slug)).one_or_none()
     if row is None:
         raise unknown_club(db, slug)
     return ClubRef(int(row[0]), int(row[1]), str(row[2]))

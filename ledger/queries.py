@@ -28,11 +28,10 @@ from ledger.schema import OPENING_JOURNAL, Account, Book, Entry, Posting, counts
 from ledger.trial import (
     AccountBalance,
     TrialBalance,
-    _trial_balance,
-    _trial_balance_all,
     trial_balance,
     trial_balance_all,
 )
+from ledger.trial_figures import trial_balance_of_rows
 
 # Names callers import from here (cigales.cli.common does the same for its re-exports).
 __all__ = ["AccountBalance", "TrialBalance", "trial_balance", "trial_balance_all"]
@@ -124,7 +123,7 @@ def trial_balance_from_postings(
 ) -> TrialBalance:
     """``trial_balance`` summed from the postings themselves (the source of truth)."""
     rows = session.execute(_debit_credit_query(book_id, as_of, prefix, from_date)).all()
-    return _trial_balance(as_of, [(code, label, int(d), int(c)) for code, label, d, c in rows])
+    return trial_balance_of_rows(as_of, rows)
 
 
 def trial_balance_all_from_postings(
@@ -151,7 +150,7 @@ def trial_balance_all_from_postings(
         .group_by(Account.code)
         .order_by(Account.code)
     ).all()
-    return _trial_balance_all(as_of, rows)
+    return trial_balance_of_rows(as_of, rows)
 
 
 def balance(

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
@@ -34,53 +33,25 @@ from sqlalchemy import (
     union_all,
 )
 
-from ledger.money import Money
 from ledger.tables import account, account_balance_month, book, counts_in_balances, entry, posting
+from ledger.trial_figures import (
+    LIKE_ESCAPE,
+    ONE_DAY,
+    AccountBalance,
+    AccountTotals,
+    TrialBalance,
+    escape_like,
+    first_unkept_day,
+    month_of,
+    trial_balance_of_rows,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-ONE_DAY = dt.timedelta(days=1)
-
-
-@dataclass(frozen=True, slots=True)
-class AccountTotals:
-    code: str
-    label: str
-    debit_cents: int
-    credit_cents: int
-
-    @property
-    def balance_cents(self) -> int:
-        return self.debit_cents - self.credit_cents
-
-
-@dataclass(frozen=True, slots=True)
-class AccountBalance:
-    code: str
-    label: str
-    debit: Money
-    credit: Money
-
-    @property
-    def balance(self) -> Money:
-        return self.debit - self.credit
-
-
-@dataclass(frozen=True, slots=True)
-class TrialBalance:
-    as_of: dt.date | None
-    accounts: tuple[AccountBalance, ...]
-    total_debit: Money
-    total_credit: Money
-
-    @property
-    def balanced(self) -> bool:
-        return self.total_debit == self.total_credit
-
-
-def month_of(date: dt.date) -> dt.date:
-    return date.replace(day=1)
+# The figures and their rows are defined without SQLAlchemy (ledger.trial_figures), so that
+# cigales.quick_read can build them from the same statements run on the sqlite3 module alone.
+__all__ = ["ONE_DAY", "AccountBalance", "AccountTotals", "TrialBalance", "month_of"]
 
 
 # -- writers' totals not written yet -------------------------------------------------------------
@@ -106,12 +77,6 @@ def up_to_date(session: Session | Connection) -> None:
 
 
 # -- reading -------------------------------------------------------------------------------------
-
-def _cut(as_of: dt.date) -> dt.date:
-    """The first day not covered by full months: the kept months before it are read whole."""
-    following = as_of + ONE_DAY
-    return following if following.day == 1 else month_of(as_of)
-
 
 Books = int | Sequence[int] | None
 """One book's id, several books' ids, or None for every book of the database."""
@@ -148,7 +113,7 @@ def _parts(books: Books, as_of: dt.date | None, sign: int,
     )
     if as_of is None:
         return [kept]
-    cut = _cut(as_of)
+    cut = first_unkept_day(as_of)
     parts = [kept.where(abm.month < cut)]
     if cut <= as_of:  # the postings of the month so far
         amount = posting.c.amount_cents
@@ -185,6 +150,30 @@ def movements(books: Books, as_of: dt.date | None = None, from_date: dt.date | N
     return union_all(*parts).subquery("kept")
 
 
+def balances_query(
+    book_id: int,
+    as_of: dt.date | None = None,
+    *,
+    prefix: str | None = None,
+    from_date: dt.date | None = None,
+    accounts: ColumnElement[bool] | None = None,
+) -> Select[Any]:
+    """The statement of ``balances_at``: rows (code, label, debit, credit) ordered by code."""
+    if prefix:
+        by_prefix = account.c.code.startswith(escape_like(prefix), escape=LIKE_ESCAPE)
+        accounts = by_prefix if accounts is None else and_(accounts, by_prefix)
+    m = movements(book_id, as_of, from_date, accounts)
+    debit, credit = func.sum(m.c.debit), func.sum(m.c.credit)
+    return (
+        select(account.c.code, account.c.label, debit, credit)
+        .select_from(m).join(account, account.c.id == m.c.account_id)
+        .group_by(account.c.code, account.c.label)
+        # Every posting is non-zero: an account moved in the period has a non-zero total.
+        .having(or_(debit != 0, credit != 0))
+        .order_by(account.c.code)
+    )
+
+
 def balances_at(
     session: Session | Connection,
     book_id: int,
@@ -199,20 +188,9 @@ def balances_at(
     ``prefix`` keeps the accounts whose code starts with it; ``accounts`` is any other
     condition on ``account``.
     """
-    if prefix:
-        by_prefix = account.c.code.startswith(prefix, autoescape=True)
-        accounts = by_prefix if accounts is None else and_(accounts, by_prefix)
     up_to_date(session)
-    m = movements(book_id, as_of, from_date, accounts)
-    debit, credit = func.sum(m.c.debit), func.sum(m.c.credit)
-    query = (
-        select(account.c.code, account.c.label, debit, credit)
-        .select_from(m).join(account, account.c.id == m.c.account_id)
-        .group_by(account.c.code, account.c.label)
-        # Every posting is non-zero: an account moved in the period has a non-zero total.
-        .having(or_(debit != 0, credit != 0))
-        .order_by(account.c.code)
-    )
+    query = balances_query(book_id, as_of, prefix=prefix, from_date=from_date,
+                           accounts=accounts)
     return [AccountTotals(code, label, int(d), int(c))
             for code, label, d, c in session.execute(query).all()]
 
@@ -232,21 +210,25 @@ def trial_balance(
     partial month from the postings. ``ledger.queries.trial_balance_from_postings`` is the
     same figure summed from every posting, which the audit and the tests compare it with.
     """
-    return _trial_balance(as_of, [
+    return trial_balance_of_rows(as_of, [
         (t.code, t.label, t.debit_cents, t.credit_cents)
         for t in balances_at(session, book_id, as_of, prefix=prefix, from_date=from_date)])
 
 
-def _trial_balance(as_of: dt.date | None, rows: list[tuple[str, str, int, int]]) -> TrialBalance:
-    accounts = tuple(
-        AccountBalance(code, label, Money(debit), Money(credit))
-        for code, label, debit, credit in rows
-    )
-    return TrialBalance(
-        as_of=as_of,
-        accounts=accounts,
-        total_debit=Money(sum(r[2] for r in rows)),
-        total_credit=Money(sum(r[3] for r in rows)),
+def trial_balance_all_query(as_of: dt.date | None = None,
+                            prefix: str | None = None) -> Select[Any]:
+    """The statement of ``trial_balance_all``: rows (code, label, debit, credit) by code."""
+    accounts = (account.c.code.startswith(escape_like(prefix), escape=LIKE_ESCAPE)
+                if prefix else None)
+    m = movements(None, as_of, accounts=accounts)
+    debit, credit = func.sum(m.c.debit), func.sum(m.c.credit)
+    return (
+        select(account.c.code, func.min(account.c.label), debit, credit)
+        .select_from(m).join(account, account.c.id == m.c.account_id)
+        .group_by(account.c.code)
+        # Every posting is non-zero: a code with a movement has a non-zero total.
+        .having(or_(debit != 0, credit != 0))
+        .order_by(account.c.code)
     )
 
 
@@ -260,24 +242,6 @@ def trial_balance_all(
     (``ledger.balances``). A code's label is the smallest of its books' labels (sub-accounts
     may be named differently). ``ledger.queries.trial_balance_all_from_postings`` sums every
     posting."""
-    accounts = account.c.code.startswith(prefix, autoescape=True) if prefix else None
     up_to_date(session)
-    m = movements(None, as_of, accounts=accounts)
-    debit, credit = func.sum(m.c.debit), func.sum(m.c.credit)
-    rows = session.execute(
-        select(account.c.code, func.min(account.c.label), debit, credit)
-        .select_from(m).join(account, account.c.id == m.c.account_id)
-        .group_by(account.c.code)
-        # Every posting is non-zero: a code with a movement has a non-zero total.
-        .having(or_(debit != 0, credit != 0))
-        .order_by(account.c.code)
-    ).all()
-    return _trial_balance_all(as_of, rows)
-
-
-def _trial_balance_all(as_of: dt.date | None, rows: Sequence[Any]) -> TrialBalance:
-    accounts = tuple(AccountBalance(code, label, Money(int(d)), Money(int(c)))
-                     for code, label, d, c in rows)
-    return TrialBalance(as_of=as_of, accounts=accounts,
-                        total_debit=Money(sum(int(r[2]) for r in rows)),
-                        total_credit=Money(sum(int(r[3]) for r in rows)))
+    return trial_balance_of_rows(as_of, session.execute(trial_balance_all_query(as_of, prefix))
+                                 .all())

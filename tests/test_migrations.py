@@ -265,3 +265,54 @@ def test_migration_0013_gives_every_existing_club_a_signing_key(empty_database_u
             keys.append(club.signing_key)
         assert keys[0] != keys[1]
     engine.dispose()
+
+
+def test_a_database_migrated_by_any_command_has_every_tables_length_triggers(tmp_path):
+    """The length triggers come from the tables the migration environment knows: a process
+    that never loaded the web models (every command but `serve`) must still give the web
+    tables theirs (migration 0015_web)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from cigales import text_limits
+    from cigales.webmodels import WebAccount
+
+    path = tmp_path / "fresh.db"
+    probe = ("import sys\nfrom cigales import db, migrate\n"
+             f"migrate.ensure_ready(db.make_engine({str(path)!r}))\n"
+             "print('cigales.webmodels' in sys.modules)")
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=False, cwd=root, env={**os.environ, "PYTHONPATH": str(root)})
+    assert done.returncode == 0, done.stderr
+    expected = set(text_limits.triggers(WebAccount.metadata))
+    assert {"trg_web_account_text_length_insert", "trg_web_audit_text_length_update"} <= expected
+    engine = db.make_engine(str(path))
+    with engine.connect() as conn:
+        found = {r[0] for r in conn.execute(text(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger'"))}
+        assert expected <= found, sorted(expected - found)
+        with pytest.raises(Exception, match="text_too_long"):
+            conn.execute(text("INSERT INTO web_account (email, password_hash, created_at) "
+                              "VALUES (:e, 'x', '2026-01-01 00:00:00')"), {"e": "a" * 201})
+    engine.dispose()
+
+
+def test_migration_0015_gives_a_database_at_0014_the_web_length_triggers(tmp_path):
+    engine = db.make_engine(str(tmp_path / "old.db"))
+    migrate.upgrade(engine, "0014_12u")
+    with engine.begin() as conn:  # as a process without the web models left it
+        for name in [r[0] for r in conn.execute(text(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                "AND name LIKE 'trg_web_%_text_length_%'"))]:
+            conn.execute(text(f"DROP TRIGGER {name}"))
+    migrate.upgrade(engine)
+    with engine.connect() as conn:
+        found = {r[0] for r in conn.execute(text(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' "
+            "AND name LIKE 'trg_web_%_text_length_%'"))}
+    assert "trg_web_role_text_length_insert" in found
+    assert "trg_web_invitation_text_length_update" in found
+    engine.dispose()

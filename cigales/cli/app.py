@@ -132,11 +132,11 @@ def build_app() -> typer.Typer:
             None, "--lang", help=_("Language of messages: fr (default) or en; or $CIGALES_LANG."),
         ),
     ) -> None:
-        from cigales import db
+        from cigales.db_url import default_url  # not cigales.db: no SQLAlchemy before a command
 
         if lang is not None:
             common.choice(lang, "--lang", i18n.LANGUAGES)
-        ctx.obj = common.State(db_url=db_url or db.default_url())
+        ctx.obj = common.State(db_url=db_url or default_url())
 
     db_app = typer.Typer(help=_("Database schema."), no_args_is_help=True)
     app.add_typer(db_app, name="db")

@@ -8,14 +8,13 @@ from cigales.cli import common, papers
 from cigales.cli.output import Column, emit
 from cigales.errors import UsageProblem
 from cigales.i18n import _
-from cigales.tables import find_club
-from ledger import trial
 from ledger.errors import N_
 from ledger.money import Money
-from ledger.tables import JOURNALS
+from ledger.trial_figures import TrialBalance
 from reports import fmt
 
-# Start-up: `report balance` reads with Core only (ledger.trial, cigales.tables); the club
+# Start-up: `report balance` reads a SQLite file on the sqlite3 module alone when it can
+# (cigales.quick_read), else with SQLAlchemy Core only (ledger.trial, cigales.tables); the club
 # services and ledger.queries, which import the ORM and the mapped classes, are imported by
 # the commands that use them.
 
@@ -30,7 +29,7 @@ class ClubOrAll(UsageProblem):
                   "the database together; not both.")
 
 
-def show_trial_balance(club: str | None, tb: trial.TrialBalance, format: str,
+def show_trial_balance(club: str | None, tb: TrialBalance, format: str,
                        output: str | None = None, name: str | None = None) -> None:
     """One club's trial balance, or every club's together when ``club`` is None. ``club``
     (the slug) goes into JSON; the title names the club by its ``name``."""
@@ -81,14 +80,24 @@ def register(app: typer.Typer) -> None:
             raise ClubOrAll()
         common.check_format(format, dialect)
         date = common.parse_date(as_of) or common.today()
-        name = None
-        with common.reading(ctx) as conn:
-            if every:
-                tb = trial.trial_balance_all(conn, date, prefix)
-            else:
-                found = find_club(conn, club)
-                name = found.name
-                tb = trial.trial_balance(conn, found.book_id, date, prefix)
+        from cigales import quick_read
+
+        quick = quick_read.trial_balance(common.state(ctx).db_url, None if every else club,
+                                         date, prefix)
+        if quick is not None:
+            tb, name = quick
+        else:  # another database, or something to tell the user: the Core path answers
+            from cigales.tables import find_club
+            from ledger import trial
+
+            name = None
+            with common.reading(ctx) as conn:
+                if every:
+                    tb = trial.trial_balance_all(conn, date, prefix)
+                else:
+                    found = find_club(conn, club)
+                    name = found.name
+                    tb = trial.trial_balance(conn, found.book_id, date, prefix)
         show_trial_balance(club if not every else None, tb, format, output, name)
 
     @report_app.command("positions", help=_("The share table (the convention's annex): each "
@@ -194,6 +203,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         common.check_format(format, dialect)
         if journal is not None:
+            from ledger.tables import JOURNALS
+
             common.choice(journal, "--journal", JOURNALS)
         start, end = common.parse_date(from_), common.parse_date(to)
         from cigales.services.clubs import get_club

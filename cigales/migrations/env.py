@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from alembic import context
 
-import cigales.bank.models  # noqa: F401  (the bank tables' columns, for the length triggers)
+# Every table's columns, for the length triggers: the models that cigales.models does not
+# import register their tables on the same metadata when loaded (0015_web says why).
+import cigales.bank.models
+import cigales.webmodels  # noqa: F401
 from cigales import text_limits
 from cigales.models import metadata
 from ledger import guards

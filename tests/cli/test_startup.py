@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import typer
 
-from cigales import db
+from cigales import db, migrate
 from cigales.cli import app as app_module
 from ledger.post import post_entry
 from tests.helpers import draft, make_club
@@ -111,6 +111,35 @@ def test_a_trial_balance_loads_neither_the_orm_nor_the_mapped_classes(database_u
         "assert found['total_debit'] == found['total_credit'] == '1.50', found\n"
         "assert [a['code'] for a in found['accounts']] == ['5121', '6270'], found", ORM)
     assert loaded == []
+
+
+@pytest.mark.parametrize("which", [("--club", "les-fourmis"), ("--all",)],
+                         ids=["club", "all"])
+def test_a_trial_balance_of_a_sqlite_file_loads_no_sqlalchemy(tmp_path, which):
+    """On a SQLite file at the packaged head the command reads on the sqlite3 module alone
+    (cigales.quick_read): importing SQLAlchemy would cost more than the whole command."""
+    path = tmp_path / "club.db"
+    engine = db.make_engine(str(path))
+    migrate.ensure_ready(engine)
+    club = make_club(engine)
+    with db.session_scope(engine) as s:
+        post_entry(s, club.book_id, draft(dt.date(2022, 5, 1), ("6270", "1.50"),
+                                          ("5121", "-1.50")))
+    engine.dispose()
+    for argv, codes in (([*which], ["5121", "6270"]),
+                        ([*which, "--account", "62", "--as-of", "2022-05-31"], ["6270"])):
+        loaded = loaded_after(
+            "import contextlib, io, json\n"
+            "from cigales.cli.entry import run\n"
+            "out = io.StringIO()\n"
+            "with contextlib.redirect_stdout(out):\n"
+            f"    assert run(['--db', {str(path)!r}, 'report', 'balance', *{argv!r}, "
+            "'--format', 'json']) == 0\n"
+            "found = json.loads(out.getvalue())\n"
+            "assert found['total_debit'] == '1.50', found\n"
+            f"assert [a['code'] for a in found['accounts']] == {codes!r}, found",
+            ("sqlalchemy", "cigales.db", "cigales.tables", "ledger.trial", "ledger.tables"))
+        assert loaded == [], argv
 
 
 def test_every_command_of_every_module_is_in_the_command_table():
