@@ -7,7 +7,9 @@ clubs/s, entries/s, postings/s, the statements sent to the database per entry, t
 club end to end, and the extrapolation to the 300 clubs of a regional association. Targets
 (issue #13), each printed as met or MISSED: one club under 60 s, at least 1,000 entries/s,
 at most 5 statements per entry, 300 clubs in under 5 minutes; with ``--pg URL``, the same clubs
-built on PostgreSQL within 2x of the first run.
+built on PostgreSQL within 2x of the first run. With 20 clubs or more, the CPU per entry of the
+last tenth of the clubs against the first tenth (issue #16: a club costs the same in a big
+database as in an empty one, within 20 %).
 
 Run ``python bench/demo.py --help``; see bench/README.md.
 """
@@ -40,6 +42,10 @@ MIN_ENTRIES_PER_SECOND = 1_000
 MAX_QUERIES_PER_ENTRY = 5.0
 MAX_REGION_MINUTES = 5.0
 MAX_PG_RATIO = 2.0
+# Issue #16: a club costs the same CPU whether it is the 10th or the 300th of the database
+# (per entry, since demo clubs differ in size), within 20 %.
+MAX_GROWTH = 0.20
+DECILE_MIN_CLUBS = 20
 
 
 def postings_of(url: str, book_ids: list[int]) -> int:
@@ -69,20 +75,35 @@ def run(url: str, clubs: int, seed: int) -> tuple[list[float], int, list[int], i
     times: list[float] = []
     entries = skipped = 0
     books: list[int] = []
+    per_entry_cpu.clear()
     try:
         for index in range(clubs):
             started = time.perf_counter()
+            cpu = time.process_time()
             with db.session_scope(engine) as s:
                 result = build_demo(s, seed=seed, index=index, today=TODAY)
             if not result.created:
                 skipped += 1
                 continue
             times.append(time.perf_counter() - started)
+            per_entry_cpu.append((time.process_time() - cpu) / max(result.entries, 1))
             entries += result.entries
             books.append(result.club.book_id)
     finally:
         engine.dispose()
     return times, entries, books, skipped, statements[0]
+
+
+per_entry_cpu: list[float] = []
+"""CPU seconds per entry of each club built by the last ``run``, in building order."""
+
+
+def growth(costs: list[float]) -> tuple[float, float, float]:
+    """Median cost of the first tenth of the clubs, of the last tenth, and the last's excess
+    over the first (0.1 = 10 % more per entry at the end of the run)."""
+    tenth = max(len(costs) // 10, 1)
+    first, last = statistics.median(costs[:tenth]), statistics.median(costs[-tenth:])
+    return first, last, last / first - 1
 
 
 def main() -> int:
@@ -125,9 +146,17 @@ def main() -> int:
     print(f"queries         {statements:,} statements, {per_entry:.1f} per entry")
     print(f"one club        first {times[0]:.2f} s   median {statistics.median(times):.2f} s   "
           f"max {max(times):.2f} s   ({entries / built:,.0f} entries per club)")
-    print(f"300 clubs       about {ASSOCIATION_CLUBS * total / built / 60:.1f} min "
-          f"(extrapolated, {ASSOCIATION_CLUBS * entries / built:,.0f} entries)")
+    if built == ASSOCIATION_CLUBS:
+        print(f"300 clubs       {total / 60:.1f} min (measured, {entries:,} entries)")
+    else:
+        print(f"300 clubs       about {ASSOCIATION_CLUBS * total / built / 60:.1f} min "
+              f"(extrapolated, {ASSOCIATION_CLUBS * entries / built:,.0f} entries)")
     region_minutes = ASSOCIATION_CLUBS * total / built / 60
+    if built >= DECILE_MIN_CLUBS:
+        first, last, excess = growth(per_entry_cpu)
+        tenth = max(built // 10, 1)
+        print(f"CPU per entry   clubs 1-{tenth}: {first * 1000:.3f} ms   clubs "
+              f"{built - tenth + 1}-{built}: {last * 1000:.3f} ms   ({excess:+.0%})")
     checks = [
         (max(times) < MAX_SECONDS_PER_CLUB,
          f"slowest club {max(times):.2f} s < {MAX_SECONDS_PER_CLUB:.0f} s"),
@@ -138,6 +167,10 @@ def main() -> int:
         (region_minutes < MAX_REGION_MINUTES,
          f"{ASSOCIATION_CLUBS} clubs in {region_minutes:.1f} min < {MAX_REGION_MINUTES:.0f} min"),
     ]
+    if built >= DECILE_MIN_CLUBS:
+        checks.append((abs(excess) <= MAX_GROWTH,
+                       (f"CPU per entry of the last clubs {excess:+.0%} of the first ones, "
+                       f"within {MAX_GROWTH:.0%} (#16)")))
     if args.pg:
         pg_cpu = time.process_time()
         pg_times, pg_entries, _books, pg_skipped, pg_statements = run(args.pg, args.clubs,

@@ -7,6 +7,7 @@ libraries look up through the standard ``gettext`` domain we bind at start-up.
 
 from __future__ import annotations
 
+import functools
 import gettext
 import os
 from collections.abc import Iterator
@@ -33,13 +34,20 @@ def resolve_language(explicit: str | None = None) -> str:
 def set_language(lang: str) -> None:
     """Select the catalog for our messages and for Click/Typer's own gettext lookups."""
     lang = resolve_language(lang)
-    translations = Translations.load(str(LOCALE_DIR), [lang], DOMAIN)
+    translations = _catalog(lang)
     _state["lang"] = lang
     _state["translations"] = translations
     # Click and Typer call gettext.gettext(): point the process-wide domain at our catalog.
     os.environ["LANGUAGE"] = lang
     gettext.bindtextdomain(DOMAIN, str(LOCALE_DIR))
     gettext.textdomain(DOMAIN)
+
+
+@functools.cache
+def _catalog(lang: str) -> NullTranslations:
+    # Read once per process and language: a process that switches language (a PDF in
+    # English, the tests) would otherwise parse the catalog at every switch.
+    return Translations.load(str(LOCALE_DIR), [lang], DOMAIN)
 
 
 @contextmanager

@@ -88,15 +88,23 @@ class LazyGroup(TyperGroup):
         return self._load(cmd_name)
 
     def _load(self, cmd_name: str) -> click.Command:
-        module_name, help_text = COMMANDS[cmd_name]
-        module = importlib.import_module(module_name)
-        holder = typer.Typer()
-        module.register(holder)
-        command = typer.main.get_group(holder).commands[cmd_name]
-        command.help = help_text()
-        from cigales.cli import bounds
+        # Built once per process and language: Typer reads every command function's
+        # signature and annotations to build a group (about 10 ms for a big one), and a
+        # process that runs several commands (the tests, a shell) would pay it each time.
+        # Only the help texts depend on the language; values are read when a command runs.
+        key = (cmd_name, i18n.language())
+        command = _BUILT.get(key)
+        if command is None:
+            module_name, help_text = COMMANDS[cmd_name]
+            module = importlib.import_module(module_name)
+            holder = typer.Typer()
+            module.register(holder)
+            command = typer.main.get_group(holder).commands[cmd_name]
+            command.help = help_text()
+            from cigales.cli import bounds
 
-        bounds.install(command)  # every option is bounded, whenever its command is loaded
+            bounds.install(command)  # every option is bounded, whenever its command is loaded
+            _BUILT[key] = command
         self.add_command(command, cmd_name)
         return command
 
@@ -109,6 +117,7 @@ class LazyGroup(TyperGroup):
 
 
 _LISTING = "cigales.listing_commands"
+_BUILT: dict[tuple[str, str], click.Command] = {}
 
 
 def build_app() -> typer.Typer:
