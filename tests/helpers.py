@@ -10,7 +10,7 @@ import uuid
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Engine, event
 from sqlalchemy.pool import NullPool
 
 from cigales import db, migrate
