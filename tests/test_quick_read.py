@@ -1,4 +1,4 @@
-"""The quick read path of `report balance` (cigales.quick_read): the sqlite3 module alone.
+"""The quick read path of `report balance` (cigales.quick_read): the database driver alone.
 
 * its statements (cigales/read_sql.py) are what SQLAlchemy compiles from ledger.trial and
   cigales.tables today;
@@ -6,10 +6,11 @@
   closing's AN that does not, several clubs), at random dates and account prefixes (with the
   LIKE wildcards "%", "_" and the escape "/"), one club's and every club's trial balance are
   the Core path's (ledger.trial) and the postings' own sums (ledger.queries.*_from_postings);
-* it steps aside (None) whenever the Core path must answer: PostgreSQL, a URL with options,
-  a missing file, a schema behind or foreign, an unknown club; and the command then says what
-  it always said;
+* it steps aside (None) whenever the Core path must answer: another driver, a SQLite URL with
+  options, a missing file, no server, a schema behind or foreign, an unknown club; and the
+  command then says what it always said;
 * the command prints the same thing both ways.
+The figures and the output are compared on SQLite and on PostgreSQL (psycopg).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from ledger.closing import carry_forward, close_year
 from ledger.money import Money
 from ledger.post import EntryDraft, Line, post_entries, reverse_entry
 from ledger.queries import trial_balance_all_from_postings, trial_balance_from_postings
+from tests.conftest import BACKENDS
 from tests.helpers import FOUNDED, ScratchDatabase, make_club
 
 D = dt.date
@@ -57,15 +59,21 @@ def test_the_compiled_statements_are_those_sqlalchemy_compiles_today():
         "cigales/read_sql.py is out of date: run python scripts/compile_read_sql.py"
     from cigales.read_sql import STATEMENTS
 
-    # One value per "?", and the arguments are the ones quick_read binds.
-    for name, (sql, arguments) in STATEMENTS.items():
-        assert sql.count("?") == len(arguments), name
-        assert {v for kind, v in arguments if kind == "argument"} <= {
-            "book_id", "slug", "prefix_pattern", "as_of", "first_unkept_day"}, name
-    assert ("argument", "first_unkept_day") in STATEMENTS["book_mid_month"][1]
-    assert ("argument", "as_of") in STATEMENTS["book_mid_month"][1]
-    assert ("argument", "as_of") not in STATEMENTS["book_month_end"][1]
-    assert ("argument", "prefix_pattern") in STATEMENTS["all_month_end_prefix"][1]
+    # One value per placeholder, and the arguments are the ones quick_read binds.
+    assert set(STATEMENTS) == {"sqlite", "postgresql"}
+    assert set(STATEMENTS["sqlite"]) == set(STATEMENTS["postgresql"])
+    for dialect, placeholder in (("sqlite", "?"), ("postgresql", "%s")):
+        for name, (sql, arguments) in STATEMENTS[dialect].items():
+            assert sql.count(placeholder) == len(arguments), (dialect, name)
+            assert {v for kind, v in arguments if kind == "argument"} <= {
+                "book_id", "slug", "prefix_pattern", "as_of", "first_unkept_day"}, name
+            # The same values in the same order on both databases.
+            assert arguments == STATEMENTS["sqlite"][name][1], (dialect, name)
+        found = STATEMENTS[dialect]
+        assert ("argument", "first_unkept_day") in found["book_mid_month"][1]
+        assert ("argument", "as_of") in found["book_mid_month"][1]
+        assert ("argument", "as_of") not in found["book_month_end"][1]
+        assert ("argument", "prefix_pattern") in found["all_month_end_prefix"][1]
 
 
 # -- the figures, both ways ----------------------------------------------------------------------
@@ -88,10 +96,10 @@ as_of_dates = st.one_of(
         lambda mo: (D(y, mo, 28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1))))
 
 
-@pytest.fixture(scope="module")
-def shared() -> Iterator[tuple[Engine, str]]:
-    """One SQLite file for every hypothesis example (a new club each, so `--all` grows)."""
-    scratch = ScratchDatabase("sqlite", prefix="quick", migrated=True)
+@pytest.fixture(scope="module", params=BACKENDS)
+def shared(request: pytest.FixtureRequest) -> Iterator[tuple[Engine, str]]:
+    """One database for every hypothesis example (a new club each, so `--all` grows)."""
+    scratch = ScratchDatabase(request.param, prefix="quick", migrated=True)
     engine = db.make_engine(scratch.url)
     migrate.ensure_ready(engine)
     yield engine, scratch.url
@@ -146,20 +154,22 @@ def test_random_books_read_the_same_both_ways(
             assert every[0].accounts == ()
 
 
-def test_the_command_prints_the_same_both_ways(tmp_path, capsys, monkeypatch):
-    path = tmp_path / "club.db"
-    assert run(["--db", str(path), "example", "--format", "json"]) == 0
+def test_the_command_prints_the_same_both_ways(database_url, capsys, monkeypatch):
+    assert run(["--db", database_url, "example", "--format", "json"]) == 0
     capsys.readouterr()
     outputs = {}
     for way in ("quick", "core"):
-        if way == "core":  # the Core path, as for a PostgreSQL database
+        if way == "core":  # the Core path, as for a database the quick path does not read
             monkeypatch.setattr(quick_read, "trial_balance", lambda *_args: None)
+        else:
+            assert quick_read.trial_balance(database_url, "les-fourmis", D(2026, 11, 22),
+                                            None) is not None
         for argv in (["--club", "les-fourmis"], ["--all"], ["--club", "les-fourmis",
                                                             "--account", "5"],
                      ["--all", "--as-of", "2022-06-30"], ["--club", "les-fourmis",
                                                           "--as-of", "2022-06-15"]):
             for form in ("table", "json", "csv"):
-                assert run(["--db", str(path), "report", "balance", *argv, "--format",
+                assert run(["--db", database_url, "report", "balance", *argv, "--format",
                             form]) == 0
                 outputs[(way, tuple(argv), form)] = capsys.readouterr().out
     for (way, argv, form), printed in outputs.items():
@@ -202,8 +212,10 @@ def test_the_quick_path_steps_aside_for_the_core_path(club_file, tmp_path):
     assert not (tmp_path / "missing.db").exists()  # looking created nothing
     assert quick_read.trial_balance(str(tmp_path), None, day, None) is None  # a folder
     assert quick_read.trial_balance(f"sqlite:///{path}?timeout=5", None, day, None) is None
-    assert quick_read.trial_balance("postgresql://postgres@127.0.0.1/test", None, day,
-                                    None) is None
+    assert quick_read.trial_balance("postgresql+asyncpg://postgres@127.0.0.1/test", None, day,
+                                    None) is None  # another driver
+    assert quick_read.trial_balance("postgresql://postgres@127.0.0.1:1/test", None, day,
+                                    None) is None  # no server there
     not_a_database = tmp_path / "notes.db"
     not_a_database.write_text("not a database", encoding="utf-8")
     assert quick_read.trial_balance(str(not_a_database), None, day, None) is None

@@ -146,6 +146,7 @@ def build_app() -> typer.Typer:
         if lang is not None:
             common.choice(lang, "--lang", i18n.LANGUAGES)
         ctx.obj = common.State(db_url=db_url or default_url())
+        ctx.call_on_close(ctx.obj.close)
 
     db_app = typer.Typer(help=_("Database schema."), no_args_is_help=True)
     app.add_typer(db_app, name="db")

@@ -59,6 +59,14 @@ class State:
             self.engine = engine
         return self.engine
 
+    def close(self) -> None:
+        """Close the engine's connections when the command ends (the root context's close),
+        rather than whenever the engine is garbage-collected: a process that runs several
+        commands (a test session) would otherwise hold a server connection per command."""
+        if self.engine is not None:
+            self.engine.dispose()
+            self.engine = None
+
 
 def state(ctx: typer.Context) -> State:
     obj = ctx.find_root().obj

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import typer
 
-from cigales import db, migrate
+from cigales import db
 from cigales.cli import app as app_module
 from ledger.post import post_entry
 from tests.helpers import draft, make_club
@@ -115,12 +115,10 @@ def test_a_trial_balance_loads_neither_the_orm_nor_the_mapped_classes(database_u
 
 @pytest.mark.parametrize("which", [("--club", "les-fourmis"), ("--all",)],
                          ids=["club", "all"])
-def test_a_trial_balance_of_a_sqlite_file_loads_no_sqlalchemy(tmp_path, which):
-    """On a SQLite file at the packaged head the command reads on the sqlite3 module alone
-    (cigales.quick_read): importing SQLAlchemy would cost more than the whole command."""
-    path = tmp_path / "club.db"
-    engine = db.make_engine(str(path))
-    migrate.ensure_ready(engine)
+def test_a_trial_balance_loads_no_sqlalchemy(database_url, which):
+    """On a database at the packaged head the command reads on the driver alone (sqlite3 or
+    psycopg: cigales.quick_read): importing SQLAlchemy would cost more than the command."""
+    engine = db.make_engine(database_url)
     club = make_club(engine)
     with db.session_scope(engine) as s:
         post_entry(s, club.book_id, draft(dt.date(2022, 5, 1), ("6270", "1.50"),
@@ -133,7 +131,7 @@ def test_a_trial_balance_of_a_sqlite_file_loads_no_sqlalchemy(tmp_path, which):
             "from cigales.cli.entry import run\n"
             "out = io.StringIO()\n"
             "with contextlib.redirect_stdout(out):\n"
-            f"    assert run(['--db', {str(path)!r}, 'report', 'balance', *{argv!r}, "
+            f"    assert run(['--db', {database_url!r}, 'report', 'balance', *{argv!r}, "
             "'--format', 'json']) == 0\n"
             "found = json.loads(out.getvalue())\n"
             "assert found['total_debit'] == '1.50', found\n"
