@@ -32,10 +32,10 @@ from cigales.cli.entry import run
 from ledger import trial
 from ledger.closing import carry_forward, close_year
 from ledger.money import Money
-from ledger.post import EntryDraft, Line, post_entries, reverse_entry
+from ledger.post import EntryDraft, Line, post_entries
 from ledger.queries import trial_balance_all_from_postings, trial_balance_from_postings
 from tests.conftest import BACKENDS
-from tests.helpers import FOUNDED, ScratchDatabase, make_club
+from tests.helpers import FOUNDED, ScratchDatabase, make_club, post_random_book
 
 D = dt.date
 ROOT = Path(__file__).resolve().parents[1]
@@ -125,16 +125,7 @@ def test_random_books_read_the_same_both_ways(
     club = make_club(engine, slug)
     book = club.book_id
     with db.session_scope(engine) as s:
-        if opening:  # a club that moved in with its position: the AN of the opening day counts
-            post_entries(s, book, [EntryDraft("AN", FOUNDED, "Reprise", (
-                Line("5121", Money(123_45)), Line("110", Money(-123_45))))],
-                allow_opening=True)
-        posted = post_entries(s, book, [
-            EntryDraft(journal, date, "test", (Line(debit, Money(cents)),
-                                               Line(credit, Money(-cents))))
-            for date, journal, (debit, credit, cents) in sorted(written)])
-        for p in posted[:reversed_count]:
-            reverse_entry(s, book, p.journal, p.number, max(p.date, D(2023, 12, 31)))
+        post_random_book(s, book, written, opening=opening, reversed_count=reversed_count)
     if close:  # the closing's à-nouveaux (1 January 2022) do not count
         with db.session_scope(engine) as s:
             close_year(s, book, 2021, allocation=carry_forward("110", "119"))

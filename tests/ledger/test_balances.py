@@ -34,7 +34,7 @@ from ledger import balances, guards
 from ledger.audit import check_book
 from ledger.closing import carry_forward, close_year
 from ledger.money import Money
-from ledger.post import EntryDraft, Line, deferred, pending, post_entries, reverse_entry
+from ledger.post import EntryDraft, Line, deferred, pending, post_entries
 from ledger.queries import (
     account_balance,
     balance,
@@ -50,7 +50,7 @@ from ledger.queries import (
 from ledger.schema import Account, Book, Entry, Posting, counts_in_balances
 from reports import data
 from tests.conftest import BACKENDS, TODAY
-from tests.helpers import FOUNDED, ScratchDatabase, make_club
+from tests.helpers import FOUNDED, ScratchDatabase, make_club, post_random_book
 
 D = dt.date
 ACCOUNTS = ("5121", "5122", "6270", "7680", "471", "110")
@@ -125,16 +125,7 @@ def test_random_books_read_the_same_from_the_kept_balances(
     club = make_club(engine, f"kept-{next(_books)}")
     book = club.book_id
     with db.session_scope(engine) as s:
-        if opening:  # a club that moved in with its position: the AN of the opening day counts
-            post_entries(s, book, [EntryDraft("AN", FOUNDED, "Reprise", (
-                Line("5121", Money(123_45)), Line("110", Money(-123_45))))],
-                allow_opening=True)
-        posted = post_entries(s, book, [
-            EntryDraft(journal, date, "test", (Line(debit, Money(cents)),
-                                               Line(credit, Money(-cents))))
-            for date, journal, (debit, credit, cents) in sorted(written)])
-        for p in posted[:reversed_count]:
-            reverse_entry(s, book, p.journal, p.number, max(p.date, D(2023, 12, 31)))
+        post_random_book(s, book, written, opening=opening, reversed_count=reversed_count)
         if late_an:  # an AN entry after the opening day restates balances: it never counts
             post_entries(s, book, [EntryDraft("AN", D(2023, 6, 1), "Restated", (
                 Line("5122", Money(999)), Line("471", Money(-999))))], allow_opening=True)
