@@ -464,7 +464,7 @@ def main() -> int:
     def run(name: str, argv: list[str]) -> None:
         rows.append((name, measure(argv, args.runs, env)))
         wall, cpu_s, rss, runs = rows[-1][1]
-        print(f"  {name:<34}{wall:>8.3f}s{cpu_s:>8.3f}s{rss / 1024:>8.0f} MB"
+        print(f"  {name:<38}{wall:>8.3f}s{cpu_s:>8.3f}s{rss / 1024:>8.0f} MB"
               + (f"   ({runs} run: over {SLOW_SECONDS:.0f} s)" if runs < args.runs else ""),
               flush=True)
 
