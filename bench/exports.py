@@ -11,6 +11,13 @@ and reads that child's own resource usage (``os.wait4``): wall time and peak RSS
 ``--source DIR`` runs the exports of another checkout (e.g. the code before the streamed
 exports) against the same database, for a before/after comparison.
 
+``--trial-balance`` then takes the hledger export as the plain-text tools' copy of the books
+and times, as whole processes (median of 3, bench/region.py's ``measure``), ``cigales report
+balance`` of the club against ``ledger bal`` and ``hledger bal`` on that journal, checks that
+the three agree account by account, and prints the ratios against issue #16's targets: one
+club of 1M postings, a trial balance at least 20x faster than ledger and 100x faster than
+hledger.
+
 Run ``python bench/exports.py --help``; see bench/README.md.
 """
 
@@ -19,6 +26,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -40,17 +48,57 @@ from ledger.schema import Entry, Posting  # noqa: E402
 
 SLUG = "bench-exports"
 MAX_PEAK_MB = 150.0
+MIN_FASTER_THAN = {"ledger": 20.0, "hledger": 100.0}  # issue #16, one club of 1M postings
 ROOT = _HERE.parent
 
 
-def _bench_ledger():  # type: ignore[no-untyped-def]
-    """bench/ledger.py, loaded by path: its name would shadow the ``ledger`` package."""
-    spec = importlib.util.spec_from_file_location("bench_ledger", _HERE / "ledger.py")
+def _bench_module(name: str):  # type: ignore[no-untyped-def]
+    """bench/NAME.py, loaded by path (bench/ledger.py's name would shadow the package)."""
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", _HERE / f"{name}.py")
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def _bench_ledger():  # type: ignore[no-untyped-def]
+    return _bench_module("ledger")
+
+
+def trial_balance(url: str, journal: Path, env: dict[str, str]) -> bool:
+    """The club's trial balance against ledger and hledger on its hledger export: times,
+    agreement and ratios. True when everything is met."""
+    from reports.plaintext import account_names
+
+    region = _bench_module("region")  # its measure() and its readers of each tool's balances
+    cigales = [sys.executable, "-m", "cigales", "--db", url]
+    ours_argv = [*cigales, "report", "balance", "--club", SLUG]
+    print(f"trial balance   whole process, median of 3 (wall, CPU, peak RSS); {journal.name} "
+          f"{journal.stat().st_size / 1e6:.0f} MB")
+    wall, cpu, rss, _runs = region.measure(ours_argv, 3, env)
+    print(f"  {'cigales report balance':<24}{wall:>8.3f}s{cpu:>8.3f}s{rss / 1024:>8.0f} MB")
+    ours = region.nonzero(region.cigales_balances(cigales, ["report", "balance", "--club", SLUG],
+                                                  env))
+    by_name = {v: k for k, v in account_names(sorted(ours), "hledger").items()}
+    ok = True
+    for tool in ("ledger", "hledger"):
+        if not shutil.which(tool):
+            print(f"  {tool} is not installed: not compared (apt-get install -y {tool})")
+            ok = False
+            continue
+        t_wall, t_cpu, t_rss, runs = region.measure([tool, "-f", str(journal), "bal"], 3, env)
+        print(f"  {tool + ' bal':<24}{t_wall:>8.3f}s{t_cpu:>8.3f}s{t_rss / 1024:>8.0f} MB"
+              + (f"   ({runs} run)" if runs < 3 else ""))
+        read = region.hledger_balances if tool == "hledger" else region.ledger_balances
+        same = region.nonzero(read(journal, by_name, env)) == ours
+        ratio = t_wall / wall
+        met = same and ratio >= MIN_FASTER_THAN[tool]
+        ok &= met
+        print(f"  {'same' if same else 'DIFFERENT'} balances ({len(ours)} accounts); "
+              f"{ratio:.1f}x faster than {tool} >= {MIN_FASTER_THAN[tool]:.0f}x: "
+              f"{'met' if met else 'MISSED'}")
+    return ok
 
 
 def postings_of(engine, slug: str) -> int | None:  # type: ignore[no-untyped-def]
@@ -128,6 +176,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", action="append", default=None,
                         help="run only this export (hledger, beancount, csv, csv-excel-fr, "
                              "fec, xlsx); repeatable")
+    parser.add_argument("--trial-balance", action="store_true",
+                        help="then compare the club's trial balance with ledger and hledger "
+                             "on the hledger export (issue #16)")
     parser.add_argument("--strict", action="store_true", help="exit 1 if a target is missed")
     args = parser.parse_args(argv)
     if args.postings < 10:
@@ -181,7 +232,15 @@ def run(args: argparse.Namespace, url: str, scratch: Path) -> int:
         verdict = "FAILED" if code else ("met" if met else "MISSED")
         print(f"{name:<14}{wall:>8.1f} s{peak:>9.0f} MB{size:>9.1f} MB   "
               f"{peak / MAX_PEAK_MB:.2f}x  {verdict}")
+        if name == "hledger" and args.trial_balance and code == 0:
+            journal = target.with_suffix(".journal")
+            target.rename(journal)
+            ok &= trial_balance(url, journal, env)
+            journal.unlink()
         target.unlink(missing_ok=True)
+    if args.trial_balance and args.only and "hledger" not in args.only:
+        print("--trial-balance needs the hledger export: add --only hledger")
+        ok = False
     return 1 if (args.strict and not ok) else 0
 
 
