@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sys
 from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 
 from cigales import db, migrate
 from tests.helpers import ScratchDatabase
@@ -95,5 +97,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             if allowed:
                 conn.exec_driver_sql("VACUUM (ANALYZE) " + ", ".join(
                     f"pg_catalog.{name}" for name in CATALOGS))
+    except DBAPIError as exc:  # housekeeping: the tests' verdict stands without it
+        print(f"\nnote: the PostgreSQL catalogs were not vacuumed ({exc.orig})", file=sys.stderr)
     finally:
         engine.dispose()
