@@ -160,14 +160,24 @@ def balances_query(
 ) -> Select[Any]:
     """The statement of ``balances_at``: rows (code, label, debit, credit) ordered by code."""
     if prefix:
-        by_prefix = account.c.code.startswith(escape_like(prefix), escape=LIKE_ESCAPE)
+        by_prefix = _code_starts_with(prefix)
         accounts = by_prefix if accounts is None else and_(accounts, by_prefix)
-    m = movements(book_id, as_of, from_date, accounts)
+    return _per_account(movements(book_id, as_of, from_date, accounts),
+                        account.c.label, account.c.code, account.c.label)
+
+
+def _code_starts_with(prefix: str) -> ColumnElement[bool]:
+    return account.c.code.startswith(escape_like(prefix), escape=LIKE_ESCAPE)
+
+
+def _per_account(m: Subquery, label: Any, *group: Any) -> Select[Any]:
+    """Rows (code, label, debit, credit) of the movements ``m`` summed per ``group``, those
+    with a movement only, ordered by code."""
     debit, credit = func.sum(m.c.debit), func.sum(m.c.credit)
     return (
-        select(account.c.code, account.c.label, debit, credit)
+        select(account.c.code, label, debit, credit)
         .select_from(m).join(account, account.c.id == m.c.account_id)
-        .group_by(account.c.code, account.c.label)
+        .group_by(*group)
         # Every posting is non-zero: an account moved in the period has a non-zero total.
         .having(or_(debit != 0, credit != 0))
         .order_by(account.c.code)
@@ -210,26 +220,17 @@ def trial_balance(
     partial month from the postings. ``ledger.queries.trial_balance_from_postings`` is the
     same figure summed from every posting, which the audit and the tests compare it with.
     """
-    return trial_balance_of_rows(as_of, [
-        (t.code, t.label, t.debit_cents, t.credit_cents)
-        for t in balances_at(session, book_id, as_of, prefix=prefix, from_date=from_date)])
+    up_to_date(session)
+    query = balances_query(book_id, as_of, prefix=prefix, from_date=from_date)
+    return trial_balance_of_rows(as_of, session.execute(query).all())
 
 
 def trial_balance_all_query(as_of: dt.date | None = None,
                             prefix: str | None = None) -> Select[Any]:
     """The statement of ``trial_balance_all``: rows (code, label, debit, credit) by code."""
-    accounts = (account.c.code.startswith(escape_like(prefix), escape=LIKE_ESCAPE)
-                if prefix else None)
-    m = movements(None, as_of, accounts=accounts)
-    debit, credit = func.sum(m.c.debit), func.sum(m.c.credit)
-    return (
-        select(account.c.code, func.min(account.c.label), debit, credit)
-        .select_from(m).join(account, account.c.id == m.c.account_id)
-        .group_by(account.c.code)
-        # Every posting is non-zero: a code with a movement has a non-zero total.
-        .having(or_(debit != 0, credit != 0))
-        .order_by(account.c.code)
-    )
+    accounts = _code_starts_with(prefix) if prefix else None
+    return _per_account(movements(None, as_of, accounts=accounts), func.min(account.c.label),
+                        account.c.code)
 
 
 def trial_balance_all(
