@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 VERSION_TABLE = "alembic_version"  # Alembic's default, which env.py keeps
+# The stored revision, read by every command (``current``; ``cigales.quick_read`` on the
+# driver alone).
+STORED_REVISION_SQL = f"SELECT version_num FROM {VERSION_TABLE}"  # noqa: S608 - a constant
 _ASSIGNMENT = re.compile(r"^(revision|down_revision)\s*(?::[^=]*)?=\s*(.+?)\s*$", re.MULTILINE)
 
 
@@ -85,7 +88,7 @@ def current(engine: Engine) -> str | None:
         if not inspect(conn).has_table(VERSION_TABLE):
             return None
         # One row at most: the migrations form a single chain (head() asserts it).
-        return conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalar()  # noqa: S608 - a constant
+        return conn.execute(text(STORED_REVISION_SQL)).scalar()
 
 
 def upgrade(engine: Engine, revision: str = "head", *,

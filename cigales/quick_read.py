@@ -119,15 +119,15 @@ def _open_postgresql(conninfo: str) -> _Opened | None:
 
 
 def _at_head(opened: _Opened) -> bool:
-    # The table in the schema the connection writes to, as SQLAlchemy's has_table looks.
+    # The table in the schema the connection writes to; stricter than SQLAlchemy's has_table
+    # (any schema of the search path) on PostgreSQL, so at worst the Core path answers.
     exists = ("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?"
               if opened.dialect == "sqlite" else
               "SELECT table_name FROM information_schema.tables "
               "WHERE table_schema = current_schema() AND table_name = %s")
     if opened.connection.execute(exists, (migrate.VERSION_TABLE,)).fetchone() is None:
         return False
-    rows = opened.connection.execute(
-        f"SELECT version_num FROM {migrate.VERSION_TABLE}").fetchall()  # noqa: S608 - a constant
+    rows = opened.connection.execute(migrate.STORED_REVISION_SQL).fetchall()
     return len(rows) == 1 and rows[0][0] == migrate.head()
 
 

@@ -13,7 +13,7 @@ from ledger.money import Money
 from ledger.trial_figures import TrialBalance
 from reports import fmt
 
-# Start-up: `report balance` reads a SQLite file on the sqlite3 module alone when it can
+# Start-up: `report balance` reads on the database driver alone when it can
 # (cigales.quick_read), else with SQLAlchemy Core only (ledger.trial, cigales.tables); the club
 # services and ledger.queries, which import the ORM and the mapped classes, are imported by
 # the commands that use them.
