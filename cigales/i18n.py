@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import gettext
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,6 +42,30 @@ def set_language(lang: str) -> None:
     os.environ["LANGUAGE"] = lang
     gettext.bindtextdomain(DOMAIN, str(LOCALE_DIR))
     gettext.textdomain(DOMAIN)
+    _retranslate_typer()
+
+
+# Typer translates these once, when typer.rich_utils is imported, in the language of that
+# moment. A process that changes language after that (the tests run hundreds of commands in
+# both languages in one process) kept the first one's: an English "Error" box over a French
+# message, depending on which test happened to import the module first.
+TYPER_CONSTANTS = {
+    "DEPRECATED_STRING": "(deprecated) ", "DEFAULT_STRING": "[default: {}]",
+    "ENVVAR_STRING": "[env var: {}]", "REQUIRED_LONG_STRING": "[required]",
+    "ARGUMENTS_PANEL_TITLE": "Arguments", "OPTIONS_PANEL_TITLE": "Options",
+    "COMMANDS_PANEL_TITLE": "Commands", "ERRORS_PANEL_TITLE": "Error",
+    "ABORTED_TEXT": "Aborted.",
+    "RICH_HELP": "Try [blue]'{command_path} {help_option}'[/] for help.",
+}
+
+
+def _retranslate_typer() -> None:
+    module = sys.modules.get("typer.rich_utils")  # not imported here: start-up stays light
+    if module is None:
+        return  # its import will translate them in the language set now
+    for name, message in TYPER_CONSTANTS.items():
+        if hasattr(module, name):
+            setattr(module, name, gettext.gettext(message))
 
 
 @functools.cache

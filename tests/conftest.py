@@ -16,7 +16,8 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
 from cigales import db, migrate
-from tests.helpers import ScratchDatabase
+from tests import scratch
+from tests.scratch import ScratchDatabase
 
 PG_URL = os.environ.get("CIGALES_TEST_PG_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
@@ -86,7 +87,10 @@ CATALOGS = ("pg_attribute", "pg_depend", "pg_class", "pg_constraint", "pg_trigge
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    if not PG_URL or hasattr(session.config, "workerinput"):  # a worker: the controller does it
+    if not PG_URL:
+        return
+    scratch.drop_pool()  # every process, its own kept schemas
+    if hasattr(session.config, "workerinput"):  # a worker: the controller vacuums
         return
     engine = db.make_engine(PG_URL)
     try:

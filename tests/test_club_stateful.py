@@ -49,7 +49,7 @@ from ledger.audit import check_book
 from ledger.errors import LedgerError
 from ledger.money import Money, allocate
 from ledger.queries import balances_by_account, trial_balance
-from tests.helpers import ScratchDatabase
+from tests.scratch import ScratchDatabase
 
 PG_URL = os.environ.get("CIGALES_TEST_PG_URL")
 FOUNDED = dt.date(2021, 3, 15)

@@ -34,7 +34,7 @@ from ledger.queries import journal, trial_balance
 from reports.export import fec_lines, write_fec
 from tests.cli.conftest import Result, snapshot
 from tests.conftest import BACKENDS, TODAY
-from tests.helpers import ScratchDatabase
+from tests.scratch import ScratchDatabase
 
 LAST_CLOSED = TODAY.year - 1
 

@@ -21,7 +21,7 @@ from cigales.models import Club, InvestmentEvent
 from cigales.services import demo
 from ledger.audit import check_book
 from tests.conftest import TODAY
-from tests.helpers import ScratchDatabase
+from tests.scratch import ScratchDatabase
 
 CLUBS = 40
 RUN = 10  # clubs per test

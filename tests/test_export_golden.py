@@ -28,7 +28,7 @@ from cigales import db, migrate
 from cigales.cli.entry import run
 from cigales.services import demo
 from tests.conftest import BACKENDS, TODAY
-from tests.helpers import ScratchDatabase
+from tests.scratch import ScratchDatabase
 
 GOLDEN = Path(__file__).parent / "data" / "exports"
 SLUG = "les-mesanges-du-vieux-port"

@@ -10,7 +10,9 @@ from __future__ import annotations
 import functools
 import gettext
 import io
+import json
 import os
+import re
 import string
 import subprocess
 import sys
@@ -24,6 +26,8 @@ from babel.messages.extract import extract_from_dir, extract_from_file
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+
+from cigales import i18n
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCALE_DIR = ROOT / "cigales" / "locale"
@@ -158,6 +162,33 @@ def test_typer_strings_are_translated() -> None:
     stale = [m.id for m in reference if m.id and (fr.get(m.id) is None
                                                   or fr[m.id].string != m.string)]
     assert not stale, f"fr/cigales.po differs from click_fr.po, run scripts/i18n.sh: {stale}"
+
+
+def test_typer_constants_follow_the_language() -> None:
+    """typer.rich_utils translates its titles once, at import: cigales.i18n translates them
+    again at each change of language, so a process that imported Typer in English and then
+    runs a French command shows a French error box (and the other way round)."""
+    source = (Path(typer.__file__).parent / "rich_utils.py").read_text(encoding="utf-8")
+    constants = dict(re.findall(r'^([A-Z_]+) = _\("(.*)"\)$', source, re.MULTILINE))
+    assert constants == i18n.TYPER_CONSTANTS  # every one, as Typer writes it
+    script = (
+        "import gettext; from cigales import i18n\n"
+        "i18n.set_language('en')\n"
+        "from typer import rich_utils\n"
+        "english = rich_utils.ERRORS_PANEL_TITLE, rich_utils.RICH_HELP\n"
+        "i18n.set_language('fr')\n"
+        "import json; print(json.dumps([english,\n"
+        "    (rich_utils.ERRORS_PANEL_TITLE, rich_utils.RICH_HELP)]))\n"
+        "assert all(getattr(rich_utils, n) == gettext.gettext(m)\n"
+        "           for n, m in i18n.TYPER_CONSTANTS.items())\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            encoding="utf-8", cwd=ROOT, timeout=60, check=False,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 0, result.stderr
+    help_text = i18n.TYPER_CONSTANTS["RICH_HELP"]
+    french = read_catalog(po_path("fr"), "fr")[help_text].string
+    assert french.startswith("Essayez")
+    assert json.loads(result.stdout) == [["Error", help_text], ["Erreur", french]]
 
 
 # --- (b) the committed .mo files are the compiled .po files ---------------------------------

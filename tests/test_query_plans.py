@@ -33,6 +33,7 @@ from cigales.models import Club, Investment, Member
 from cigales.services import investments, loans, savings
 from ledger import queries
 from reports import data
+from tests import scratch
 from tests.reports.conftest import SLUG, build_lake_club
 
 D = dt.date
@@ -133,8 +134,8 @@ def explained(engine: Engine) -> dict[str, list[tuple[Recorded, list[str]]]]:
 
 
 @pytest.fixture
-def lake(engine: Engine) -> Engine:
-    build_lake_club(engine)
+def lake(engine: Engine, database_url: str) -> Engine:
+    scratch.fill(database_url, build_lake_club)
     return engine
 
 

@@ -35,7 +35,8 @@ from ledger.money import Money
 from ledger.post import EntryDraft, Line, post_entries
 from ledger.queries import trial_balance_all_from_postings, trial_balance_from_postings
 from tests.conftest import BACKENDS
-from tests.helpers import FOUNDED, ScratchDatabase, make_club, post_random_book
+from tests.helpers import FOUNDED, make_club, post_random_book
+from tests.scratch import ScratchDatabase
 
 D = dt.date
 ROOT = Path(__file__).resolve().parents[1]

@@ -23,7 +23,8 @@ from cigales.services import bank, bookkeeping, members
 from cigales.services.clubs import get_club
 from ledger.money import Money
 from tests.bank.files import signed_csv, write
-from tests.helpers import TODAY, ScratchDatabase, make_club
+from tests.helpers import TODAY, make_club
+from tests.scratch import ScratchDatabase
 
 SLUG = "les-fourmis"
 ROOT = Path(__file__).resolve().parents[2]

@@ -20,6 +20,7 @@ import typer
 
 from cigales.cli.app import build_app
 from reports.csvdialect import BOM, NAMES
+from tests import scratch
 from tests.cli.conftest import snapshot
 from tests.reports.conftest import SLUG, build_lake_club
 
@@ -101,8 +102,8 @@ def excel_form(cell: str) -> str:
 
 
 @pytest.fixture
-def lake_cli(engine, cli):
-    build_lake_club(engine)
+def lake_cli(engine, cli, database_url):
+    scratch.fill(database_url, build_lake_club)
     return cli
 
 

@@ -7,6 +7,7 @@ import pytest
 
 from cigales.i18n import _
 from reports.xlsx import sheet_title
+from tests import scratch
 from tests.cli.conftest import snapshot
 from tests.test_export_plaintext import SLUG, build
 
@@ -14,8 +15,8 @@ CLUB = ("--club", SLUG)
 
 
 @pytest.fixture
-def built(engine, cli):
-    build(engine)
+def built(engine, cli, database_url):
+    scratch.fill(database_url, build)  # built once per process, then copied
     return cli
 
 

@@ -8,13 +8,14 @@ import json
 import pytest
 from pypdf import PdfReader
 
+from tests import scratch
 from tests.cli.conftest import send_key, snapshot
 from tests.reports.conftest import SLUG, build_lake_club
 
 
 @pytest.fixture
-def lake_cli(cli, engine):
-    build_lake_club(engine)
+def lake_cli(cli, engine, database_url):
+    scratch.fill(database_url, build_lake_club)
     return cli
 
 

@@ -13,12 +13,14 @@ the bank holds 500.00 more at each month end, 6000.00 from 2023-12-31.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import pytest
 
 from cigales import db
 from cigales.services import clubs, members, savings
 from ledger.money import Money
+from tests import scratch
 from tests.cli.conftest import snapshot
 from tests.helpers import TODAY
 
@@ -42,23 +44,24 @@ def build_club(engine, *, slug="les-fourmis", founded=T0, months=12, monthly="10
 
 
 @pytest.fixture
-def fourmis(engine, cli):
-    build_club(engine)
+def fourmis(engine, cli, database_url):
+    scratch.fill(database_url, build_club)  # built once per process, then copied
     return cli
 
 
 @pytest.fixture
-def small(engine, cli):
+def small(engine, cli, database_url):
     """The same five members, but 1000.00 each at the end of January and February 2023 only
     (10 entries): for tests where the cash timeline does not matter."""
-    build_club(engine, months=2, monthly="1000")
+    scratch.fill(database_url, functools.partial(build_club, months=2, monthly="1000"))
     return cli
 
 
 @pytest.fixture
-def anciens(engine, cli):
+def anciens(engine, cli, database_url):
     """Founded 2017-03-01, 500.00 a member in March and April 2017 (5000.00), no prorogation."""
-    build_club(engine, slug="les-anciens", founded=OLD_T0, months=2, monthly="500")
+    scratch.fill(database_url, functools.partial(build_club, slug="les-anciens",
+                                                 founded=OLD_T0, months=2, monthly="500"))
     return cli
 
 

@@ -8,12 +8,14 @@ rules can be tried on real dates; a club founded on 2016-03-01 is past the end o
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import pytest
 
 from cigales import db
 from cigales.services import clubs, lifecycle, members, savings
 from ledger.money import Money
+from tests import scratch
 from tests.cli.conftest import snapshot
 from tests.helpers import TODAY
 
@@ -35,9 +37,11 @@ def build_club(engine, slug, founded, *, count=5, monthly="30", months=(), exten
 
 
 @pytest.fixture
-def fourmis(engine, cli):
+def fourmis(engine, cli, database_url):
     """Founded 2024-01-10; five members saved 30.00 at the end of January and February 2024."""
-    build_club(engine, "les-fourmis", dt.date(2024, 1, 10), months=[(2024, 1), (2024, 2)])
+    scratch.fill(database_url, functools.partial(
+        build_club, slug="les-fourmis", founded=dt.date(2024, 1, 10),
+        months=((2024, 1), (2024, 2))))
     return cli
 
 

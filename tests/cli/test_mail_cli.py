@@ -12,6 +12,7 @@ from aiosmtpd.controller import Controller
 from pypdf import PdfReader
 
 from cigales.services import mail
+from tests import scratch
 from tests.cli.conftest import snapshot
 from tests.reports.conftest import SLUG, build_lake_club
 
@@ -62,8 +63,8 @@ def smtp(monkeypatch):
 
 
 @pytest.fixture
-def lake(cli, engine):
-    build_lake_club(engine)
+def lake(cli, engine, database_url):
+    scratch.fill(database_url, build_lake_club)
     assert cli("member", "edit", "--club", SLUG, "--member", "M01",
                "--email", "anne@example.org").exit_code == 0
     assert cli("member", "edit", "--club", SLUG, "--member", "M02",

@@ -8,12 +8,14 @@ Large set-ups are built with the services directly; the behaviour under test goe
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import pytest
 
 from cigales import db
 from cigales.services import clubs, members, savings
 from ledger.money import Money
+from tests import scratch
 from tests.cli.conftest import snapshot
 from tests.helpers import TODAY
 
@@ -34,9 +36,9 @@ def build_club(engine, *, slug="les-fourmis", count=5, monthly="30", months=(), 
 
 
 @pytest.fixture
-def fourmis(engine, cli):
+def fourmis(engine, cli, database_url):
     """Five members who each saved 30.00 at the end of January and February 2024 (BQ 1–10)."""
-    build_club(engine, months=[(2024, 1), (2024, 2)])
+    scratch.fill(database_url, functools.partial(build_club, months=((2024, 1), (2024, 2))))
     return cli
 
 

@@ -7,13 +7,14 @@ import io
 import pytest
 from pypdf import PdfReader
 
+from tests import scratch
 from tests.cli.conftest import snapshot
 from tests.reports.conftest import SLUG, build_lake_club
 
 
 @pytest.fixture
-def lake_cli(cli, engine):
-    build_lake_club(engine)
+def lake_cli(cli, engine, database_url):
+    scratch.fill(database_url, build_lake_club)
     return cli
 
 

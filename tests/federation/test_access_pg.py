@@ -39,7 +39,8 @@ from ledger.money import Money
 from ledger.post import post_entry
 from ledger.queries import trial_balance
 from ledger.schema import Entry
-from tests.helpers import TODAY, ScratchDatabase, draft
+from tests.helpers import TODAY, draft
+from tests.scratch import ScratchDatabase
 
 PG_URL = os.environ.get("CIGALES_TEST_PG_URL")
 pytestmark = pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL (CIGALES_TEST_PG_URL)")

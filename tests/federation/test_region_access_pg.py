@@ -30,7 +30,8 @@ from tests.federation.test_access_pg import (
     connected,
     refused,
 )
-from tests.helpers import TODAY, ScratchDatabase
+from tests.helpers import TODAY
+from tests.scratch import ScratchDatabase
 
 pytestmark = pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL (CIGALES_TEST_PG_URL)")
 

@@ -50,7 +50,8 @@ from ledger.queries import (
 from ledger.schema import Account, Book, Entry, Posting, counts_in_balances
 from reports import data
 from tests.conftest import BACKENDS, TODAY
-from tests.helpers import FOUNDED, ScratchDatabase, make_club, post_random_book
+from tests.helpers import FOUNDED, make_club, post_random_book
+from tests.scratch import ScratchDatabase
 
 D = dt.date
 ACCOUNTS = ("5121", "5122", "6270", "7680", "471", "110")

@@ -36,7 +36,8 @@ from ledger.money import Money
 from ledger.post import EntryDraft, Line, post_entries, post_entry, reverse_entry
 from ledger.queries import balances_by_account, chain_head, journal, trial_balance
 from ledger.schema import Account, Entry, Posting
-from tests.helpers import ScratchDatabase, make_club
+from tests.helpers import make_club
+from tests.scratch import ScratchDatabase
 
 PG_URL = os.environ.get("CIGALES_TEST_PG_URL")
 FOUNDED = dt.date(2021, 3, 15)

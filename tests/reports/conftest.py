@@ -19,6 +19,7 @@ import pytest
 from cigales import db
 from cigales.services import bookkeeping, clubs, flows, investments, loans, members, savings
 from ledger.money import Money
+from tests import scratch
 
 TODAY = dt.date(2026, 11, 22)
 D = dt.date
@@ -68,6 +69,6 @@ def build_lake_club(engine) -> None:
 
 
 @pytest.fixture
-def lake(engine):
-    build_lake_club(engine)
+def lake(engine, database_url):
+    scratch.fill(database_url, build_lake_club)  # built once per process, then copied
     return engine

@@ -23,6 +23,7 @@ from cigales.shares import positions
 from ledger.money import Money
 from ledger.queries import balances_by_account
 from reports.data import build_agm_pack, build_member_statements
+from tests import scratch
 from tests.switchover import club_story as story
 from tests.switchover import units_story
 
@@ -79,8 +80,8 @@ def _build(engine: Engine) -> None:
         assert result.warnings == ()
 
 
-def test_position_at_d_is_the_replayed_one(engine: Engine) -> None:
-    _build(engine)
+def test_position_at_d_is_the_replayed_one(engine: Engine, database_url: str) -> None:
+    scratch.fill(database_url, _build)
     replay = _state(engine, "rejoue", story.D, with_results=False)
     moved = _state(engine, "reprise", story.D, with_results=False)
     assert moved == replay
@@ -94,8 +95,9 @@ def test_position_at_d_is_the_replayed_one(engine: Engine) -> None:
 
 @pytest.mark.parametrize("probe", [dt.date(2024, 7, 1), dt.date(2024, 9, 30),
                                    dt.date(2024, 12, 31), dt.date(2025, 2, 15)])
-def test_same_operations_after_d_agree_to_the_cent(engine: Engine, probe: dt.date) -> None:
-    _build(engine)
+def test_same_operations_after_d_agree_to_the_cent(engine: Engine, database_url: str,
+                                                   probe: dt.date) -> None:
+    scratch.fill(database_url, _build)
     for slug in ("rejoue", "reprise"):
         with db.session_scope(engine) as s:
             story.after_d(s, slug)
@@ -105,8 +107,8 @@ def test_same_operations_after_d_agree_to_the_cent(engine: Engine, probe: dt.dat
     assert moved == replay
 
 
-def test_savings_paid_in_from_d_and_arrears(engine: Engine) -> None:
-    _build(engine)
+def test_savings_paid_in_from_d_and_arrears(engine: Engine, database_url: str) -> None:
+    scratch.fill(database_url, _build)
     with db.session_scope(engine, write=False) as s:
         club = get_club(s, "reprise")
         rows = {r.member: r for r in savings.arrears(s, club, dt.date(2024, 8, 20))}
@@ -135,16 +137,16 @@ def _liquidation_plans(engine: Engine, of_story: Any) -> list[Any]:
     return plans
 
 
-def test_liquidation_payouts_agree(engine: Engine) -> None:
-    _build(engine)
+def test_liquidation_payouts_agree(engine: Engine, database_url: str) -> None:
+    scratch.fill(database_url, _build)
     replay, moved = _liquidation_plans(engine, story)
     assert moved == replay
     assert sum((p.amount for p in moved.distribution), moved.owed_to_leavers) == moved.cash
     assert moved.owed_to_leavers.plain() == "1039.19"
 
 
-def test_tax_sheets_of_subscriptions_before_and_after_d(engine: Engine) -> None:
-    _build(engine)
+def test_tax_sheets_of_subscriptions_before_and_after_d(engine: Engine, database_url: str) -> None:
+    scratch.fill(database_url, _build)
     for slug in ("rejoue", "reprise"):
         with db.session_scope(engine) as s:
             story.after_d(s, slug)
@@ -186,8 +188,8 @@ def _units(engine: Engine, slug: str, as_of: dt.date) -> dict[str, Fraction]:
                 if p.units is not None}
 
 
-def test_units_club_position_at_d_is_the_replayed_one(engine: Engine) -> None:
-    _build_units(engine)
+def test_units_club_position_at_d_is_the_replayed_one(engine: Engine, database_url: str) -> None:
+    scratch.fill(database_url, _build_units)
     replay = _state(engine, "rejoue", story.D, with_results=False)
     moved = _state(engine, "reprise", story.D, with_results=False)
     assert moved == replay
@@ -203,9 +205,9 @@ def test_units_club_position_at_d_is_the_replayed_one(engine: Engine) -> None:
 @pytest.mark.parametrize("probe", [dt.date(2024, 7, 1), dt.date(2024, 7, 5),
                                    dt.date(2024, 9, 30), dt.date(2024, 12, 31),
                                    dt.date(2025, 2, 15)])
-def test_units_club_same_operations_after_d_agree_to_the_cent(engine: Engine,
+def test_units_club_same_operations_after_d_agree_to_the_cent(engine: Engine, database_url: str,
                                                                probe: dt.date) -> None:
-    _build_units(engine)
+    scratch.fill(database_url, _build_units)
     for slug in ("rejoue", "reprise"):
         with db.session_scope(engine) as s:
             units_story.after_d(s, slug)
@@ -223,8 +225,8 @@ def test_units_club_same_operations_after_d_agree_to_the_cent(engine: Engine,
         assert units["U01"] == Fraction(405, 4)
 
 
-def test_units_club_liquidation_payouts_agree(engine: Engine) -> None:
-    _build_units(engine)
+def test_units_club_liquidation_payouts_agree(engine: Engine, database_url: str) -> None:
+    scratch.fill(database_url, _build_units)
     replay, moved = _liquidation_plans(engine, units_story)
     assert moved == replay
     assert sum((p.amount for p in moved.distribution), moved.owed_to_leavers) == moved.cash
@@ -233,8 +235,8 @@ def test_units_club_liquidation_payouts_agree(engine: Engine) -> None:
                                                                      dt.date(2025, 3, 2))
 
 
-def test_units_club_member_list_and_statements_agree(engine: Engine) -> None:
-    _build_units(engine)
+def test_units_club_member_list_and_statements_agree(engine: Engine, database_url: str) -> None:
+    scratch.fill(database_url, _build_units)
     for slug in ("rejoue", "reprise"):
         with db.session_scope(engine) as s:
             units_story.after_d(s, slug)
@@ -266,9 +268,9 @@ def test_units_club_member_list_and_statements_agree(engine: Engine) -> None:
     ("opening", 3, None),  # a fraction, whole
     ("opening", 3, 0),
 ])
-def test_the_database_refuses_stray_units(engine: Engine, kind: str, numerator: int,
-                                          denominator: int | None) -> None:
-    _build_units(engine)
+def test_the_database_refuses_stray_units(engine: Engine, database_url: str, kind: str,
+                                          numerator: int, denominator: int | None) -> None:
+    scratch.fill(database_url, _build_units)
     with db.session_scope(engine, write=False) as s:
         row = s.execute(select(CapitalMovement).where(CapitalMovement.kind == "opening")
                         ).scalars().first()
@@ -282,10 +284,11 @@ def test_the_database_refuses_stray_units(engine: Engine, kind: str, numerator: 
         s.execute(insert(CapitalMovement).values(**values))
 
 
-def test_units_club_saving_recorded_on_d_buys_at_the_opening_value(engine: Engine) -> None:
+def test_units_club_saving_recorded_on_d_buys_at_the_opening_value(
+        engine: Engine, database_url: str) -> None:
     """A saving dated D itself, recorded after the switchover: it buys at the value per unit
     of the position at D (4,816.00 ÷ 602 = 8.00), as the replay's at the previous evening's."""
-    _build_units(engine)
+    scratch.fill(database_url, _build_units)
     for slug in ("rejoue", "reprise"):
         with db.session_scope(engine) as s:
             savings.add_saving(s, get_club(s, slug), member_code="U01", date=story.D,

@@ -6,7 +6,7 @@ Accounts are made through the same service as `cigales web invite` and the invit
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
@@ -17,6 +17,7 @@ from cigales import db
 from cigales.services import web_accounts
 from cigales.services.example import build_example
 from cigales.web.app import create_app
+from tests import scratch
 from tests.cli.conftest import cli  # noqa: F401  (the real command line, for comparisons)
 from tests.conftest import TODAY
 
@@ -69,14 +70,20 @@ def post(client: TestClient, path: str, data: dict[str, str],
     return client.post(path, data=payload, files=files)
 
 
-@pytest.fixture
-def site(engine: Engine) -> Iterator[Site]:
+def build_site(engine: Engine) -> None:
+    """The example club and one account per role (PEOPLE)."""
     with db.session_scope(engine) as s:
         build_example(s, today=TODAY)
     for email, role in PEOPLE.values():
         with db.session_scope(engine) as s:
             invitation = web_accounts.invite(s, role, email=email)
             web_accounts.accept_invitation(s, invitation.token, PASSWORD, PASSWORD)
+
+
+@pytest.fixture
+def site(engine: Engine, database_url: str) -> Site:
+    # Built once per process (the example club, and six passwords hashed), then copied.
+    scratch.fill(database_url, build_site)
     return Site(engine, create_app(engine=engine, secret=SECRET))
 
 

@@ -23,7 +23,7 @@ from cigales.services.clubs import get_club
 from cigales.services.demo import build_demo
 from cigales.web.app import create_app
 from tests.conftest import BACKENDS, TODAY
-from tests.helpers import ScratchDatabase
+from tests.scratch import ScratchDatabase
 from tests.web.conftest import SECRET, Site, post
 
 # Statements of one GET, sign-in check included (account, roles, club...). Measured: 45 and
