@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import psycopg
+import psycopg.errors
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import NullPool
 
@@ -354,11 +355,7 @@ def fill(url: str, build: Callable[[Engine], None]) -> None:
     if (backend, key) not in _PREPARED:
         source = ScratchDatabase(backend, prefix="src", migrated=True)
         del _LIVE[source.url]  # kept to the end of the process (drop_pool)
-        engine = db.make_engine(source.url)
-        try:
-            build(engine)
-        finally:
-            engine.dispose()
+        _build_in(source.url, build)
         _PREPARED[(backend, key)] = (
             source, None if backend == "sqlite" else _pg_rows(cast(str, source.schema)))
     source, statements = _PREPARED[(backend, key)]
@@ -367,9 +364,21 @@ def fill(url: str, build: Callable[[Engine], None]) -> None:
                 closing(sqlite3.connect(target.path)) as copy:
             origin.backup(copy)
         return
-    _admin([(f"SET LOCAL search_path TO {target.schema}", None, False),
-            ("SET LOCAL session_replication_role = replica", None, False),
-            *[(s.format(source=source.schema), None, False) for s in statements or ()]])
+    try:
+        _admin([(f"SET LOCAL search_path TO {target.schema}", None, False),
+                ("SET LOCAL session_replication_role = replica", None, False),
+                *[(s.format(source=source.schema), None, False) for s in statements or ()]])
+    except psycopg.errors.InsufficientPrivilege:
+        # Triggers can be turned off by a superuser only: another role builds in place.
+        _build_in(url, build)
+
+
+def _build_in(url: str, build: Callable[[Engine], None]) -> None:
+    engine = db.make_engine(url)
+    try:
+        build(engine)
+    finally:
+        engine.dispose()
 
 
 def live(url: str) -> ScratchDatabase | None:

@@ -175,3 +175,40 @@ def test_a_filled_database_holds_the_rows_of_the_one_built(kept, backend):
     finally:
         first.drop()
         second.drop()
+
+
+@needs_pg
+def test_without_a_superuser_fill_builds_in_place(kept):
+    # Turning triggers off to copy rows needs a superuser: under another role the copy is
+    # refused, and fill builds the data in the database itself instead.
+    role = "cigales_scratch_plain"
+    target = ScratchDatabase("postgresql", migrated=True)
+    connection = scratch._connection()
+    try:
+        scratch.fill(target.url, build_lake_club)  # the source, built as the superuser
+        expected = snapshot(target.url)
+        target.drop()
+        target = ScratchDatabase("postgresql", migrated=True)
+        source, _ = scratch._PREPARED[("postgresql", scratch._key(build_lake_club))]
+        with connection.transaction():
+            connection.execute(f"DROP ROLE IF EXISTS {role}")
+            connection.execute(f"CREATE ROLE {role} NOSUPERUSER")
+            for schema in (target.schema, source.schema):
+                connection.execute(f"GRANT USAGE ON SCHEMA {schema} TO {role}")
+                connection.execute(f"GRANT ALL ON ALL TABLES IN SCHEMA {schema} TO {role}")
+                connection.execute(f"GRANT ALL ON ALL SEQUENCES IN SCHEMA {schema} TO {role}")
+        connection.execute(f"SET ROLE {role}")
+        try:
+            scratch.fill(target.url, build_lake_club)
+        finally:
+            connection.execute("RESET ROLE")
+            connection.commit()
+        copy = snapshot(target.url)
+        assert copy.keys() == expected.keys()
+        assert len(copy["posting"]) == len(expected["posting"]) > 0
+        assert run(["--db", target.url, "check", "--club", SLUG]) == 0
+    finally:
+        target.drop()  # its grants differ from a fresh schema's: dropped, not kept
+        with connection.transaction():
+            connection.execute(f"DROP OWNED BY {role}")
+            connection.execute(f"DROP ROLE {role}")

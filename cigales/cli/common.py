@@ -50,12 +50,16 @@ class State:
         if self.engine is None:
             from cigales import db, migrate
 
-            engine = db.make_engine(self.db_url)  # checks the folder; does not connect
-            path = db.sqlite_path(self.db_url)
-            if not create and path is not None and not path.exists():
-                # Connecting would create the file: say there is nothing instead.
-                raise DatabaseNotFound(url=str(path))
-            migrate.ensure_ready(engine, create=create)
+            engine = db.command_engine(self.db_url)  # checks the folder; does not connect
+            try:
+                path = db.sqlite_path(self.db_url)
+                if not create and path is not None and not path.exists():
+                    # Connecting would create the file: say there is nothing instead.
+                    raise DatabaseNotFound(url=str(path))
+                migrate.ensure_ready(engine, create=create)
+            except BaseException:
+                engine.dispose()  # the check's connection, closed now as close() would
+                raise
             self.engine = engine
         return self.engine
 

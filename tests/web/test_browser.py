@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
 from cigales import db, migrate
 from cigales.services import web_accounts
@@ -28,6 +29,7 @@ from cigales.services.example import build_example
 from cigales.services.members import member_table
 from ledger.money import Money
 from reports import fmt
+from tests import scratch
 from tests.conftest import TODAY
 from tests.web.conftest import PASSWORD, REGION, SLUG
 
@@ -65,20 +67,25 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture
-def server(database_url: str, tmp_path: Path) -> Iterator[Server]:
-    engine = db.make_engine(database_url)
-    migrate.ensure_ready(engine)
+def build_site(engine: Engine) -> None:
+    """The example club, with the treasurer's and the region's accounts."""
     with db.session_scope(engine) as s:
         build_example(s, today=TODAY)
-    with db.session_scope(engine) as s:
-        invitation = web_accounts.invite(
-            s, web_accounts.Role("member", club=SLUG, member="M01"), email="anne@example.org")
     for email, role in (("tresorier@example.org", web_accounts.Role("treasurer", club=SLUG)),
                         ("region@example.org", web_accounts.Role("region", region=REGION))):
         with db.session_scope(engine) as s:
             token = web_accounts.invite(s, role, email=email).token
             web_accounts.accept_invitation(s, token, PASSWORD, PASSWORD)
+
+
+@pytest.fixture
+def server(database_url: str, tmp_path: Path) -> Iterator[Server]:
+    scratch.fill(database_url, build_site)  # built once per process, then copied
+    engine = db.make_engine(database_url)
+    migrate.ensure_ready(engine)
+    with db.session_scope(engine) as s:  # the member's own link, new for each test
+        invitation = web_accounts.invite(
+            s, web_accounts.Role("member", club=SLUG, member="M01"), email="anne@example.org")
     port = _free_port()
     env = {**os.environ, "CIGALES_TODAY": TODAY.isoformat(), "CIGALES_WEB_SECRET": "e2e-secret"}
     log = (tmp_path / "serve.log").open("w")
@@ -103,15 +110,24 @@ def server(database_url: str, tmp_path: Path) -> Iterator[Server]:
         engine.dispose()
 
 
-@pytest.fixture
-def browser(server: Server) -> Iterator[object]:
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[object]:
+    """One Chromium for the module's tests; each test opens its own contexts (cookies,
+    storage), as Playwright's own pytest plugin does."""
     sync_playwright = _browser_or_skip()
     with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
-            yield chromium
+            yield launched
         finally:
-            chromium.close()
+            launched.close()
+
+
+@pytest.fixture
+def browser(server: Server, chromium: object) -> Iterator[object]:
+    yield chromium
+    for context in chromium.contexts:  # type: ignore[attr-defined]
+        context.close()  # what a test left open does not reach the next one
 
 
 def axe_violations(browser, url: str, cookies: list) -> list:  # type: ignore[no-untyped-def]
