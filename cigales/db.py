@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 # The URL helpers live in cigales.db_url (no SQLAlchemy there); re-exported for callers.
 __all__ = ["DEFAULT_URL", "command_engine", "default_url", "flush_to_file", "make_engine",
-           "normalize_url", "read_scope", "session_scope", "sqlite_path"]
+           "normalize_url", "read_scope", "release", "session_scope", "sqlite_path"]
 
 _READ_ONLY = "cigales_read_only"
 
@@ -72,9 +72,8 @@ KEPT_ENGINES = 4
 
 def command_engine(url: str) -> Engine:
     """The engine of a command: ``make_engine``'s, kept by the process for the next command on
-    the same database (the few last ones). The command still closes its connections when it
-    ends (``Engine.dispose``); what the next one reuses is the engine object, with its
-    compiled statements and the dialect's first reading of the server. A shell runs one
+    the same database (the few last ones), with its compiled statements and the dialect's
+    first reading of the server, and on a server its idle session (``release``). A shell runs one
     command per process, where this changes nothing; the tests run thousands in a process,
     where compiling every statement again for each command was a third of its time."""
     url = normalize_url(url)
@@ -87,6 +86,18 @@ def command_engine(url: str) -> Engine:
     while len(_KEPT) > KEPT_ENGINES:
         _KEPT.popitem(last=False)[1].dispose()
     return engine
+
+
+def release(engine: Engine) -> None:
+    """The end of a command. A SQLite file's connections are closed: opening one costs
+    nothing, and ``restore`` may have swapped the file under them. A server's stay in the
+    pool of the engine ``command_engine`` keeps, for the process's next command on the same
+    database (a new session costs the server a process), and are closed when the engine
+    leaves the few kept. Sessions carry nothing from one command to the next: every setting
+    is transaction-scoped (SET LOCAL, xact locks), and a connection goes back to the pool
+    rolled back."""
+    if engine.dialect.name == "sqlite" or all(engine is not kept for kept in _KEPT.values()):
+        engine.dispose()
 
 
 def _psycopg_installed() -> bool:

@@ -16,7 +16,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from cigales import db, migrate
+from cigales import db
 from cigales.models import Club, InvestmentEvent
 from cigales.services import demo
 from ledger.audit import check_book
@@ -31,10 +31,9 @@ RUN = 10  # clubs per test
 @pytest.mark.parametrize("first", range(0, CLUBS, RUN), ids=lambda i: f"clubs-{i}-{i + RUN - 1}")
 @pytest.mark.parametrize("today", [dt.date.today(), TODAY], ids=["today", "pinned"])
 def test_first_40_clubs_of_seed_1_build(today: dt.date, first: int) -> None:
-    scratch = ScratchDatabase("sqlite", prefix="region")
+    scratch = ScratchDatabase("sqlite", prefix="region", migrated=True)
     engine = db.make_engine(scratch.url)
     try:
-        migrate.ensure_ready(engine)
         built = {}
         for index in range(first, first + RUN):
             with db.session_scope(engine) as s:

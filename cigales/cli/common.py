@@ -64,11 +64,14 @@ class State:
         return self.engine
 
     def close(self) -> None:
-        """Close the engine's connections when the command ends (the root context's close),
-        rather than whenever the engine is garbage-collected: a process that runs several
-        commands (a test session) would otherwise hold a server connection per command."""
+        """Release the engine's connections when the command ends (the root context's close,
+        ``db.release``), rather than whenever the engine is garbage-collected: a process that
+        runs several commands (a test session) would otherwise hold a server connection per
+        command."""
         if self.engine is not None:
-            self.engine.dispose()
+            from cigales import db
+
+            db.release(self.engine)
             self.engine = None
 
 
