@@ -67,12 +67,14 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
-    """A migrated database."""
-    eng = db.make_engine(database_url)
+    """A migrated database, through the engine the test's in-process commands use too
+    (``db.command_engine``): on PostgreSQL a schema kept for the next test keeps its URL, so
+    its engine's compiled statements and idle session serve the next test as well."""
+    eng = db.command_engine(database_url)
     # Already at the head: this only checks the stored revision, as every command does.
     migrate.ensure_ready(eng)
     yield eng
-    eng.dispose()
+    db.release(eng)  # as a command's end: SQLite's connections closed, a server's idle
 
 
 # Every PostgreSQL test creates and drops a schema of its own: some 1,500 a run, each leaving
