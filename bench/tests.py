@@ -70,7 +70,8 @@ def main() -> int:
     print(f"backends        SQLite{' and PostgreSQL' if env.get('CIGALES_TEST_PG_URL') else ''}"
           f", load average {load:.1f} at the start")
     print(f"outcome         {outcome}")
-    print(f"wall clock      {wall:.1f} s ({int(wall // 60)} min {wall % 60:02.0f} s)")
+    whole = round(wall)
+    print(f"wall clock      {wall:.1f} s ({whole // 60} min {whole % 60:02d} s)")
     print(f"CPU             {cpu:.1f} s (pytest and its workers; the database server apart)")
     print("worker-seconds  set-up     call  teardown")
     for name in ("PostgreSQL", "SQLite", "no backend"):
