@@ -58,11 +58,9 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
 
 def _check_folder(url: str) -> None:
     """A SQLite file's folder must exist: connecting would fail with a bare driver error."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        folder = Path(parsed.database).expanduser().resolve().parent
-        if not folder.is_dir():
-            raise DatabaseUnavailable(url=url, reason=f"folder {folder} does not exist")
+    path = sqlite_path(url)
+    if path is not None and not (folder := path.resolve().parent).is_dir():
+        raise DatabaseUnavailable(url=url, reason=f"folder {folder} does not exist")
 
 
 # The engines of the last few databases a process opened, for command_engine.
@@ -96,7 +94,7 @@ def release(engine: Engine) -> None:
     leaves the few kept. Sessions carry nothing from one command to the next: every setting
     is transaction-scoped (SET LOCAL, xact locks), and a connection goes back to the pool
     rolled back."""
-    if engine.dialect.name == "sqlite" or all(engine is not kept for kept in _KEPT.values()):
+    if engine.dialect.name == "sqlite" or engine not in _KEPT.values():
         engine.dispose()
 
 

@@ -33,8 +33,8 @@ import shutil
 import sqlite3
 import tempfile
 import uuid
-from collections.abc import Callable
-from contextlib import closing
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any, cast
 
@@ -201,14 +201,13 @@ def _admin(statements: list[Statement]) -> None:
         flush()
 
 
-# Everything a test could change in a schema besides rows, as one digest, read with the
+# Everything a test could change in a schema besides rows, a line each, read with the
 # schema first on the search_path and the pg_get_*def functions in their "pretty" form, so
 # that names print unqualified: the same text for every schema. Planner statistics are in it
 # (relpages, reltuples, pg_statistic): a table emptied is still "never vacuumed", as at
 # creation; a table analyzed or vacuumed is not.
 _NS = "current_schema()::regnamespace"
-FINGERPRINT_SQL = f"""
-SELECT md5(string_agg(line, E'\\n' ORDER BY line)) FROM (
+DEFINITION_SQL = f"""
   SELECT concat_ws(' ', 'relation', c.relname, c.relkind, c.relowner, c.relacl,
                    c.relrowsecurity, c.relforcerowsecurity, c.relpersistence, c.relpages,
                    c.reltuples, c.relallvisible, c.relreplident, c.reloptions) AS line
@@ -270,8 +269,10 @@ SELECT md5(string_agg(line, E'\\n' ORDER BY line)) FROM (
   SELECT concat_ws(' ', 'schema', nspowner, nspacl) FROM pg_namespace WHERE oid = {_NS}
   UNION ALL
   SELECT concat_ws(' ', 'revision', version_num) FROM {migrate.VERSION_TABLE}
-) lines
 """
+# Its lines as one digest, computed by the server: one row back per test, not a thousand.
+FINGERPRINT_SQL = (f"SELECT md5(string_agg(line, E'\\n' ORDER BY line)) "
+                   f"FROM ({DEFINITION_SQL}) AS lines")
 
 # Undo the rows and sequences a test wrote: empty every table with a page on disk (a fresh
 # one has none; any insert, even rolled back, makes one) and set every sequence that was
@@ -309,11 +310,19 @@ $reset$
 """
 
 
-def _fingerprint(schema: str) -> str:
+@contextmanager
+def in_schema(schema: str) -> Iterator[Any]:
+    """A cursor of the administration connection in a transaction whose search_path is
+    ``schema`` (names print unqualified there)."""
     connection = _connection()
     with connection.transaction():
         cursor = connection.cursor()
         cursor.execute(f"SET LOCAL search_path TO {schema}")
+        yield cursor
+
+
+def _fingerprint(schema: str) -> str:
+    with in_schema(schema) as cursor:
         return cast(str, cursor.execute(FINGERPRINT_SQL).fetchone()[0])
 
 
@@ -321,11 +330,8 @@ def _make_fresh(schema: str) -> bool:
     """Make a migrated schema a test is done with as a fresh one again: True when it is, and
     may be taken by the next test; False when it must be dropped (its definition changed, or
     the server refused the reset)."""
-    connection = _connection()
     try:
-        with connection.transaction():
-            cursor = connection.cursor()
-            cursor.execute(f"SET LOCAL search_path TO {schema}")
+        with in_schema(schema) as cursor:
             cursor.execute(RESET_SQL)
             fingerprint = cursor.execute(FINGERPRINT_SQL).fetchone()[0]
     except psycopg.Error:  # any refusal: the schema is dropped, as before
@@ -397,10 +403,7 @@ def _pg_rows(schema: str) -> list[str]:
     """The statements that copy a schema's rows and sequences into the current one: one
     INSERT ... SELECT per table with rows (columns named: the same order as the source's),
     and the sequences set where they are."""
-    connection = _connection()
-    with connection.transaction():
-        cursor = connection.cursor()
-        cursor.execute(f"SET LOCAL search_path TO {schema}")
+    with in_schema(schema) as cursor:
         tables = cursor.execute(f"""
             SELECT c.relname, string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum)
               FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid

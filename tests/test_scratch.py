@@ -24,26 +24,15 @@ from tests.scratch import ScratchDatabase
 PG = os.environ.get("CIGALES_TEST_PG_URL")
 needs_pg = pytest.mark.skipif(not PG, reason="PostgreSQL: set CIGALES_TEST_PG_URL")
 
-# The fingerprint's lines, to show what differs rather than two digests.
-LINES_SQL = scratch.FINGERPRINT_SQL.replace(
-    "SELECT md5(string_agg(line, E'\\n' ORDER BY line)) FROM (", "SELECT line FROM (").replace(
-    ") lines", ") lines ORDER BY line")
-
-
 def definition(schema: str) -> list[str]:
-    connection = scratch._connection()
-    with connection.transaction():
-        cursor = connection.cursor()
-        cursor.execute(f"SET LOCAL search_path TO {schema}")
-        return [row[0] for row in cursor.execute(LINES_SQL)]
+    """The lines of the fingerprint, to show what differs rather than two digests."""
+    with scratch.in_schema(schema) as cursor:
+        return sorted(row[0] for row in cursor.execute(scratch.DEFINITION_SQL))
 
 
 def state(schema: str) -> dict[str, object]:
     """Every row count and every sequence of a schema."""
-    connection = scratch._connection()
-    with connection.transaction():
-        cursor = connection.cursor()
-        cursor.execute(f"SET LOCAL search_path TO {schema}")
+    with scratch.in_schema(schema) as cursor:
         tables = [row[0] for row in cursor.execute(
             "SELECT relname FROM pg_class WHERE relnamespace = current_schema()::regnamespace "
             "AND relkind = 'r' ORDER BY 1")]

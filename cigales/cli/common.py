@@ -58,7 +58,7 @@ class State:
                     raise DatabaseNotFound(url=str(path))
                 migrate.ensure_ready(engine, create=create)
             except BaseException:
-                engine.dispose()  # the check's connection, closed now as close() would
+                db.release(engine)  # the check's connection, as close() would
                 raise
             self.engine = engine
         return self.engine

@@ -6,7 +6,7 @@ Accounts are made through the same service as `cigales web invite` and the invit
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import pytest
@@ -70,14 +70,19 @@ def post(client: TestClient, path: str, data: dict[str, str],
     return client.post(path, data=payload, files=files)
 
 
+def open_accounts(engine: Engine, people: Iterable[tuple[str, web_accounts.Role]]) -> None:
+    """An account for each (e-mail, role), invited and accepted with PASSWORD."""
+    for email, role in people:
+        with db.session_scope(engine) as s:
+            invitation = web_accounts.invite(s, role, email=email)
+            web_accounts.accept_invitation(s, invitation.token, PASSWORD, PASSWORD)
+
+
 def build_site(engine: Engine) -> None:
     """The example club and one account per role (PEOPLE)."""
     with db.session_scope(engine) as s:
         build_example(s, today=TODAY)
-    for email, role in PEOPLE.values():
-        with db.session_scope(engine) as s:
-            invitation = web_accounts.invite(s, role, email=email)
-            web_accounts.accept_invitation(s, invitation.token, PASSWORD, PASSWORD)
+    open_accounts(engine, PEOPLE.values())
 
 
 @pytest.fixture

@@ -31,7 +31,7 @@ from ledger.money import Money
 from reports import fmt
 from tests import scratch
 from tests.conftest import TODAY
-from tests.web.conftest import PASSWORD, REGION, SLUG
+from tests.web.conftest import PASSWORD, PEOPLE, REGION, SLUG, open_accounts
 
 CHROMIUM = os.environ.get("CIGALES_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -68,14 +68,11 @@ def _free_port() -> int:
 
 
 def build_site(engine: Engine) -> None:
-    """The example club, with the treasurer's and the region's accounts."""
+    """The example club, with the treasurer's and the region's accounts (the member signs up
+    in the test)."""
     with db.session_scope(engine) as s:
         build_example(s, today=TODAY)
-    for email, role in (("tresorier@example.org", web_accounts.Role("treasurer", club=SLUG)),
-                        ("region@example.org", web_accounts.Role("region", region=REGION))):
-        with db.session_scope(engine) as s:
-            token = web_accounts.invite(s, role, email=email).token
-            web_accounts.accept_invitation(s, token, PASSWORD, PASSWORD)
+    open_accounts(engine, [PEOPLE["treasurer"], PEOPLE["region"]])
 
 
 @pytest.fixture
